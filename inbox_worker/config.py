@@ -1,0 +1,183 @@
+"""The one configuration model, loaded in one place.
+
+Settings come from a TOML file (`--config PATH` or `INBOX_WORKER_CONFIG`),
+then each key may be overridden from the environment as
+`INBOX_WORKER_<SECTION>__<KEY>` (for example `INBOX_WORKER_IMAP__PASSWORD`).
+No other module reads the environment. Passwords and tokens are
+`SecretStr`, so they print as `**********` in logs, reprs and errors.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "INBOX_WORKER_"
+CONFIG_ENV = "INBOX_WORKER_CONFIG"
+
+Security = Literal["ssl", "starttls", "none"]
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says what to fix."""
+
+
+class OAuth2Settings(BaseModel):
+    """Gmail XOAUTH2, for accounts where app passwords are off.
+
+    Either `token_command` prints a fresh access token on stdout (for example
+    a helper that talks to your identity provider), or `client_id`,
+    `client_secret` and `refresh_token` are exchanged for one at Google's token endpoint.
+    """
+
+    token_command: str | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    refresh_token: SecretStr | None = None
+    token_url: str = "https://oauth2.googleapis.com/token"
+
+
+class ImapSettings(BaseModel):
+    host: str = "imap.gmail.com"
+    port: int = 993
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    security: Security = "ssl"
+    auth: Literal["password", "oauth2"] = "password"
+    oauth2: OAuth2Settings = Field(default_factory=OAuth2Settings)
+    # A CA bundle to trust besides the system's (for a server with its own certificate).
+    ca_file: str | None = None
+    folder: str = "INBOX"
+    processed_folder: str = "inbox-worker/processed"
+    review_folder: str = "inbox-worker/review"
+    # Larger messages are not downloaded: they go to review with the reason.
+    max_message_bytes: int = 30 * 1024 * 1024
+    fetch_chunk_bytes: int = 1024 * 1024
+    timeout_seconds: float = 60.0
+
+
+class SmtpSettings(BaseModel):
+    host: str = "smtp.gmail.com"
+    port: int = 587
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    security: Security = "starttls"
+    ca_file: str | None = None
+    from_address: str = "leadwyoming20@gmail.com"
+    from_name: str = "WLA Mentoring Program"
+    timeout_seconds: float = 60.0
+
+
+class DatabaseSettings(BaseModel):
+    url: str = "sqlite:///inbox-worker.sqlite3"
+
+
+class ProgramSettings(BaseModel):
+    name: str = "WLA Mentoring Program"
+    coordinators: list[str] = Field(default_factory=list)
+    # Where replies and mail to the program go; also how our own mail is recognised.
+    mailbox_address: str = "leadwyoming20@gmail.com"
+    # A folder of template overrides, each beside the bundled ones by the same name.
+    templates_dir: str | None = None
+    # Raw messages, content-addressed, so any message can be re-read later.
+    raw_store_dir: str = "raw-mail"
+
+    @field_validator("coordinators")
+    @classmethod
+    def _lower(cls, v: list[str]) -> list[str]:
+        return [a.strip().lower() for a in v if a.strip()]
+
+
+class WorkerSettings(BaseModel):
+    poll_interval_seconds: int = 120
+    # Outgoing mail that failed temporarily is retried with growing waits, up to this many tries.
+    max_send_attempts: int = 8
+    retry_base_seconds: int = 60
+    # A message that keeps failing to process is set aside for review after this many tries.
+    max_process_attempts: int = 3
+    # With dry_run, nothing in the mailbox changes and mail is written here instead of sent.
+    outbox_dir: str = "outbox-eml"
+
+
+class Settings(BaseSettings):
+    """All settings. Build it with `load_settings`."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid")
+
+    imap: ImapSettings = Field(default_factory=ImapSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    program: ProgramSettings = Field(default_factory=ProgramSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over the file, key by key.
+        return (env_settings, init_settings)
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load_settings(path: str | Path | None = None, *, overrides: dict[str, Any] | None = None) -> Settings:
+    """Read the TOML file (if any), then the environment; raise ConfigError with a fix on failure."""
+    path = path or os.environ.get(CONFIG_ENV)
+    data: dict[str, Any] = {}
+    if path:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"the configuration file {p} does not exist. Copy config.example.toml "
+                              f"to {p} and edit it, or leave --config out to use the built-in defaults.")
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{p} is not valid TOML: {e}. Compare it with config.example.toml.") from e
+        # Relative paths in the file are relative to the file, so a config works from any directory.
+        data = _anchor_paths(data, p.resolve().parent)
+    if overrides:
+        data = _deep_merge(data, overrides)
+    try:
+        return Settings(**data)
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors(include_input=False)
+        )
+        raise ConfigError(f"the configuration has problems: {problems}. See config.example.toml for "
+                          f"every setting and its meaning.") from None
+
+
+def _anchor_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    prog = dict(data.get("program", {}))
+    for key in ("templates_dir", "raw_store_dir"):
+        if prog.get(key) and not Path(prog[key]).is_absolute():
+            prog[key] = str(base / prog[key])
+    worker = dict(data.get("worker", {}))
+    if worker.get("outbox_dir") and not Path(worker["outbox_dir"]).is_absolute():
+        worker["outbox_dir"] = str(base / worker["outbox_dir"])
+    db = dict(data.get("database", {}))
+    url = db.get("url", "")
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+        db["url"] = "sqlite:///" + str(base / url[len("sqlite:///"):])
+    out = dict(data)
+    if prog:
+        out["program"] = prog
+    if worker:
+        out["worker"] = worker
+    if db:
+        out["database"] = db
+    return out
