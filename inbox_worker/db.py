@@ -1,0 +1,116 @@
+"""The database edge: engine, migrations, and one session scope per unit of work.
+
+Every change the worker makes (a message recorded, its application stored,
+the acknowledgement queued) happens inside one `unit_of_work()`, so either
+all of it is committed or none of it is. `--dry-run` hands out a single
+session whose commits only flush and which is rolled back at the end: the
+run does everything it would do and leaves no trace.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or migrated; the message says what to do."""
+
+
+class Database:
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = _engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._dry_session: Session | None = None
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest version (safe to run every start)."""
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except Exception as e:
+            raise DatabaseError(f"could not prepare the database at {self.safe_url}: {e}. Check "
+                                f"[database] url in the configuration.") from e
+
+    @property
+    def safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A session that commits when the block ends cleanly and rolls back when it raises."""
+        if self._dry_session is not None:
+            # Dry run: one session for the whole run; a "commit" only flushes.
+            nested = self._dry_session.begin_nested()
+            try:
+                yield self._dry_session
+            except BaseException:
+                nested.rollback()
+                raise
+            nested.commit()
+            return
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def dry_run(self) -> Iterator[None]:
+        """Everything inside happens in one transaction that is rolled back at the end."""
+        self._dry_session = self._sessions()
+        try:
+            yield
+        finally:
+            self._dry_session.rollback()
+            self._dry_session.close()
+            self._dry_session = None
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _engine(url: str) -> Engine:
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        path = Path(url[len("sqlite:///"):])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            # Personal data: readable by the owner only, from the first byte.
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn, _record):
+            # Let SQLAlchemy issue BEGIN itself: the sqlite3 module's own transaction
+            # handling breaks SAVEPOINT, which the dry run relies on.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

@@ -1,0 +1,139 @@
+"""The database tables.
+
+`IncomingMessage` remembers every message seen, keyed on where it sits in
+the mailbox (account, folder, UIDVALIDITY, UID) and on its Message-ID, never
+on the \\Seen flag, which people and other mail programs change.
+`Application` is one applicant's current record; every version it had is in
+`ApplicationVersion`. `OutgoingMessage` is the outbox: mail is written here
+in the same transaction as the change that causes it, and sent afterwards.
+`Event` records who changed what, and when.
+
+Schema changes go through Alembic (`inbox_worker/migrations`); keep the two in step.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class IncomingMessage(Base):
+    __tablename__ = "incoming_messages"
+    __table_args__ = (UniqueConstraint("account", "folder", "uidvalidity", "uid", name="uq_incoming_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(320))
+    folder: Mapped[str] = mapped_column(String(500))
+    uidvalidity: Mapped[int] = mapped_column(Integer)
+    uid: Mapped[int] = mapped_column(Integer)
+    message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    raw_sha256: Mapped[str | None] = mapped_column(String(64))
+    sender: Mapped[str | None] = mapped_column(String(320))
+    subject: Mapped[str | None] = mapped_column(Text)
+    # new -> processed | review | ignored | duplicate
+    state: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    classification: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Where the message was filed in the mailbox; None until the move succeeded.
+    filed_to: Mapped[str | None] = mapped_column(String(500))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Application(Base):
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The applicant's address (from the form, else the sender): one application per person.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    role: Mapped[str | None] = mapped_column(String(20))
+    name: Mapped[str | None] = mapped_column(String(300))
+    record: Mapped[dict] = mapped_column(JSON)
+    missing: Mapped[list] = mapped_column(JSON, default=list)
+    # received (complete) | incomplete (fields missing)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    versions: Mapped[list[ApplicationVersion]] = relationship(
+        back_populates="application", order_by="ApplicationVersion.version"
+    )
+
+
+class ApplicationVersion(Base):
+    __tablename__ = "application_versions"
+    __table_args__ = (UniqueConstraint("application_id", "version", name="uq_application_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    record: Mapped[dict] = mapped_column(JSON)
+    # Where each value was read from and how sure the reader was.
+    provenance: Mapped[dict] = mapped_column(JSON, default=dict)
+    incoming_message_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_messages.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    application: Mapped[Application] = relationship(back_populates="versions")
+
+
+class OutgoingMessage(Base):
+    __tablename__ = "outgoing_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Names the reason for the email, so the same email can never be queued twice.
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    template: Mapped[str] = mapped_column(String(100))
+    recipients: Mapped[list] = mapped_column(JSON)
+    subject: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(998))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    # pending -> sent | failed
+    state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    server_reply: Mapped[str | None] = mapped_column(Text)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    incoming_message_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_messages.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Event(Base):
+    """An audit line: who did what to which thing, and when."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class WorkerState(Base):
+    """Small facts the worker keeps between runs (last poll time, ...)."""
+
+    __tablename__ = "worker_state"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
