@@ -1,0 +1,132 @@
+"""Render: the one place that knows each email template and turns it into a message.
+
+Each email is a folder under `templates/` holding `subject.txt`,
+`body.txt` and `body.html` (the warehouse layout). A coordinator may point
+`program.templates_dir` at a folder of overrides: a file there replaces the
+bundled file of the same path. Rendering is strict (an unknown variable is an
+error, not an empty string) and HTML is autoescaped, so nothing an applicant
+typed can change a message's structure.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+# Every template the program sends, and what it is for. `preview` and the
+# template test go through this table, so a template cannot be forgotten.
+TEMPLATES: dict[str, str] = {
+    "acknowledgement": "to an applicant: what was read from their form, what is missing, what happens next",
+    "acknowledgement_update": "to an applicant who sent their form again: their record was updated",
+    "review_notice": "to the coordinators: a message was set aside for a person to read",
+}
+
+
+def bundled_templates_dir() -> Path:
+    """The templates shipped with the program (inside the package when installed from a wheel)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "acknowledgement").is_dir():
+            return candidate
+    raise FileNotFoundError("the bundled email templates are missing; reinstall inbox-worker")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class Envelope:
+    """Who a message is from and to, and which message it answers."""
+
+    from_address: str
+    from_name: str
+    to: list[str]
+    cc: list[str] = field(default_factory=list)
+    in_reply_to: str | None = None
+    references: list[str] = field(default_factory=list)
+    auto_submitted: str = "auto-replied"
+
+
+class Templates:
+    def __init__(self, override_dir: str | Path | None = None):
+        loaders = []
+        if override_dir:
+            loaders.append(FileSystemLoader(str(override_dir)))
+        loaders.append(FileSystemLoader(str(bundled_templates_dir())))
+        self.env = Environment(
+            loader=ChoiceLoader(loaders),
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def render(self, name: str, context: dict[str, Any]) -> Rendered:
+        if name not in TEMPLATES:
+            raise KeyError(f"no email template named {name!r}; the templates are: {', '.join(TEMPLATES)}")
+        subject = self.env.get_template(f"{name}/subject.txt").render(context)
+        return Rendered(
+            subject=one_line(subject),
+            text=self.env.get_template(f"{name}/body.txt").render(context),
+            html=self.env.get_template(f"{name}/body.html").render(context),
+        )
+
+
+def one_line(text: str) -> str:
+    """Fold a header value onto one line: no CR or LF can reach a header."""
+    return re.sub(r"[\s\x00]+", " ", text).strip()
+
+
+def message_id_for(key: str, domain: str) -> str:
+    """A Message-ID of our own domain, fixed by the email's idempotency key."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return f"<{digest}.inbox-worker@{domain}>"
+
+
+def build_message(rendered: Rendered, envelope: Envelope, *, message_id: str, date: datetime,
+                  attachments: list[Attachment] = ()) -> EmailMessage:
+    """A multipart/alternative message (text and HTML), with attachments if any."""
+    msg = EmailMessage()
+    msg["From"] = formataddr((one_line(envelope.from_name), envelope.from_address))
+    msg["To"] = ", ".join(one_line(a) for a in envelope.to)
+    if envelope.cc:
+        msg["Cc"] = ", ".join(one_line(a) for a in envelope.cc)
+    msg["Subject"] = rendered.subject
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = message_id or make_msgid()
+    if envelope.in_reply_to:
+        msg["In-Reply-To"] = one_line(envelope.in_reply_to)
+        msg["References"] = " ".join(one_line(r) for r in [*envelope.references, envelope.in_reply_to])
+    # RFC 3834: say this mail was sent by a program, so other programs do not answer it.
+    msg["Auto-Submitted"] = envelope.auto_submitted
+    msg["X-Auto-Response-Suppress"] = "All"
+    msg["X-Inbox-Worker"] = "1"
+    msg.set_content(rendered.text)
+    msg.add_alternative(rendered.html, subtype="html")
+    for a in attachments:
+        maintype, _, subtype = a.content_type.partition("/")
+        msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
+    return msg
+
+
+def address_domain(address: str) -> str:
+    return address.rpartition("@")[2] or "localhost"
