@@ -1,0 +1,305 @@
+"""Real mail servers for the adapter tests: a Dovecot IMAP server and an aiosmtpd SMTP server.
+
+Both listen on 127.0.0.1 on a free port and are driven through the standard
+clients (imapclient, smtplib), so the adapters are tested against the
+protocol itself rather than against a fake of a library. Dovecot gets a
+config of its own in a directory from `tempfile.mkdtemp()` (its auth process,
+running as another user, must be able to read it) and a passwd-file that
+gains one user per test; Dovecot rereads that file when it changes, so every
+test can have a fresh, empty mailbox without restarting the server.
+"""
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from imapclient import IMAPClient
+
+from inbox_worker.config import ImapSettings, SmtpSettings
+
+# Every test user shares this password; tests of a wrong one use their own string.
+PASSWORD = "test-Pa55word"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_greeting(port: int, prefix: bytes, deadline: float) -> None:
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                if s.recv(256).startswith(prefix):
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no {prefix!r} greeting on 127.0.0.1:{port}")
+        time.sleep(0.05)
+
+
+class DovecotServer:
+    """A Dovecot IMAP server of the tests' own; `start()`, `add_user()`, `stop()`."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("dovecot") or next(
+            (p for p in ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot") if os.path.exists(p)), None)
+        if binary is None:
+            raise RuntimeError("dovecot is not installed, and the IMAP tests need a real server: "
+                               "run `apt-get install -y --no-install-recommends dovecot-imapd` "
+                               "(.ci/run does this) and try again.")
+        self.binary = binary
+        self.root = Path(tempfile.mkdtemp(prefix="inbox-worker-dovecot-"))
+        # mkdtemp makes 0700 directories; Dovecot's auth and imap processes run as other users.
+        self.root.chmod(0o755)
+        self.mail_dir = self.root / "mail"
+        self.passwd = self.root / "passwd"
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self._counter = 0
+
+    def _users(self) -> tuple[str, str, str]:
+        """The (internal, login, mail) users: unprivileged ones as root, else ourselves."""
+        if os.geteuid() != 0:
+            me = pwd.getpwuid(os.geteuid()).pw_name
+            return me, me, me
+        internal = "dovecot" if _user_exists("dovecot") else "nobody"
+        login = "dovenull" if _user_exists("dovenull") else "nobody"
+        return internal, login, "nobody"
+
+    def _write_config(self) -> Path:
+        internal, login, mail_user = self._users()
+        mail_group = grp.getgrgid(pwd.getpwnam(mail_user).pw_gid).gr_name
+        for d in ("base", "state"):
+            (self.root / d).mkdir(exist_ok=True)
+        self.mail_dir.mkdir(exist_ok=True)
+        shutil.chown(self.mail_dir, mail_user, mail_group)
+        self.passwd.write_text("")
+        self.passwd.chmod(0o644)
+        conf = self.root / "dovecot.conf"
+        conf.write_text(f"""\
+protocols = imap
+listen = 127.0.0.1
+base_dir = {self.root}/base
+state_dir = {self.root}/state
+log_path = {self.root}/dovecot.log
+info_log_path = {self.root}/dovecot.log
+default_internal_user = {internal}
+default_login_user = {login}
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+mail_location = maildir:{self.mail_dir}/%u
+mail_uid = {mail_user}
+mail_gid = {mail_group}
+first_valid_uid = 0
+mail_fsync = never
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {self.passwd}
+}}
+userdb {{
+  driver = passwd-file
+  args = username_format=%u {self.passwd}
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {self.port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+# Without this a failed login makes anvil delay the next good one by seconds.
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+""")
+        return conf
+
+    def start(self) -> DovecotServer:
+        conf = self._write_config()
+        self.process = subprocess.Popen([self.binary, "-F", "-c", str(conf)],
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            _wait_for_greeting(self.port, b"* OK", time.monotonic() + 15)
+        except RuntimeError:
+            self.stop()
+            log = (self.root / "dovecot.log")
+            raise RuntimeError("dovecot did not start; its log says:\n"
+                               + (log.read_text() if log.exists() else "(no log)")) from None
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def add_user(self, password: str = PASSWORD) -> str:
+        """Create a user with an empty mailbox and return its name."""
+        self._counter += 1
+        user = f"user{self._counter}-{secrets.token_hex(3)}"
+        with self.passwd.open("a") as f:
+            f.write(f"{user}:{{PLAIN}}{password}::::::\n")
+        return user
+
+    def imap_settings_for(self, user: str, **overrides: object) -> ImapSettings:
+        values: dict[str, object] = {
+            "host": "127.0.0.1", "port": self.port, "username": user, "password": PASSWORD,
+            "security": "none", "timeout_seconds": 10.0,
+        }
+        values.update(overrides)
+        return ImapSettings.model_validate(values)
+
+    def client(self, user: str) -> IMAPClient:
+        c = IMAPClient("127.0.0.1", self.port, ssl=False, timeout=10)
+        c.login(user, PASSWORD)
+        return c
+
+    # Helpers take and give folder names as the project writes them, with "/" between levels;
+    # this Dovecot's Maildir uses ".", as a real server might.
+    def _name(self, folder: str) -> str:
+        return folder.replace("/", ".")
+
+    def append(self, user: str, raw: bytes, folder: str = "INBOX") -> int:
+        """Put a message into a folder (created if missing); return its UID."""
+        folder = self._name(folder)
+        with self.client(user) as c:
+            if not c.folder_exists(folder):
+                c.create_folder(folder)
+            resp = c.append(folder, raw)
+        # With UIDPLUS the reply is "[APPENDUID <validity> <uid>] ...".
+        return int(resp.split(b"]")[0].split()[-1])
+
+    def list_folder(self, user: str, folder: str = "INBOX") -> dict[int, bytes]:
+        """Every message in a folder, as {uid: raw bytes}; leaves \\Seen alone."""
+        with self.client(user) as c:
+            c.select_folder(self._name(folder), readonly=True)
+            uids = c.search(["NOT", "DELETED"])
+            got = c.fetch(uids, ["BODY.PEEK[]"]) if uids else {}
+        return {uid: data[b"BODY[]"] for uid, data in sorted(got.items())}
+
+    def folders(self, user: str) -> list[str]:
+        """The user's folders, with "/" between levels."""
+        with self.client(user) as c:
+            return sorted(name.replace(".", "/") for _flags, _delim, name in c.list_folders())
+
+    def uidvalidity(self, user: str, folder: str = "INBOX") -> int:
+        with self.client(user) as c:
+            return int(c.folder_status(self._name(folder), ["UIDVALIDITY"])[b"UIDVALIDITY"])
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+@dataclass
+class Received:
+    envelope_from: str
+    recipients: list[str]
+    data: bytes
+    # The user the client authenticated as, if it did.
+    login: str | None = None
+
+
+@dataclass
+class RecordingHandler:
+    """Records every accepted message; can be told to refuse some, as a real server would."""
+
+    received: list[Received] = field(default_factory=list)
+    # Answer this many DATA commands with a temporary failure.
+    fail_next: int = 0
+    fail_reply: str = "451 4.3.0 Mail server temporarily rejected message, try later"
+    # Recipients (lower-case) refused at RCPT with the reply given.
+    refused: dict[str, str] = field(default_factory=dict)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        reply = self.refused.get(address.lower())
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            return self.fail_reply
+        login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
+                                      bytes(envelope.original_content or envelope.content), login))
+        return "250 2.0.0 OK queued"
+
+
+class SmtpServer:
+    """An aiosmtpd server on 127.0.0.1 that offers AUTH over plain text (as tests only)."""
+
+    username = "sender@example.org"
+    password = "smtp-Pa55word"  # noqa: S105 - a test server's fixed credential
+
+    def __init__(self) -> None:
+        self.handler = RecordingHandler()
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
+                                     authenticator=self._authenticate, auth_require_tls=False,
+                                     decode_data=False)
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == self.username
+              and auth_data.password.decode() == self.password)
+        return AuthResult(success=ok, handled=False)
+
+    @property
+    def received(self) -> list[Received]:
+        return self.handler.received
+
+    def fail_next(self, n: int, reply: str | None = None) -> None:
+        """Answer the next `n` messages' DATA with a 4xx reply (or `reply`)."""
+        self.handler.fail_next = n
+        if reply:
+            self.handler.fail_reply = reply
+
+    def refuse(self, recipient: str, reply: str = "550 5.1.1 No such user here") -> None:
+        self.handler.refused[recipient.lower()] = reply
+
+    def smtp_settings(self, **overrides: object) -> SmtpSettings:
+        values: dict[str, object] = {
+            "host": "127.0.0.1", "port": self.port, "security": "none", "timeout_seconds": 10.0,
+            "from_address": "program@example.org",
+        }
+        values.update(overrides)
+        return SmtpSettings.model_validate(values)
+
+    def start(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
