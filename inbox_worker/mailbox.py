@@ -1,0 +1,489 @@
+"""The mailbox edge: list, read and file away messages in the program mailbox.
+
+Everything else sees a `Mailbox` of four methods and `MessageRef` values
+keyed on (folder, UIDVALIDITY, UID), the key the store records as processed.
+`ImapMailbox` talks IMAP to the real mailbox (Gmail, or any IMAP4rev1 server
+with UIDPLUS); `MaildirMailbox` does the same over a local Maildir, for the
+bundled demo. Folder names are written with "/" between levels, as Gmail
+shows them; on a server with another hierarchy delimiter (Dovecot's Maildir
+uses ".") the adapter translates. Nothing here ever marks a message \\Seen
+or deletes a message other than the one being moved.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import mailbox as stdlib_mailbox
+import shlex
+import ssl
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from pathlib import Path
+from typing import Protocol
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from inbox_worker.config import ImapSettings, OAuth2Settings
+
+log = logging.getLogger(__name__)
+
+# Messages whose size and Message-ID are asked for in one FETCH.
+SCAN_BATCH = 500
+
+
+class MailboxError(Exception):
+    """The mailbox could not be used; the message says why and what to try next."""
+
+
+class MessageTooLarge(MailboxError):
+    """The message is bigger than the configured limit, so it was not downloaded."""
+
+    def __init__(self, ref: MessageRef, limit: int) -> None:
+        super().__init__(f"message UID {ref.uid} in {ref.folder} is {ref.size} bytes, over the "
+                         f"limit of {limit} bytes (imap.max_message_bytes); it was not downloaded")
+        self.ref = ref
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    folder: str
+    uidvalidity: int
+    uid: int
+    size: int
+    message_id: str | None
+
+
+class Mailbox(Protocol):
+    def scan(self, folder: str, after_uid: int = 0) -> tuple[int, list[MessageRef]]: ...
+    def fetch(self, ref: MessageRef, max_bytes: int) -> bytes: ...
+    def move(self, ref: MessageRef, to_folder: str) -> None: ...
+    def idle_wait(self, folder: str, timeout: float) -> bool: ...
+
+
+def parse_message_id(header_block: bytes) -> str | None:
+    """The Message-ID from a block of header lines, unfolded and stripped, or None."""
+    value = BytesHeaderParser().parsebytes(header_block).get("Message-ID")
+    if value is None:
+        return None
+    value = " ".join(str(value).split())
+    return value or None
+
+
+# --- credentials -------------------------------------------------------------------------------
+
+def oauth2_access_token(oauth2: OAuth2Settings, timeout: float) -> str:
+    """A fresh access token from `token_command` or from a refresh-token exchange."""
+    if oauth2.token_command:
+        return _token_from_command(oauth2.token_command, timeout)
+    if oauth2.client_id and oauth2.client_secret and oauth2.refresh_token:
+        return _token_from_refresh(oauth2, timeout)
+    raise MailboxError("imap.auth is oauth2 but no way to get a token is configured: set "
+                       "imap.oauth2.token_command, or client_id, client_secret and refresh_token")
+
+
+def _token_from_command(command: str, timeout: float) -> str:
+    argv = shlex.split(command)
+    name = argv[0] if argv else command
+    try:
+        # No shell, and stderr is not echoed anywhere: a helper may print secrets on it.
+        done = subprocess.run(argv, capture_output=True, timeout=timeout, check=False)  # noqa: S603
+    except (OSError, ValueError) as e:
+        raise MailboxError(f"could not run the OAuth2 token command {name}: {e.__class__.__name__}: "
+                           f"{getattr(e, 'strerror', None) or e}; check imap.oauth2.token_command") from None
+    except subprocess.TimeoutExpired:
+        raise MailboxError(f"the OAuth2 token command {name} did not finish within {timeout:g} s; "
+                           f"run it by hand to see what it waits for") from None
+    token = done.stdout.decode("utf-8", "replace").strip()
+    if done.returncode != 0 or not token:
+        raise MailboxError(f"the OAuth2 token command {name} failed (exit status {done.returncode}, "
+                           f"{'no' if not token else 'some'} output); run it by hand to see its error")
+    return token
+
+
+def _token_from_refresh(oauth2: OAuth2Settings, timeout: float) -> str:
+    assert oauth2.client_secret is not None and oauth2.refresh_token is not None
+    body = urllib.parse.urlencode({
+        "client_id": oauth2.client_id,
+        "client_secret": oauth2.client_secret.get_secret_value(),
+        "refresh_token": oauth2.refresh_token.get_secret_value(),
+        "grant_type": "refresh_token",
+    }).encode()
+    request = urllib.request.Request(oauth2.token_url, data=body, method="POST",  # noqa: S310
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310 - URL from config
+            payload = json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        # Google answers {"error": "invalid_grant", "error_description": ...}: safe to show.
+        try:
+            detail = json.loads(e.read())
+            reason = f"{detail.get('error')}: {detail.get('error_description', '')}".strip(": ")
+        except ValueError:
+            reason = f"HTTP {e.code}"
+        raise MailboxError(f"{oauth2.token_url} refused the refresh token ({reason}); the refresh "
+                           f"token may be revoked or expired: create a new one") from None
+    except (urllib.error.URLError, OSError, ValueError) as e:
+        raise MailboxError(f"could not exchange the refresh token at {oauth2.token_url}: "
+                           f"{getattr(e, 'reason', e)}; check the network and imap.oauth2.token_url") from None
+    token = payload.get("access_token") if isinstance(payload, dict) else None
+    if not token:
+        raise MailboxError(f"{oauth2.token_url} answered without an access_token; check imap.oauth2")
+    return str(token)
+
+
+def _scrub(text: str, *secrets: str) -> str:
+    """Remove any secret from text meant for a person; a server may echo what it was sent."""
+    for s in secrets:
+        if s and len(s) >= 4:
+            text = text.replace(s, "**********")
+    return text
+
+
+def _server_words(e: BaseException) -> str:
+    text = str(e)
+    for prefix in ("b'", 'b"'):
+        if text.startswith(prefix):
+            text = text[2:-1]
+    return text.strip() or e.__class__.__name__
+
+
+# --- IMAP --------------------------------------------------------------------------------------
+
+class ImapMailbox:
+    """A `Mailbox` over IMAP: connects on `__enter__`, logs out on `__exit__`."""
+
+    def __init__(self, settings: ImapSettings) -> None:
+        self.settings = settings
+        self._client: IMAPClient | None = None
+        self._delimiter = "/"
+        # (folder, read-only?, uidvalidity) of the folder now selected.
+        self._selected: tuple[str, bool, int] | None = None
+        self._secrets: tuple[str, ...] = (settings.password.get_secret_value(),)
+
+    # connection ------------------------------------------------------------------------------
+
+    def __enter__(self) -> ImapMailbox:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _where(self) -> str:
+        return f"{self.settings.host}:{self.settings.port}"
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        # Certificates are always verified; ca_file adds a CA to the system's, it does not replace them.
+        ctx = ssl.create_default_context()
+        if self.settings.ca_file:
+            ctx.load_verify_locations(cafile=self.settings.ca_file)
+        return ctx
+
+    def connect(self) -> None:
+        s = self.settings
+        try:
+            ctx = self._ssl_context() if s.security != "none" else None
+            client = IMAPClient(s.host, s.port, ssl=s.security == "ssl", ssl_context=ctx,
+                                timeout=s.timeout_seconds)
+            if s.security == "starttls":
+                client.starttls(ctx)
+        except ssl.SSLCertVerificationError as e:
+            raise MailboxError(f"the certificate of {self._where()} could not be verified "
+                               f"({e.verify_message}); if the server uses its own CA, set imap.ca_file "
+                               f"to its certificate") from None
+        except (OSError, IMAPClientError) as e:
+            raise MailboxError(f"could not connect to {self._where()} ({s.security}): {_server_words(e)}; "
+                               f"check imap.host, imap.port and imap.security") from None
+        self._client = client
+        try:
+            self._login(client)
+            self._delimiter = self._find_delimiter(client)
+        except BaseException:
+            self.close()
+            raise
+
+    def _login(self, client: IMAPClient) -> None:
+        s = self.settings
+        try:
+            if s.auth == "oauth2":
+                token = oauth2_access_token(s.oauth2, s.timeout_seconds)
+                self._secrets += (token,)
+                client.oauth2_login(s.username, token)
+            else:
+                client.login(s.username, s.password.get_secret_value())
+        except LoginError as e:
+            hint = ("check imap.oauth2 (the token may lack the https://mail.google.com/ scope)"
+                    if s.auth == "oauth2" else
+                    "check INBOX_WORKER_IMAP__PASSWORD (for Gmail, an app password, not the account's)")
+            raise MailboxError(_scrub(f"could not log in to {s.host} as {s.username}: the server said "
+                                      f"{_server_words(e)!r}; {hint}", *self._secrets)) from None
+        except (OSError, IMAPClientError) as e:
+            raise MailboxError(_scrub(f"the connection to {self._where()} failed while logging in: "
+                                      f"{_server_words(e)}; try again later", *self._secrets)) from None
+
+    @staticmethod
+    def _find_delimiter(client: IMAPClient) -> str:
+        # LIST "" "" answers with the hierarchy delimiter and no folders.
+        listing = client.list_folders("", "")
+        delim = listing[0][1] if listing else b"/"
+        return delim.decode() if isinstance(delim, bytes) else (delim or "/")
+
+    def close(self) -> None:
+        client, self._client, self._selected = self._client, None, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except (OSError, IMAPClientError):
+            # Already gone; nothing to tidy.
+            client.shutdown()
+
+    @property
+    def client(self) -> IMAPClient:
+        if self._client is None:
+            raise MailboxError("the IMAP mailbox is not open; use it in a `with` block")
+        return self._client
+
+    # folders ---------------------------------------------------------------------------------
+
+    def _server_name(self, folder: str) -> str:
+        if folder.upper() == "INBOX" or self._delimiter == "/":
+            return folder
+        return folder.replace("/", self._delimiter)
+
+    def _select(self, folder: str, readonly: bool) -> int:
+        if self._selected and self._selected[:2] == (folder, readonly):
+            return self._selected[2]
+        try:
+            info = self.client.select_folder(self._server_name(folder), readonly=readonly)
+        except IMAPClientError as e:
+            raise MailboxError(f"could not open the folder {folder!r} on {self.settings.host}: "
+                               f"{_server_words(e)}; check that it exists (imap.folder)") from None
+        uidvalidity = int(info[b"UIDVALIDITY"])
+        self._selected = (folder, readonly, uidvalidity)
+        return uidvalidity
+
+    def _select_ref(self, ref: MessageRef, readonly: bool) -> None:
+        uidvalidity = self._select(ref.folder, readonly)
+        if uidvalidity != ref.uidvalidity:
+            raise MailboxError(f"the folder {ref.folder!r} was rebuilt on the server (UIDVALIDITY "
+                               f"{ref.uidvalidity} is now {uidvalidity}), so UID {ref.uid} no longer "
+                               f"names the same message; scan the folder again")
+
+    def ensure_folder(self, folder: str) -> None:
+        name = self._server_name(folder)
+        try:
+            if not self.client.folder_exists(name):
+                self.client.create_folder(name)
+        except IMAPClientError as e:
+            raise MailboxError(f"could not create the folder {folder!r} on {self.settings.host}: "
+                               f"{_server_words(e)}; create it by hand or pick another name") from None
+
+    # the Mailbox interface -------------------------------------------------------------------
+
+    def scan(self, folder: str, after_uid: int = 0) -> tuple[int, list[MessageRef]]:
+        # Select afresh each scan so new arrivals and a changed UIDVALIDITY are seen.
+        self._selected = None
+        uidvalidity = self._select(folder, readonly=True)
+        try:
+            found = self.client.search(["UID", f"{after_uid + 1}:*", "NOT", "DELETED"])
+            # "n:*" always includes the highest UID, even when it is below n.
+            uids = sorted(u for u in found if u > after_uid)
+            refs: list[MessageRef] = []
+            for i in range(0, len(uids), SCAN_BATCH):
+                batch = uids[i:i + SCAN_BATCH]
+                data = self.client.fetch(batch, ["RFC822.SIZE", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+                for uid in batch:
+                    item = data.get(uid)
+                    if item is None:  # expunged between SEARCH and FETCH
+                        continue
+                    header = next((v for k, v in item.items() if k.startswith(b"BODY[HEADER")), b"")
+                    refs.append(MessageRef(folder, uidvalidity, uid, int(item[b"RFC822.SIZE"]),
+                                           parse_message_id(header or b"")))
+        except (OSError, IMAPClientError) as e:
+            raise self._io_error(f"listing {folder!r}", e) from None
+        return uidvalidity, refs
+
+    def fetch(self, ref: MessageRef, max_bytes: int) -> bytes:
+        if ref.size > max_bytes:
+            raise MessageTooLarge(ref, max_bytes)
+        self._select_ref(ref, readonly=True)
+        chunk = max(1, self.settings.fetch_chunk_bytes)
+        parts: list[bytes] = []
+        got = 0
+        try:
+            # Partial fetches keep each server reply small, so a 25 MB message is not one read.
+            while True:
+                data = self.client.fetch([ref.uid], [f"BODY.PEEK[]<{got}.{chunk}>"]).get(ref.uid)
+                if data is None:
+                    raise MailboxError(f"message UID {ref.uid} is no longer in {ref.folder!r}; "
+                                       f"another client moved or deleted it; scan again")
+                piece = next((v for k, v in data.items() if k.startswith(b"BODY[]")), None) or b""
+                parts.append(piece)
+                got += len(piece)
+                if got > max_bytes:
+                    raise MessageTooLarge(MessageRef(ref.folder, ref.uidvalidity, ref.uid, got,
+                                                     ref.message_id), max_bytes)
+                if len(piece) < chunk:
+                    break
+        except (OSError, IMAPClientError) as e:
+            raise self._io_error(f"downloading UID {ref.uid} from {ref.folder!r}", e) from None
+        return b"".join(parts)
+
+    def move(self, ref: MessageRef, to_folder: str) -> None:
+        self.ensure_folder(to_folder)
+        self._select_ref(ref, readonly=False)
+        target = self._server_name(to_folder)
+        c = self.client
+        try:
+            if c.has_capability("MOVE"):
+                c.move([ref.uid], target)
+            elif c.has_capability("UIDPLUS"):
+                c.copy([ref.uid], target)
+                c.add_flags([ref.uid], [b"\\Deleted"], silent=True)
+                # UID EXPUNGE removes only this message, never others flagged \Deleted.
+                c.uid_expunge([ref.uid])
+            else:
+                # A plain EXPUNGE could remove other people's \Deleted mail: leave the flag, which
+                # scan() skips, for the server's own clean-up.
+                c.copy([ref.uid], target)
+                c.add_flags([ref.uid], [b"\\Deleted"], silent=True)
+        except (OSError, IMAPClientError) as e:
+            raise self._io_error(f"moving UID {ref.uid} from {ref.folder!r} to {to_folder!r}", e) from None
+
+    def idle_wait(self, folder: str, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for new mail in `folder`; True if some may have come."""
+        self._select(folder, readonly=True)
+        c = self.client
+        if not c.has_capability("IDLE"):
+            time.sleep(timeout)
+            return True
+        deadline = time.monotonic() + timeout
+        try:
+            c.idle()
+            try:
+                while (left := deadline - time.monotonic()) > 0:
+                    for resp in c.idle_check(timeout=min(left, 60)):
+                        if len(resp) >= 2 and resp[1] == b"EXISTS":
+                            return True
+                return False
+            finally:
+                c.idle_done()
+        except (OSError, IMAPClientError) as e:
+            raise self._io_error(f"waiting for mail in {folder!r}", e) from None
+
+    def _io_error(self, doing: str, e: BaseException) -> MailboxError:
+        if isinstance(e, TimeoutError):
+            why = f"no answer within {self.settings.timeout_seconds:g} s"
+        else:
+            why = _server_words(e)
+        return MailboxError(_scrub(f"IMAP error while {doing} on {self.settings.host}: {why}; "
+                                   f"the next poll will try again", *self._secrets))
+
+
+# --- Maildir -----------------------------------------------------------------------------------
+
+class MaildirMailbox:
+    """A `Mailbox` over a local Maildir, for the demo: no server and no credentials.
+
+    Folders are Maildir++ subfolders ("inbox-worker/processed" becomes
+    ".inbox-worker.processed"); "INBOX" is the Maildir itself. Stable UIDs
+    live in `inbox-worker-uids.json` and the UIDVALIDITY in
+    `inbox-worker-uidvalidity`, both beside the messages.
+    """
+
+    INDEX = "inbox-worker-uids.json"
+    VALIDITY = "inbox-worker-uidvalidity"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.root = stdlib_mailbox.Maildir(self.path, create=True)
+
+    def __enter__(self) -> MaildirMailbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def _folder(self, folder: str, create: bool = False) -> stdlib_mailbox.Maildir:
+        if folder.upper() == "INBOX":
+            return self.root
+        name = folder.replace("/", ".")
+        try:
+            return self.root.get_folder(name)
+        except stdlib_mailbox.NoSuchMailboxError:
+            if not create:
+                raise MailboxError(f"the folder {folder!r} does not exist in {self.path}") from None
+            return self.root.add_folder(name)
+
+    def _uidvalidity(self, md: stdlib_mailbox.Maildir) -> int:
+        f = Path(md._path) / self.VALIDITY
+        if not f.exists():
+            f.write_text(str(int(time.time())))
+        return int(f.read_text().strip())
+
+    def _index(self, md: stdlib_mailbox.Maildir) -> dict[str, int]:
+        """{key: uid}, giving new keys the next UIDs in arrival order; saved when it grows."""
+        f = Path(md._path) / self.INDEX
+        state = json.loads(f.read_text()) if f.exists() else {"next": 1, "uids": {}}
+        uids: dict[str, int] = state["uids"]
+        keys = set(md.keys())
+        new = sorted(keys - uids.keys(), key=lambda k: (md.get_message(k).get_date(), k))
+        for key in new:
+            uids[key] = state["next"]
+            state["next"] += 1
+        # Forget moved messages; their UIDs are never reused ("next" only grows).
+        gone = uids.keys() - keys
+        for key in gone:
+            del uids[key]
+        if new or gone or not f.exists():
+            tmp = f.with_suffix(".tmp")
+            tmp.write_text(json.dumps(state))
+            tmp.replace(f)
+        return uids
+
+    def scan(self, folder: str, after_uid: int = 0) -> tuple[int, list[MessageRef]]:
+        md = self._folder(folder)
+        validity = self._uidvalidity(md)
+        refs = []
+        for key, uid in sorted(self._index(md).items(), key=lambda kv: kv[1]):
+            if uid > after_uid:
+                raw = md.get_bytes(key)
+                end = raw.find(b"\n\n")
+                refs.append(MessageRef(folder, validity, uid, len(raw),
+                                       parse_message_id(raw if end < 0 else raw[:end + 1])))
+        return validity, refs
+
+    def _key(self, md: stdlib_mailbox.Maildir, ref: MessageRef) -> str:
+        if self._uidvalidity(md) != ref.uidvalidity:
+            raise MailboxError(f"the folder {ref.folder!r} has a new UIDVALIDITY; scan it again")
+        for key, uid in self._index(md).items():
+            if uid == ref.uid:
+                return key
+        raise MailboxError(f"message UID {ref.uid} is no longer in {ref.folder!r}; scan again")
+
+    def fetch(self, ref: MessageRef, max_bytes: int) -> bytes:
+        if ref.size > max_bytes:
+            raise MessageTooLarge(ref, max_bytes)
+        md = self._folder(ref.folder)
+        return md.get_bytes(self._key(md, ref))
+
+    def move(self, ref: MessageRef, to_folder: str) -> None:
+        src = self._folder(ref.folder)
+        key = self._key(src, ref)
+        dst = self._folder(to_folder, create=True)
+        # The stdlib Maildir has no rename between folders: add a copy, then remove the original.
+        dst.add(src.get_message(key))
+        src.remove(key)
+        self._index(src)
+
+    def idle_wait(self, folder: str, timeout: float) -> bool:
+        time.sleep(timeout)
+        return True
