@@ -1,0 +1,122 @@
+"""The outbox: mail waits here, in the database, until the SMTP server takes it.
+
+An email is queued in the same transaction as the change that causes it,
+under an idempotency key that names its reason ("ack:42"), so it is queued
+once however often the cause is processed. `drain` then sends what is due:
+a temporary failure (4xx, a network error) is retried later with a growing
+wait; a permanent one (5xx) is recorded as failed with the server's words.
+Each email is marked sent in its own transaction right after the server
+accepts it, which keeps the window for a double send as small as it can be.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .db import Database
+from .models import OutgoingMessage
+from .sender import PermanentFailure, TemporaryFailure
+
+log = logging.getLogger(__name__)
+
+
+def queue(session: Session, *, key: str, template: str, message: EmailMessage, now: datetime,
+          application_id: int | None = None, incoming_message_id: int | None = None) -> OutgoingMessage | None:
+    """Add an email to the outbox unless one with this key is already there."""
+    if session.scalar(select(OutgoingMessage.id).where(OutgoingMessage.idempotency_key == key)) is not None:
+        return None
+    recipients = [a for h in ("To", "Cc") for a in _addresses(message, h)]
+    row = OutgoingMessage(
+        idempotency_key=key, template=template, recipients=recipients, subject=str(message["Subject"]),
+        message_id=str(message["Message-ID"]), raw=message.as_bytes(policy=SMTP), state="pending",
+        attempts=0, next_attempt_at=now, application_id=application_id,
+        incoming_message_id=incoming_message_id, created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _addresses(message: EmailMessage, header: str) -> list[str]:
+    value = message.get(header)
+    if value is None:
+        return []
+    return [a.addr_spec for a in value.addresses if a.addr_spec]
+
+
+def backoff(attempts: int, base_seconds: int) -> timedelta:
+    """Wait before the next try: base, 2x, 4x ... capped at six hours."""
+    return timedelta(seconds=min(base_seconds * 2 ** max(0, attempts - 1), 6 * 3600))
+
+
+@dataclass
+class DrainSummary:
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def drain(db: Database, sender, envelope_from: str, now: datetime, *, max_attempts: int,
+          retry_base_seconds: int, limit: int = 500) -> DrainSummary:
+    """Send every email that is due; never raises for a single email's failure."""
+    summary = DrainSummary()
+    with db.unit_of_work() as s:
+        due = s.scalars(
+            select(OutgoingMessage.id)
+            .where(OutgoingMessage.state == "pending", OutgoingMessage.next_attempt_at <= now)
+            .order_by(OutgoingMessage.id)
+            .limit(limit)
+        ).all()
+    for outgoing_id in due:
+        with db.unit_of_work() as s:
+            row = s.get(OutgoingMessage, outgoing_id)
+            if row is None or row.state != "pending":
+                continue
+            row.attempts += 1
+            try:
+                reply = sender.send(envelope_from, list(row.recipients), row.raw)
+            except PermanentFailure as e:
+                row.state = "failed"
+                row.last_error = str(e)
+                summary.failed += 1
+                summary.problems.append(f"email {row.id} to {', '.join(row.recipients)} refused: {e}")
+                log.warning("outbox: email %s refused for good: %s", row.id, e)
+                continue
+            except Exception as e:  # TemporaryFailure, or anything unforeseen: try again later
+                if not isinstance(e, TemporaryFailure):
+                    log.exception("outbox: unexpected error sending email %s", row.id)
+                row.last_error = str(e)
+                if row.attempts >= max_attempts:
+                    row.state = "failed"
+                    summary.failed += 1
+                    summary.problems.append(f"email {row.id} gave up after {row.attempts} tries: {e}")
+                    log.warning("outbox: email %s gave up after %s tries: %s", row.id, row.attempts, e)
+                else:
+                    row.next_attempt_at = now + backoff(row.attempts, retry_base_seconds)
+                    summary.deferred += 1
+                    log.info("outbox: email %s deferred (%s); next try at %s", row.id, e, row.next_attempt_at)
+                continue
+            row.state = "sent"
+            row.sent_at = now
+            row.server_reply = reply
+            row.last_error = None
+            summary.sent += 1
+    return summary
+
+
+def retry(session: Session, outgoing_id: int, now: datetime) -> OutgoingMessage | None:
+    """Put a failed or deferred email back in the queue to be sent at the next drain."""
+    row = session.get(OutgoingMessage, outgoing_id)
+    if row is None or row.state == "sent":
+        return row
+    row.state = "pending"
+    row.next_attempt_at = now
+    row.attempts = 0
+    return row
