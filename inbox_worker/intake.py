@@ -1,0 +1,350 @@
+"""Intake: the straight path one message walks from the mailbox to its answer.
+
+    fetch -> classify -> extract -> decide -> store (+ outbox) -> file away
+
+Each message is one unit of work: its row, its application and the email
+that answers it are committed together, and only then is the message moved
+out of the folder being watched. A crash at any point leaves the message
+either untouched (it is processed again) or recorded with its answer queued
+(it is only filed away again): never lost, never answered twice. A message
+that cannot be processed is retried a bounded number of times and then set
+aside for review, so it never blocks the ones behind it.
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import Message
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import outbox
+from .classify import classify, header, sender_address
+from .config import Settings
+from .db import Database
+from .decide import Decision, acknowledgement_context, decide, merge_records, review_notice_context
+from .emails import Attachment, Envelope, Templates, address_domain, build_message, message_id_for
+from .extract import extract_message
+from .formgen import write_form
+from .mailbox import Mailbox, MailboxError, MessageRef
+from .models import Application, ApplicationVersion, Event, IncomingMessage, WorkerState
+from .rawstore import RawStore
+from .record import ApplicationRecord, Extraction, UnreadableInput
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PollSummary:
+    seen: int = 0
+    applications: int = 0
+    updates: int = 0
+    ignored: int = 0
+    review: int = 0
+    duplicates: int = 0
+    retry_later: int = 0
+    filed: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Intake:
+    """Everything one poll needs, built once by `bootstrap` and handed in."""
+
+    settings: Settings
+    db: Database
+    mailbox: Mailbox
+    raw_store: RawStore | None
+    templates: Templates
+    account: str
+    # With dry_run the mailbox is left exactly as it was.
+    dry_run: bool = False
+
+    # ------------------------------------------------------------ the poll
+    def poll(self, now: datetime) -> PollSummary:
+        """Process every new message in the watched folder, then file away what is done."""
+        summary = PollSummary()
+        folder = self.settings.imap.folder
+        self._file_pending(summary)
+        last_validity, last_uid = self._position(folder)
+        uidvalidity, refs = self.mailbox.scan(folder, after_uid=0 if last_validity is None else last_uid)
+        if last_validity is not None and uidvalidity != last_validity:
+            # The server renumbered the folder: old UIDs mean nothing now. Rescan
+            # everything; Message-IDs tell which messages were already processed.
+            log.warning("intake: %s changed UIDVALIDITY (%s -> %s); reconciling by Message-ID",
+                        folder, last_validity, uidvalidity)
+            uidvalidity, refs = self.mailbox.scan(folder, after_uid=0)
+        done_upto = 0 if uidvalidity != last_validity else last_uid
+        blocked = False
+        for ref in refs:
+            summary.seen += 1
+            finished = self._process(ref, now, summary)
+            if finished and not blocked:
+                done_upto = max(done_upto, ref.uid)
+            blocked = blocked or not finished
+        self._save_position(folder, uidvalidity, done_upto, now)
+        return summary
+
+    # ------------------------------------------------------------ one message
+    def _process(self, ref: MessageRef, now: datetime, summary: PollSummary) -> bool:
+        """Walk one message down the path. True when it is finished with (recorded)."""
+        with self.db.unit_of_work() as s:
+            row = self._row_for(s, ref, now)
+            if row.state != "new":
+                row_id, filing = row.id, row.filed_to
+                already = True
+            else:
+                already = False
+                duplicate = self._earlier_copy(s, ref, row)
+                if duplicate is not None:
+                    row.state, row.reason = "duplicate", f"same Message-ID as message {duplicate.id}"
+                    row.classification = duplicate.classification
+                    row.updated_at = now
+                    summary.duplicates += 1
+                row_id = row.id
+        if already:
+            if filing is None:
+                self._file(row_id, summary)
+            return True
+        try:
+            outcome = self._walk(row_id, ref, now)
+        except Exception as e:  # a bug or an outage on one message must not stop the queue
+            log.exception("intake: message UID %s failed", ref.uid)
+            return self._count_failure(row_id, ref, now, e, summary)
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
+        self._file(row_id, summary)
+        return True
+
+    def _walk(self, row_id: int, ref: MessageRef, now: datetime) -> str:
+        with self.db.unit_of_work() as s:
+            row = s.get(IncomingMessage, row_id)
+            if row.state == "duplicate":
+                return "duplicates"
+        limit = self.settings.imap.max_message_bytes
+        if ref.size > limit:
+            return self._set_aside(row_id, now, "the message is too large to read "
+                                   f"({ref.size:,} bytes; the limit is {limit:,})")
+        raw = self.mailbox.fetch(ref, limit)
+        sha = self.raw_store.put(raw) if self.raw_store is not None else None
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        classification = classify(msg, self._own_addresses())
+        extraction: Extraction | None = None
+        problem = None
+        if classification.from_person:
+            try:
+                extraction = extract_message(raw)
+            except UnreadableInput as e:
+                problem = f"the message could not be read: {e}"
+        with self.db.unit_of_work() as s:
+            row = s.get(IncomingMessage, row_id)
+            row.raw_sha256 = sha
+            row.sender = _sender(msg, extraction)
+            row.subject = header(msg, "Subject")[:2000]
+            row.classification = classification.kind
+            existing = self._application_for(s, extraction, msg) if extraction and extraction.record else None
+            decision = decide(classification, extraction, problem=problem, known_applicant=existing is not None)
+            row.state = {"application": "processed", "ignored": "ignored", "review": "review"}[decision.outcome]
+            row.reason = decision.reason
+            row.updated_at = now
+            if decision.outcome == "application":
+                app = self._store_application(s, row, extraction, existing, msg, now)
+                self._queue_acknowledgement(s, row, app, decision, msg, now)
+                return "updates" if existing is not None else "applications"
+            if decision.template == "review_notice":
+                self._queue_review_notice(s, row, decision.reason, now)
+            return "review" if decision.outcome == "review" else "ignored"
+
+    def _set_aside(self, row_id: int, now: datetime, reason: str) -> str:
+        with self.db.unit_of_work() as s:
+            row = s.get(IncomingMessage, row_id)
+            row.state, row.reason, row.updated_at = "review", reason, now
+            self._queue_review_notice(s, row, reason, now)
+        return "review"
+
+    def _count_failure(self, row_id: int, ref: MessageRef, now: datetime, error: Exception,
+                       summary: PollSummary) -> bool:
+        if isinstance(error, MailboxError):
+            # The mailbox itself is failing: not this message's fault; try again next poll.
+            summary.problems.append(f"mailbox problem at message UID {ref.uid}: {error}")
+            summary.retry_later += 1
+            return False
+        with self.db.unit_of_work() as s:
+            row = s.get(IncomingMessage, row_id)
+            row.attempts += 1
+            row.updated_at = now
+            attempts = row.attempts
+        if attempts >= self.settings.worker.max_process_attempts:
+            reason = (f"processing failed {attempts} times ({type(error).__name__}: {error}); "
+                      "set aside so the messages behind it can go on")
+            self._set_aside(row_id, now, reason)
+            summary.review += 1
+            summary.problems.append(f"message UID {ref.uid} set aside: {reason}")
+            self._file(row_id, summary)
+            return True
+        summary.retry_later += 1
+        summary.problems.append(f"message UID {ref.uid} failed (try {attempts}); it will be tried again")
+        return False
+
+    # ------------------------------------------------------------ filing
+    def _file(self, row_id: int, summary: PollSummary) -> None:
+        """Move a finished message to its folder; remember that it moved."""
+        with self.db.unit_of_work() as s:
+            row = s.get(IncomingMessage, row_id)
+            target = (self.settings.imap.review_folder if row.state == "review"
+                      else self.settings.imap.processed_folder)
+            ref = MessageRef(row.folder, row.uidvalidity, row.uid, row.size, row.message_id)
+        if self.dry_run:
+            return
+        try:
+            self.mailbox.move(ref, target)
+        except MailboxError as e:
+            # Recorded already; the move is tried again at the next poll.
+            summary.problems.append(f"could not file message UID {ref.uid} to {target}: {e}")
+            return
+        with self.db.unit_of_work() as s:
+            s.get(IncomingMessage, row_id).filed_to = target
+        summary.filed += 1
+
+    def _file_pending(self, summary: PollSummary) -> None:
+        """Messages recorded earlier whose move did not happen (a crash, an outage)."""
+        with self.db.unit_of_work() as s:
+            pending = s.scalars(
+                select(IncomingMessage.id).where(
+                    IncomingMessage.account == self.account,
+                    IncomingMessage.folder == self.settings.imap.folder,
+                    IncomingMessage.state != "new",
+                    IncomingMessage.filed_to.is_(None),
+                )
+            ).all()
+        for row_id in pending:
+            self._file(row_id, summary)
+
+    # ------------------------------------------------------------ store
+    def _row_for(self, s: Session, ref: MessageRef, now: datetime) -> IncomingMessage:
+        row = s.scalar(select(IncomingMessage).where(
+            IncomingMessage.account == self.account, IncomingMessage.folder == ref.folder,
+            IncomingMessage.uidvalidity == ref.uidvalidity, IncomingMessage.uid == ref.uid))
+        if row is None:
+            row = IncomingMessage(account=self.account, folder=ref.folder, uidvalidity=ref.uidvalidity,
+                                  uid=ref.uid, message_id=ref.message_id, size=ref.size, state="new",
+                                  attempts=0, received_at=now, updated_at=now)
+            s.add(row)
+            s.flush()
+        return row
+
+    def _earlier_copy(self, s: Session, ref: MessageRef, row: IncomingMessage) -> IncomingMessage | None:
+        if not ref.message_id:
+            return None
+        return s.scalar(select(IncomingMessage).where(
+            IncomingMessage.account == self.account, IncomingMessage.message_id == ref.message_id,
+            IncomingMessage.id != row.id, IncomingMessage.state != "new").limit(1))
+
+    def _application_for(self, s: Session, extraction: Extraction, msg: Message) -> Application | None:
+        key = _applicant_key(extraction, msg)
+        return s.scalar(select(Application).where(Application.email == key)) if key else None
+
+    def _store_application(self, s: Session, row: IncomingMessage, extraction: Extraction,
+                           existing: Application | None, msg: Message, now: datetime) -> Application:
+        record = extraction.record
+        if existing is None:
+            data = record.contract_dict()
+            app = Application(email=_applicant_key(extraction, msg), version=0, created_at=now, record=data)
+            s.add(app)
+        else:
+            app = existing
+            data = merge_records(existing.record, record)
+        merged = ApplicationRecord(**data)
+        app.record = merged.contract_dict()
+        app.role, app.name = merged.role, merged.name
+        app.missing = merged.missing()
+        app.status = "incomplete" if app.missing else "received"
+        app.version += 1
+        app.updated_at = now
+        s.flush()
+        s.add(ApplicationVersion(
+            application_id=app.id, version=app.version, record=app.record, incoming_message_id=row.id,
+            provenance={k: r.model_dump() for k, r in extraction.readings.items()} | {"part": extraction.part},
+            created_at=now))
+        s.add(Event(at=now, actor=row.sender or "applicant", subject=f"application:{app.id}",
+                    action="application_updated" if existing is not None else "application_received",
+                    detail={"incoming_message": row.id, "version": app.version, "missing": app.missing}))
+        row.application_id = app.id
+        return app
+
+    # ------------------------------------------------------------ answers
+    def _queue_acknowledgement(self, s: Session, row: IncomingMessage, app: Application, decision: Decision,
+                               msg: Message, now: datetime) -> None:
+        attachments = _blank_form() if app.missing else []
+        context = acknowledgement_context(self.settings.program, app.record, app.missing, bool(attachments))
+        key = f"ack:{row.id}"
+        rendered = self.templates.render(decision.template, context)
+        their_id = header(msg, "Message-ID")
+        envelope = Envelope(from_address=self.settings.smtp.from_address, from_name=self.settings.smtp.from_name,
+                            to=[app.email], in_reply_to=their_id or None,
+                            references=_references(msg))
+        message = build_message(rendered, envelope, date=now, attachments=attachments,
+                                message_id=message_id_for(key, address_domain(self.settings.smtp.from_address)))
+        outbox.queue(s, key=key, template=decision.template, message=message, now=now,
+                     application_id=app.id, incoming_message_id=row.id)
+
+    def _queue_review_notice(self, s: Session, row: IncomingMessage, reason: str, now: datetime) -> None:
+        coordinators = self.settings.program.coordinators
+        if not coordinators:
+            log.warning("intake: message %s set aside for review, but no coordinators are configured "
+                        "to tell ([program] coordinators)", row.id)
+            return
+        context = review_notice_context(
+            self.settings.program, self.settings.imap.review_folder, sender=row.sender, subject=row.subject,
+            received=row.received_at.strftime("%Y-%m-%d %H:%M"), reason=reason)
+        key = f"review:{row.id}"
+        rendered = self.templates.render("review_notice", context)
+        envelope = Envelope(from_address=self.settings.smtp.from_address, from_name=self.settings.smtp.from_name,
+                            to=list(coordinators), auto_submitted="auto-generated")
+        message = build_message(rendered, envelope, date=now,
+                                message_id=message_id_for(key, address_domain(self.settings.smtp.from_address)))
+        outbox.queue(s, key=key, template="review_notice", message=message, now=now, incoming_message_id=row.id)
+
+    # ------------------------------------------------------------ bookkeeping
+    def _own_addresses(self) -> frozenset[str]:
+        return frozenset(a.lower() for a in (self.settings.smtp.from_address,
+                                             self.settings.program.mailbox_address) if a)
+
+    def _position(self, folder: str) -> tuple[int | None, int]:
+        with self.db.unit_of_work() as s:
+            row = s.get(WorkerState, f"position:{self.account}:{folder}")
+        if row is None:
+            return None, 0
+        validity, _, uid = row.value.partition(":")
+        return int(validity), int(uid)
+
+    def _save_position(self, folder: str, uidvalidity: int, uid: int, now: datetime) -> None:
+        with self.db.unit_of_work() as s:
+            s.merge(WorkerState(key=f"position:{self.account}:{folder}", value=f"{uidvalidity}:{uid}"))
+            s.merge(WorkerState(key="last_poll_at", value=now.isoformat()))
+
+
+def _applicant_key(extraction: Extraction, msg: Message) -> str:
+    """Who the application belongs to: the address on the form, else the original sender."""
+    if extraction.record and extraction.record.email:
+        return extraction.record.email.lower()
+    return (extraction.sender or sender_address(msg) or "").lower()
+
+
+def _sender(msg: Message, extraction: Extraction | None) -> str:
+    return (sender_address(msg) or (extraction.sender if extraction else "") or "")[:320]
+
+
+def _references(msg: Message) -> list[str]:
+    refs = header(msg, "References").split()
+    return [r for r in refs if r.startswith("<") and r.endswith(">")][-10:]
+
+
+def _blank_form() -> list[Attachment]:
+    """The program's form, attached when an acknowledgement asks for missing fields."""
+    return [Attachment("WLA-mentoring-application.docx",
+                       "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                       write_form("docx"))]
