@@ -1,0 +1,42 @@
+"""The classifier tells people's mail from machines' (RFC 3834), on real message files."""
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+
+import pytest
+
+from inbox_worker.classify import classify
+
+FIXTURES = Path(__file__).parent / "fixtures" / "intake"
+KINDS = {
+    "01-protege-inline.eml": "person",
+    "12-question.eml": "person",
+    "10-out-of-office.eml": "auto_reply",
+    "11-newsletter.eml": "list",
+    "13-bounce.eml": "bounce",
+}
+
+
+def load(name: str):
+    return email.message_from_bytes((FIXTURES / name).read_bytes(), policy=email.policy.default)
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_each_message_is_classified_by_its_headers(name):
+    """Each fixture gets the kind its headers and structure say."""
+    assert classify(load(name)).kind == KINDS[name]
+
+
+def test_mail_from_the_programs_own_address_is_never_answered():
+    """Our own mail coming back (a loop) is recognised as ours."""
+    msg = load("01-protege-inline.eml")
+    assert classify(msg, frozenset({"rokafor@campbellcounty.example"})).kind == "own"
+
+
+def test_a_message_with_unreadable_headers_is_still_classified():
+    """Broken header syntax does not stop classification."""
+    raw = (FIXTURES / "12-question.eml").read_bytes().replace(b"From: Felicity", b"From: =?bogus?Q?Felicity")
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert classify(msg).kind == "person"

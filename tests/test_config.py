@@ -1,0 +1,49 @@
+"""Settings load from the documented example file, yield to the environment, and hide secrets."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from inbox_worker.config import ConfigError, load_settings
+
+EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
+
+
+def test_the_example_file_is_set_for_gmail():
+    """config.example.toml loads and points at Gmail's IMAP and SMTP servers."""
+    s = load_settings(EXAMPLE)
+    assert (s.imap.host, s.imap.port, s.imap.security) == ("imap.gmail.com", 993, "ssl")
+    assert (s.smtp.host, s.smtp.port, s.smtp.security) == ("smtp.gmail.com", 587, "starttls")
+
+
+def test_environment_overrides_the_file_key_by_key(monkeypatch):
+    """INBOX_WORKER_<SECTION>__<KEY> wins over the file; other keys keep the file's values."""
+    monkeypatch.setenv("INBOX_WORKER_IMAP__PORT", "1993")
+    monkeypatch.setenv("INBOX_WORKER_PROGRAM__COORDINATORS", '["A@Example.org"]')
+    s = load_settings(EXAMPLE)
+    assert s.imap.port == 1993
+    assert s.imap.host == "imap.gmail.com"
+    assert s.program.coordinators == ["a@example.org"]
+
+
+def test_secrets_never_show_in_reprs(monkeypatch):
+    """A password from the environment prints as stars."""
+    monkeypatch.setenv("INBOX_WORKER_IMAP__PASSWORD", "hunter2-secret")
+    s = load_settings(EXAMPLE)
+    assert s.imap.password.get_secret_value() == "hunter2-secret"
+    assert "hunter2-secret" not in repr(s) and "hunter2-secret" not in str(s.model_dump())
+
+
+def test_a_missing_file_says_what_to_do(tmp_path):
+    """A wrong --config path names the file and the fix."""
+    with pytest.raises(ConfigError, match="config.example.toml"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_a_bad_value_names_the_setting(tmp_path):
+    """A wrong value says which setting is wrong."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[imap]\nsecurity = "tls-please"\n')
+    with pytest.raises(ConfigError, match="imap.security"):
+        load_settings(bad)

@@ -1,0 +1,55 @@
+"""Every email template renders, escapes what applicants typed, and can be overridden."""
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import datetime
+
+import pytest
+
+from inbox_worker.config import Settings
+from inbox_worker.decide import acknowledgement_context
+from inbox_worker.emails import TEMPLATES, Envelope, Templates, build_message
+from inbox_worker.samples import SAMPLE_RECORD, sample_context
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_every_template_renders_text_and_html(name):
+    """Each template in the table renders a one-line subject and both bodies with sample data."""
+    rendered = Templates().render(name, sample_context(name, Settings()))
+    assert rendered.subject and "\n" not in rendered.subject
+    assert rendered.text.strip()
+    assert rendered.html.lstrip().startswith("<!DOCTYPE html>")
+
+
+def test_applicant_text_cannot_change_headers_or_markup():
+    """A name carrying CR/LF, header syntax, HTML and jinja2 syntax stays inert text."""
+    hostile = dict(SAMPLE_RECORD, name="Eve\r\nBcc: victim@example.org <script>alert(1)</script> {{ 7*7 }}")
+    context = acknowledgement_context(Settings().program, hostile, [], form_attached=False)
+    rendered = Templates().render("acknowledgement", context)
+    message = build_message(rendered, Envelope("program@example.org", "Program", ["eve@example.org"]),
+                            message_id="<x@example.org>", date=datetime(2026, 4, 1))
+    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    assert parsed["Bcc"] is None
+    assert [a.addr_spec for a in parsed["To"].addresses] == ["eve@example.org"]
+    html = parsed.get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "{{ 7*7 }}" in parsed.get_body(("plain",)).get_content()
+    assert "49" not in html
+
+
+def test_an_override_folder_replaces_a_bundled_file(tmp_path):
+    """A coordinator's override of one file wins; the other files still come from the bundle."""
+    (tmp_path / "acknowledgement").mkdir()
+    (tmp_path / "acknowledgement" / "subject.txt").write_text("Thanks, {{ greeting_name }}!")
+    rendered = Templates(tmp_path).render("acknowledgement", sample_context("acknowledgement", Settings()))
+    assert rendered.subject == "Thanks, Avery Sample!"
+    assert "Thank you for applying" in rendered.text
+
+
+def test_an_unknown_variable_in_a_template_is_an_error(tmp_path):
+    """A typo in an override fails loudly instead of sending a blank."""
+    (tmp_path / "acknowledgement").mkdir()
+    (tmp_path / "acknowledgement" / "subject.txt").write_text("Hi {{ no_such_thing }}")
+    with pytest.raises(Exception, match="no_such_thing"):
+        Templates(tmp_path).render("acknowledgement", sample_context("acknowledgement", Settings()))
