@@ -480,7 +480,8 @@ class MaildirMailbox:
         key = self._key(src, ref)
         dst = self._folder(to_folder, create=True)
         # The stdlib Maildir has no rename between folders: add a copy, then remove the original.
-        dst.add(src.get_message(key))
+        # Adding the bytes (not a Message) keeps them exactly as they arrived.
+        dst.add(src.get_bytes(key))
         src.remove(key)
         self._index(src)
 

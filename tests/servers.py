@@ -13,7 +13,6 @@ from __future__ import annotations
 import grp
 import os
 import pwd
-import secrets
 import shutil
 import signal
 import socket
@@ -31,6 +30,11 @@ from inbox_worker.config import ImapSettings, SmtpSettings
 
 # Every test user shares this password; tests of a wrong one use their own string.
 PASSWORD = "test-Pa55word"
+# Fresh users made at a time; each test takes one.
+USERS_PER_BATCH = 500
+# The Dovecot answers on these addresses too, claiming fewer capabilities (see its config).
+HOST_WITHOUT_MOVE = "127.0.0.2"
+HOST_WITHOUT_MOVE_OR_UIDPLUS = "127.0.0.3"
 
 
 def free_port() -> int:
@@ -70,7 +74,10 @@ class DovecotServer:
         self.passwd = self.root / "passwd"
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
-        self._counter = 0
+        # Users are written to the passwd-file ahead of need, because Dovecot rereads it at most once
+        # a second: a user added just before logging in might not be seen yet.
+        self._unused: list[str] = []
+        self._written = 0
 
     def _users(self) -> tuple[str, str, str]:
         """The (internal, login, mail) users: unprivileged ones as root, else ourselves."""
@@ -90,10 +97,11 @@ class DovecotServer:
         shutil.chown(self.mail_dir, mail_user, mail_group)
         self.passwd.write_text("")
         self.passwd.chmod(0o644)
+        self._write_users(USERS_PER_BATCH)
         conf = self.root / "dovecot.conf"
         conf.write_text(f"""\
 protocols = imap
-listen = 127.0.0.1
+listen = 127.0.0.1, 127.0.0.2, 127.0.0.3
 base_dir = {self.root}/base
 state_dir = {self.root}/state
 log_path = {self.root}/dovecot.log
@@ -102,7 +110,7 @@ default_internal_user = {internal}
 default_login_user = {login}
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2
 auth_failure_delay = 0
 mail_location = maildir:{self.mail_dir}/%u
 mail_uid = {mail_user}
@@ -119,11 +127,23 @@ userdb {{
 }}
 service imap-login {{
   inet_listener imap {{
-    address = 127.0.0.1
+    address = 127.0.0.1, 127.0.0.2, 127.0.0.3
     port = {self.port}
   }}
   inet_listener imaps {{
     port = 0
+  }}
+}}
+# The same server seen through other loopback addresses, as an older server without MOVE, and
+# one without UIDPLUS either, to test the adapter's fallbacks.
+local 127.0.0.2 {{
+  protocol imap {{
+    imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS
+  }}
+}}
+local 127.0.0.3 {{
+  protocol imap {{
+    imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE
   }}
 }}
 # Without this a failed login makes anvil delay the next good one by seconds.
@@ -159,13 +179,20 @@ service anvil {{
             self.process = None
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def add_user(self, password: str = PASSWORD) -> str:
-        """Create a user with an empty mailbox and return its name."""
-        self._counter += 1
-        user = f"user{self._counter}-{secrets.token_hex(3)}"
+    def add_user(self) -> str:
+        """A user nobody has used yet, with an empty mailbox; returns its name."""
+        if not self._unused:
+            self._write_users(USERS_PER_BATCH)
+            # Dovecot looks at the passwd-file at most once a second; let it notice the new users.
+            time.sleep(1.1)
+        return self._unused.pop(0)
+
+    def _write_users(self, count: int) -> None:
+        names = [f"user{self._written + i + 1}" for i in range(count)]
         with self.passwd.open("a") as f:
-            f.write(f"{user}:{{PLAIN}}{password}::::::\n")
-        return user
+            f.writelines(f"{name}:{{PLAIN}}{PASSWORD}::::::\n" for name in names)
+        self._written += count
+        self._unused.extend(names)
 
     def imap_settings_for(self, user: str, **overrides: object) -> ImapSettings:
         values: dict[str, object] = {
@@ -267,14 +294,16 @@ class SmtpServer:
     def __init__(self) -> None:
         self.handler = RecordingHandler()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
-                                     authenticator=self._authenticate, auth_require_tls=False,
-                                     decode_data=False)
+        self.controller = self._controller()
+
+    def _controller(self) -> Controller:
+        return Controller(self.handler, hostname="127.0.0.1", port=self.port,
+                          authenticator=self._authenticate, auth_require_tls=False, decode_data=False)
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == self.username
               and auth_data.password.decode() == self.password)
-        return AuthResult(success=ok, handled=False)
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     @property
     def received(self) -> list[Received]:
@@ -303,3 +332,10 @@ class SmtpServer:
 
     def stop(self) -> None:
         self.controller.stop()
+
+    def restart(self) -> None:
+        """Stop and start again on the same port, closing every open connection, as a server's idle timeout would."""
+        self.stop()
+        # A Controller's event loop cannot be started twice.
+        self.controller = self._controller()
+        self.start()

@@ -1,0 +1,153 @@
+"""The sending adapters: SmtpSender against a real aiosmtpd server, FolderSender on disk."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from servers import SmtpServer, free_port
+
+from inbox_worker.sender import (
+    FolderSender,
+    LoginFailure,
+    PermanentFailure,
+    SmtpSender,
+    TemporaryFailure,
+)
+
+pytestmark = pytest.mark.servers
+
+FROM = "program@example.org"
+
+
+def letter(to: str = "mentor@example.org", subject: str = "Welcome", body: str = "Hello.") -> bytes:
+    return (f"From: WLA Mentoring Program <{FROM}>\r\nTo: {to}\r\nSubject: {subject}\r\n"
+            f"Message-ID: <{subject.replace(' ', '.')}@example.org>\r\n\r\n{body}\r\n").encode()
+
+
+def test_send_delivers_envelope_and_bytes(smtp_server: SmtpServer):
+    """send hands the exact bytes and envelope to the server and returns its reply."""
+    data = letter(body="Grüße, protégé.".encode().decode("latin-1"))
+    with SmtpSender(smtp_server.smtp_settings()) as sender:
+        reply = sender.send(FROM, ["mentor@example.org", "coordinator@example.org"], data)
+    assert reply.startswith("250")
+    [got] = smtp_server.received
+    assert got.envelope_from == FROM
+    assert got.recipients == ["mentor@example.org", "coordinator@example.org"]
+    assert got.data == data
+    assert got.login is None
+
+
+def test_one_sender_sends_many_messages(smtp_server: SmtpServer):
+    """Several sends through one SmtpSender all arrive, in order."""
+    with SmtpSender(smtp_server.smtp_settings()) as sender:
+        for n in range(3):
+            sender.send(FROM, [f"p{n}@example.org"], letter(subject=f"n{n}"))
+    assert [r.recipients for r in smtp_server.received] == [[f"p{n}@example.org"] for n in range(3)]
+
+
+def test_a_dropped_connection_is_reopened_for_the_next_send(smtp_server: SmtpServer):
+    """If the server closed the connection between sends, the next send reconnects and delivers."""
+    with SmtpSender(smtp_server.smtp_settings()) as sender:
+        sender.send(FROM, ["a@example.org"], letter())
+        smtp_server.restart()
+        sender.send(FROM, ["b@example.org"], letter())
+    assert [r.recipients for r in smtp_server.received] == [["a@example.org"], ["b@example.org"]]
+
+
+def test_a_4xx_reply_is_a_temporary_failure_and_the_next_send_works(smtp_server: SmtpServer):
+    """A 451 to DATA raises TemporaryFailure with the code; the same sender then sends normally."""
+    smtp_server.fail_next(1)
+    with SmtpSender(smtp_server.smtp_settings()) as sender:
+        with pytest.raises(TemporaryFailure) as caught:
+            sender.send(FROM, ["mentor@example.org"], letter())
+        assert caught.value.code == 451 and "try later" in str(caught.value)
+        assert sender.send(FROM, ["mentor@example.org"], letter()).startswith("250")
+    assert len(smtp_server.received) == 1
+
+
+def test_a_5xx_reply_to_data_is_a_permanent_failure(smtp_server: SmtpServer):
+    """A 554 to DATA raises PermanentFailure."""
+    smtp_server.fail_next(1, "554 5.7.1 Message rejected as spam")
+    with SmtpSender(smtp_server.smtp_settings()) as sender, pytest.raises(PermanentFailure) as caught:
+        sender.send(FROM, ["mentor@example.org"], letter())
+    assert caught.value.code == 554 and "spam" in caught.value.message
+
+
+def test_a_refused_recipient_is_a_permanent_failure(smtp_server: SmtpServer):
+    """When the only recipient is refused with 550, send raises PermanentFailure and nothing is delivered."""
+    smtp_server.refuse("nobody@example.org")
+    with SmtpSender(smtp_server.smtp_settings()) as sender, pytest.raises(PermanentFailure) as caught:
+        sender.send(FROM, ["nobody@example.org"], letter())
+    assert caught.value.code == 550 and "nobody@example.org" in str(caught.value)
+    assert smtp_server.received == []
+
+
+def test_a_temporarily_refused_recipient_holds_back_the_whole_message(smtp_server: SmtpServer):
+    """With one recipient refused 450 and one 550, send raises TemporaryFailure and delivers to no one."""
+    smtp_server.refuse("busy@example.org", "450 4.2.1 Mailbox busy")
+    smtp_server.refuse("gone@example.org")
+    with SmtpSender(smtp_server.smtp_settings()) as sender, pytest.raises(TemporaryFailure) as caught:
+        sender.send(FROM, ["gone@example.org", "busy@example.org", "ok@example.org"], letter())
+    assert caught.value.code == 450
+    assert smtp_server.received == []
+
+
+def test_a_permanently_refused_recipient_does_not_stop_the_others(smtp_server: SmtpServer):
+    """With one of two recipients refused 550, the other still gets the message and the reply names the refusal."""
+    smtp_server.refuse("gone@example.org")
+    with SmtpSender(smtp_server.smtp_settings()) as sender:
+        reply = sender.send(FROM, ["gone@example.org", "ok@example.org"], letter())
+    assert reply.startswith("250") and "gone@example.org" in reply
+    assert [r.recipients for r in smtp_server.received] == [["ok@example.org"]]
+
+
+def test_no_server_is_a_temporary_failure(smtp_server: SmtpServer):
+    """Sending when nothing listens on the port raises TemporaryFailure saying so."""
+    settings = smtp_server.smtp_settings(port=free_port(), timeout_seconds=2)
+    with SmtpSender(settings) as sender, pytest.raises(TemporaryFailure) as caught:
+        sender.send(FROM, ["mentor@example.org"], letter())
+    assert caught.value.code is None and "connection refused" in str(caught.value)
+
+
+def test_tls_to_a_plain_server_is_a_temporary_failure(smtp_server: SmtpServer):
+    """security=ssl against a plain-text server raises TemporaryFailure pointing at smtp.security."""
+    settings = smtp_server.smtp_settings(security="ssl", timeout_seconds=3)
+    with SmtpSender(settings) as sender, pytest.raises(TemporaryFailure, match="smtp.security"):
+        sender.send(FROM, ["mentor@example.org"], letter())
+
+
+def test_auth_login_is_used_when_a_username_is_set(smtp_server: SmtpServer):
+    """With a username and password, the sender authenticates before sending."""
+    settings = smtp_server.smtp_settings(username=smtp_server.username, password=smtp_server.password)
+    with SmtpSender(settings) as sender:
+        sender.send(FROM, ["mentor@example.org"], letter())
+    assert [r.login for r in smtp_server.received] == [smtp_server.username]
+
+
+def test_a_refused_login_is_a_login_failure_without_the_password(smtp_server: SmtpServer):
+    """A wrong password raises LoginFailure (a TemporaryFailure) naming the setting, never the password."""
+    secret = "Wr0ng-smtp-secret"  # noqa: S105
+    settings = smtp_server.smtp_settings(username=smtp_server.username, password=secret)
+    with SmtpSender(settings) as sender, pytest.raises(LoginFailure) as caught:
+        sender.send(FROM, ["mentor@example.org"], letter())
+    assert isinstance(caught.value, TemporaryFailure) and caught.value.code == 535
+    assert secret not in str(caught.value) and "INBOX_WORKER_SMTP__PASSWORD" in str(caught.value)
+    assert smtp_server.received == []
+
+
+def test_folder_sender_writes_each_message_to_its_own_safe_file(tmp_path: Path):
+    """FolderSender writes one .eml per send, named safely from recipient and subject, never overwriting."""
+    outbox = tmp_path / "outbox"
+    with FolderSender(outbox) as sender:
+        for _ in range(2):
+            reply = sender.send(FROM, ["Protégé <p@example.org>"], letter(subject="../../Ihr Antrag: ok?"))
+            assert reply.startswith("250")
+    files = sorted(outbox.iterdir())
+    assert len(files) == 2
+    for f in files:
+        assert f.suffix == ".eml" and f.parent == outbox
+        assert all(c.isalnum() or c in "._-" for c in f.name), f.name
+        assert "Ihr-Antrag" in f.name
+        text = f.read_bytes()
+        assert text.startswith(b"X-Envelope-From: program@example.org\r\nX-Envelope-To: ")
+        assert text.endswith(letter(subject="../../Ihr Antrag: ok?"))
