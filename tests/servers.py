@@ -235,6 +235,19 @@ service anvil {{
         with self.client(user) as c:
             return sorted(name.replace(".", "/") for _flags, _delim, name in c.list_folders())
 
+    def renumber(self, user: str, folder: str = "INBOX") -> None:
+        """Give a folder a new UIDVALIDITY, keeping its messages, as a server rebuild or migration would.
+
+        Dovecot keeps UIDs in `dovecot-uidlist` and caches them in `dovecot.index*`; without those
+        it numbers the messages afresh under a new UIDVALIDITY. Call it with no session open.
+        """
+        path = self.mail_dir / user
+        if folder.upper() != "INBOX":
+            path = path / ("." + self._name(folder))
+        for f in path.iterdir():
+            if f.name == "dovecot-uidlist" or f.name.startswith("dovecot.index"):
+                f.unlink()
+
     def uidvalidity(self, user: str, folder: str = "INBOX") -> int:
         with self.client(user) as c:
             return int(c.folder_status(self._name(folder), ["UIDVALIDITY"])[b"UIDVALIDITY"])

@@ -369,3 +369,17 @@ def test_both_adapters_return_message_refs(dovecot: DovecotServer, imap_user: st
     maildir_ref = MaildirMailbox(tmp_path).scan("INBOX")[1][0]
     assert type(imap_ref) is type(maildir_ref) is MessageRef
     assert imap_ref.message_id == maildir_ref.message_id and imap_ref.size == maildir_ref.size
+
+
+def test_a_renumbered_inbox_is_seen_with_its_new_uidvalidity(dovecot: DovecotServer, imap_user: str):
+    """After the server renumbers INBOX, scan reports the new UIDVALIDITY and old refs are refused."""
+    dovecot.append(imap_user, message(1))
+    with ImapMailbox(dovecot.imap_settings_for(imap_user)) as mb:
+        old_validity, [old] = mb.scan("INBOX")
+    dovecot.renumber(imap_user, "INBOX")
+    with ImapMailbox(dovecot.imap_settings_for(imap_user)) as mb:
+        new_validity, [new] = mb.scan("INBOX")
+        assert new_validity != old_validity and new.message_id == old.message_id
+        with pytest.raises(MailboxError, match="scan the folder again"):
+            mb.fetch(old, 10_000)
+        assert mb.fetch(new, 10_000) == message(1)
