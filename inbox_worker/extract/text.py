@@ -107,6 +107,8 @@ def read_text(data: bytes, source: str, charset: str | None = None) -> Document:
     check_size(bytes(data), "text")
     text = check_text(normalise(decode(bytes(data), charset)), source)
     lines = text.split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
     check_lines(len(lines), source)
     return Document(source=source, lines=[Line(t.rstrip()) for t in lines])
 
