@@ -131,7 +131,8 @@ def _token_from_refresh(oauth2: OAuth2Settings, timeout: float) -> str:
                            f"token may be revoked or expired: create a new one") from None
     except (urllib.error.URLError, OSError, ValueError) as e:
         raise MailboxError(f"could not exchange the refresh token at {oauth2.token_url}: "
-                           f"{getattr(e, 'reason', e)}; check the network and imap.oauth2.token_url") from None
+                           f"{getattr(e, 'reason', e)}; check the network and imap.oauth2.token_url"
+                           ) from None
     token = payload.get("access_token") if isinstance(payload, dict) else None
     if not token:
         raise MailboxError(f"{oauth2.token_url} answered without an access_token; check imap.oauth2")
@@ -188,6 +189,8 @@ class ImapMailbox:
 
     def connect(self) -> None:
         s = self.settings
+        if s.security == "none" and s.host not in ("127.0.0.1", "::1", "localhost"):
+            log.warning("imap.security is none: the login to %s crosses the network unencrypted", s.host)
         try:
             ctx = self._ssl_context() if s.security != "none" else None
             client = IMAPClient(s.host, s.port, ssl=s.security == "ssl", ssl_context=ctx,

@@ -9,6 +9,7 @@ the same message will not help). The outbox decides what to do with each.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import re
@@ -82,10 +83,13 @@ class SmtpSender:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
+        if s.security == "none" and s.username and s.host not in ("127.0.0.1", "::1", "localhost"):
+            log.warning("smtp.security is none: the login to %s crosses the network unencrypted", s.host)
         smtp: smtplib.SMTP | None = None
         try:
             if s.security == "ssl":
-                smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds, context=self._ssl_context())
+                smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds,
+                                        context=self._ssl_context())
             else:
                 smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
                 if s.security == "starttls":
@@ -120,10 +124,8 @@ class SmtpSender:
     def _drop(smtp: smtplib.SMTP | None) -> None:
         if smtp is None:
             return
-        try:
+        with contextlib.suppress(OSError):
             smtp.close()
-        except OSError:
-            pass
 
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is not None:
@@ -237,13 +239,14 @@ class FolderSender:
     def send(self, envelope_from: str, recipients: list[str], data: bytes) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
         headers = BytesHeaderParser().parsebytes(data)
-        subject = str(make_header(decode_header(headers.get("Subject", "")))) if headers.get("Subject") else ""
+        raw_subject = headers.get("Subject")
+        subject = str(make_header(decode_header(raw_subject))) if raw_subject else ""
         stem = f"{time.strftime('%Y%m%d-%H%M%S')}-{_slug(recipients[0] if recipients else 'nobody')}"
         if subject:
             stem += f"-{_slug(subject)}"
         # The envelope can differ from To/Cc (Bcc), so it is written down in front of the message.
         envelope = (f"X-Envelope-From: {envelope_from}\r\n"
-                    f"X-Envelope-To: {', '.join(recipients)}\r\n").encode("utf-8")
+                    f"X-Envelope-To: {', '.join(recipients)}\r\n").encode()
         while True:
             path = self.folder / f"{stem}-{next(self._counter):04d}.eml"
             try:

@@ -29,7 +29,7 @@ from imapclient import IMAPClient
 from inbox_worker.config import ImapSettings, SmtpSettings
 
 # Every test user shares this password; tests of a wrong one use their own string.
-PASSWORD = "test-Pa55word"
+PASSWORD = "test-Pa55word"  # noqa: S105 - the test server's own users
 # Fresh users made at a time; each test takes one.
 USERS_PER_BATCH = 500
 # The Dovecot answers on these addresses too, claiming fewer capabilities (see its config).
@@ -43,8 +43,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for_greeting(port: int, prefix: bytes, deadline: float) -> None:
+def _wait_for_greeting(port: int, prefix: bytes, deadline: float,
+                       process: subprocess.Popen[bytes] | None = None) -> None:
     while True:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"it exited with status {process.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
                 if s.recv(256).startswith(prefix):
@@ -157,15 +160,17 @@ service anvil {{
 
     def start(self) -> DovecotServer:
         conf = self._write_config()
-        self.process = subprocess.Popen([self.binary, "-F", "-c", str(conf)],
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # Config errors come out on stderr before the log file is open: keep them for the message below.
+        with (self.root / "dovecot.out").open("wb") as out:
+            self.process = subprocess.Popen([self.binary, "-F", "-c", str(conf)],  # noqa: S603 - our config
+                                            stdout=out, stderr=subprocess.STDOUT)
         try:
-            _wait_for_greeting(self.port, b"* OK", time.monotonic() + 15)
-        except RuntimeError:
+            _wait_for_greeting(self.port, b"* OK", time.monotonic() + 15, self.process)
+        except RuntimeError as e:
+            said = "".join((self.root / name).read_text(errors="replace")
+                           for name in ("dovecot.out", "dovecot.log") if (self.root / name).exists())
             self.stop()
-            log = (self.root / "dovecot.log")
-            raise RuntimeError("dovecot did not start; its log says:\n"
-                               + (log.read_text() if log.exists() else "(no log)")) from None
+            raise RuntimeError(f"dovecot did not start ({e}); it said:\n{said or '(nothing)'}") from None
         return self
 
     def stop(self) -> None:
@@ -281,14 +286,14 @@ class RecordingHandler:
     # Recipients (lower-case) refused at RCPT with the reply given.
     refused: dict[str, str] = field(default_factory=dict)
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         reply = self.refused.get(address.lower())
         if reply:
             return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         if self.fail_next > 0:
             self.fail_next -= 1
             return self.fail_reply
@@ -347,7 +352,7 @@ class SmtpServer:
         self.controller.stop()
 
     def restart(self) -> None:
-        """Stop and start again on the same port, closing every open connection, as a server's idle timeout would."""
+        """Stop and start on the same port, closing open connections as a server's idle timeout would."""
         self.stop()
         # A Controller's event loop cannot be started twice.
         self.controller = self._controller()

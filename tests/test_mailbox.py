@@ -18,8 +18,8 @@ from servers import HOST_WITHOUT_MOVE, HOST_WITHOUT_MOVE_OR_UIDPLUS, PASSWORD, D
 from inbox_worker.config import OAuth2Settings
 from inbox_worker.mailbox import (
     ImapMailbox,
-    MaildirMailbox,
     MailboxError,
+    MaildirMailbox,
     MessageRef,
     MessageTooLarge,
     oauth2_access_token,
@@ -56,7 +56,7 @@ def test_scan_lists_messages_in_uid_order_with_size_and_message_id(dovecot: Dove
 
 
 def test_scan_after_uid_returns_only_newer_messages(dovecot: DovecotServer, imap_user: str):
-    """scan(after_uid=n) lists only UIDs above n, and nothing when n is the highest (though "n:*" matches it)."""
+    """scan(after_uid=n) lists only UIDs above n, and nothing when n is the highest ("n:*" matches it)."""
     uids = [dovecot.append(imap_user, message(i)) for i in range(4)]
     with ImapMailbox(dovecot.imap_settings_for(imap_user)) as mb:
         assert [r.uid for r in mb.scan("INBOX", after_uid=uids[1])[1]] == uids[2:]
@@ -95,7 +95,7 @@ def test_fetch_returns_the_exact_bytes_and_leaves_the_message_unread(dovecot: Do
 
 @pytest.mark.parametrize("chunk", [700_000, 1024 * 1024])
 def test_fetch_streams_a_large_message_in_chunks(dovecot: DovecotServer, imap_user: str, chunk: int, caplog):
-    """A 5 MB message fetched in partial chunks (even when its size is a multiple of the chunk) equals the original."""
+    """A 5 MB message fetched in partial chunks (also a whole number of chunks) equals the original."""
     raw = big_message(5 * 1024 * 1024)
     if chunk == 1024 * 1024:
         raw += b"x" * (-len(raw) % chunk)
@@ -172,8 +172,9 @@ def test_move_without_the_move_extension_copies_and_deletes_only_that_message(
         assert keep in c.search(["ALL"])
 
 
-def test_a_rebuilt_folder_makes_old_refs_fail_instead_of_naming_other_mail(dovecot: DovecotServer, imap_user: str):
-    """After UIDVALIDITY changes, fetch and move of an old ref raise MailboxError rather than touch another message."""
+def test_a_rebuilt_folder_makes_old_refs_fail_instead_of_naming_other_mail(dovecot: DovecotServer,
+                                                                            imap_user: str):
+    """After UIDVALIDITY changes, fetch and move of an old ref raise MailboxError, touching nothing."""
     dovecot.append(imap_user, message(1), folder="applications")
     with ImapMailbox(dovecot.imap_settings_for(imap_user)) as mb:
         old_validity, [old] = mb.scan("applications")
@@ -205,13 +206,13 @@ def test_a_wrong_password_is_reported_without_the_password(dovecot: DovecotServe
 def test_no_server_gives_a_mailbox_error_with_the_next_step(dovecot: DovecotServer, imap_user: str):
     """Connecting to a port nobody listens on raises MailboxError pointing at the host and port settings."""
     settings = dovecot.imap_settings_for(imap_user, port=free_port(), timeout_seconds=2)
-    with pytest.raises(MailboxError, match="imap.host, imap.port"):
+    with pytest.raises(MailboxError, match=r"imap\.host, imap\.port"):
         ImapMailbox(settings).__enter__()
 
 
 def test_tls_to_a_plain_server_fails_clearly(dovecot: DovecotServer, imap_user: str):
     """security=ssl against a plain-text server raises MailboxError instead of hanging or crashing."""
-    with pytest.raises(MailboxError, match="imap.security"):
+    with pytest.raises(MailboxError, match=r"imap\.security"):
         ImapMailbox(dovecot.imap_settings_for(imap_user, security="ssl", timeout_seconds=3)).__enter__()
 
 
@@ -237,7 +238,8 @@ def test_oauth2_refused_token_is_not_shown(dovecot: DovecotServer, imap_user: st
 
 def test_a_failing_token_command_does_not_echo_its_output():
     """A token command that fails raises MailboxError with its exit status and none of its output."""
-    settings = OAuth2Settings(token_command=f"{sys.executable} -c \"print('leaked-token'); raise SystemExit(3)\"")
+    command = f"{sys.executable} -c \"print('leaked-token'); raise SystemExit(3)\""
+    settings = OAuth2Settings(token_command=command)
     with pytest.raises(MailboxError, match="exit status 3") as caught:
         oauth2_access_token(settings, timeout=10)
     assert "leaked-token" not in str(caught.value)
@@ -249,7 +251,7 @@ def token_endpoint() -> Iterator[tuple[str, list[dict[str, list[str]]]]]:
     forms: list[dict[str, list[str]]] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             form = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
             forms.append(form)
             ok = form.get("refresh_token") == ["good-refresh"]
@@ -286,8 +288,8 @@ def test_oauth2_refresh_token_is_exchanged_for_an_access_token(dovecot: DovecotS
 def test_oauth2_revoked_refresh_token_is_explained(token_endpoint):
     """A refused refresh token gives MailboxError with Google's reason and no secret."""
     url, _ = token_endpoint
-    settings = OAuth2Settings(client_id="cid", client_secret="csecret", refresh_token="old-refresh",
-                              token_url=url)
+    settings = OAuth2Settings(client_id="cid", client_secret="csecret",  # noqa: S106 - test values
+                              refresh_token="old-refresh", token_url=url)  # noqa: S106
     with pytest.raises(MailboxError, match="invalid_grant") as caught:
         oauth2_access_token(settings, timeout=5)
     assert "old-refresh" not in str(caught.value) and "csecret" not in str(caught.value)
@@ -317,7 +319,7 @@ def deliver(maildir: Path, raw: bytes, name: str) -> None:
 
 
 def test_maildir_scan_fetch_and_after_uid(tmp_path: Path):
-    """MaildirMailbox lists messages in arrival order with stable UIDs, filters by after_uid and fetches bytes."""
+    """MaildirMailbox lists mail in arrival order with stable UIDs, filters by after_uid, fetches bytes."""
     for i in range(3):
         deliver(tmp_path, message(i), f"{1700000000 + i}.M{i}P1.host")
     with MaildirMailbox(tmp_path) as mb:
@@ -333,7 +335,8 @@ def test_maildir_scan_fetch_and_after_uid(tmp_path: Path):
     deliver(tmp_path, message(9), "1700000099.M9P1.host")
     again_validity, again = MaildirMailbox(tmp_path).scan("INBOX")
     assert again_validity == validity
-    assert [(r.uid, r.message_id) for r in again][-2:] == [(3, "<msg2@example.org>"), (4, "<msg9@example.org>")]
+    assert [(r.uid, r.message_id) for r in again][-2:] == [(3, "<msg2@example.org>"),
+                                                           (4, "<msg9@example.org>")]
 
 
 def test_maildir_move_files_into_a_subfolder_and_uids_are_not_reused(tmp_path: Path):

@@ -93,7 +93,7 @@ def test_a_temporarily_refused_recipient_holds_back_the_whole_message(smtp_serve
 
 
 def test_a_permanently_refused_recipient_does_not_stop_the_others(smtp_server: SmtpServer):
-    """With one of two recipients refused 550, the other still gets the message and the reply names the refusal."""
+    """With one of two recipients refused 550, the other still gets it and the reply names the refusal."""
     smtp_server.refuse("gone@example.org")
     with SmtpSender(smtp_server.smtp_settings()) as sender:
         reply = sender.send(FROM, ["gone@example.org", "ok@example.org"], letter())
@@ -112,7 +112,7 @@ def test_no_server_is_a_temporary_failure(smtp_server: SmtpServer):
 def test_tls_to_a_plain_server_is_a_temporary_failure(smtp_server: SmtpServer):
     """security=ssl against a plain-text server raises TemporaryFailure pointing at smtp.security."""
     settings = smtp_server.smtp_settings(security="ssl", timeout_seconds=3)
-    with SmtpSender(settings) as sender, pytest.raises(TemporaryFailure, match="smtp.security"):
+    with SmtpSender(settings) as sender, pytest.raises(TemporaryFailure, match=r"smtp\.security"):
         sender.send(FROM, ["mentor@example.org"], letter())
 
 
