@@ -1,0 +1,11 @@
+"""Extraction: from a message or a file to an application record.
+
+`extract_message` reads one raw message, `extract_path` a file on disk (an
+.eml or a bare attachment); both return an `Extraction` saying whether an
+application was found and, if so, its record and where each value came from.
+"""
+from __future__ import annotations
+
+from .message import extract_message, extract_path, read_document
+
+__all__ = ["extract_message", "extract_path", "read_document"]

@@ -1,0 +1,160 @@
+"""Message bodies: decoding, format=flowed, and cutting out what is not the applicant's.
+
+A body may carry a forwarded message ("---------- Forwarded message ---------",
+"-----Original Message-----", "Begin forwarded message:"), quoted reply
+history ("> " lines after "On ... wrote:"), a signature and "Sent from my
+iPhone". `split_body` turns one body into the Documents worth reading: the
+sender's own words, each forwarded message (with its original sender), and
+the quoted history as a last resort.
+"""
+from __future__ import annotations
+
+import re
+from email.utils import parseaddr
+
+from .document import Document, Line
+
+FORWARD = re.compile(
+    r"^\s*(?:-{2,}\s*(?:forwarded message|original message|message transféré|weitergeleitete nachricht)\s*-{2,}"
+    r"|begin forwarded message\s*:|-{3,}\s*forwarded by .*)\s*$", re.I)
+HEADER = re.compile(r"^\s*[*>]*\s*(from|date|sent|to|cc|subject|reply-to)\s*[*]*\s*:\s*(.*)$", re.I)
+ATTRIBUTION = re.compile(r"^\s*(on\s.{0,200}\s(wrote|écrit|schrieb)\s*:?|.{0,120}<[^>]+@[^>]+>\s+wrote\s*:)\s*$",
+                         re.I)
+PHONE_SENT = re.compile(r"^\s*(sent from my |sent from mail for|get outlook for|sent from yahoo mail|"
+                        r"sent from my mobile|sent via )", re.I)
+EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def plain_body(data: bytes, charset: str | None, fmt: object, delsp: object, source: str) -> Document:
+    """A text/plain part as a Document, decoded and with format=flowed lines joined."""
+    from .text import read_text
+
+    doc = read_text(data, source, charset)
+    if str(fmt or "").lower() == "flowed":
+        doc.lines = [Line(t) for t in unflow([ln.text for ln in doc.lines], str(delsp or "").lower() == "yes")]
+    return doc
+
+
+def unflow(lines: list[str], delsp: bool) -> list[str]:
+    """RFC 3676: a line ending in a space continues on the next one."""
+    out: list[str] = []
+    buf: str | None = None
+    for line in lines:
+        if line == "-- ":
+            if buf is not None:
+                out.append(buf)
+                buf = None
+            out.append(line)
+            continue
+        text = line[1:] if line.startswith(" ") else line
+        if buf is not None:
+            text = buf + text
+            buf = None
+        if text.endswith(" ") and not text.startswith(">"):
+            buf = text[:-1] if delsp else text
+        else:
+            out.append(text)
+    if buf is not None:
+        out.append(buf)
+    return out
+
+
+def split_body(doc: Document) -> list[Document]:
+    """The body's own words, each forwarded message, and quoted history, as separate Documents."""
+    lines = doc.lines
+    for i, line in enumerate(lines):
+        if FORWARD.match(line.text) or _outlook_header(lines, i):
+            start = i if not FORWARD.match(line.text) else i + 1
+            sender, body_start = _forward_headers(lines, start)
+            if body_start is None:
+                continue
+            own = Document(doc.source, _own_words(lines[:i]), dict(doc.fields), doc.forwarded_from)
+            inner = Document(f"{doc.source}: forwarded message", lines[body_start:], {},
+                             sender or doc.forwarded_from)
+            return [own, *split_body(inner)]
+    own_lines = _own_words(lines)
+    quoted = _quoted(lines)
+    out = [Document(doc.source, own_lines, doc.fields, doc.forwarded_from)]
+    if quoted:
+        author = _attribution_sender(lines)
+        out.append(Document(f"{doc.source} (quoted)", quoted, {}, author or doc.forwarded_from))
+    return out
+
+
+def _outlook_header(lines: list[Line], i: int) -> bool:
+    """Outlook's reply header: "From:" then "Sent:"/"Date:" and "Subject:" in the next lines."""
+    m = HEADER.match(lines[i].text)
+    if not m or m.group(1).lower() != "from":
+        return False
+    following = {HEADER.match(ln.text).group(1).lower() for ln in lines[i + 1:i + 6] if HEADER.match(ln.text)}
+    return bool(following & {"sent", "date"}) and "subject" in following
+
+
+def _forward_headers(lines: list[Line], start: int) -> tuple[str | None, int | None]:
+    """The forwarded message's sender and where its body starts, after its header block."""
+    j = start
+    while j < len(lines) and not lines[j].text.strip():
+        j += 1
+    sender = None
+    seen = 0
+    last_header = None
+    while j < len(lines) and j - start < 20:
+        text = lines[j].text
+        m = HEADER.match(text)
+        if m:
+            seen += 1
+            last_header = m.group(1).lower()
+            if last_header == "from":
+                value = m.group(2).replace("*", "").replace("mailto:", "")
+                addr = parseaddr(value)[1]
+                found = EMAIL.search(addr or value)
+                sender = found.group(0).lower() if found else None
+            j += 1
+            continue
+        if text.strip() and last_header in ("to", "cc") and not seen >= 6 and "@" in text and ":" not in text:
+            j += 1  # a wrapped list of recipients
+            continue
+        break
+    if seen == 0:
+        return None, None
+    return sender, j
+
+
+def _own_words(lines: list[Line]) -> list[Line]:
+    """The lines the sender wrote: no quoted history, no signature, no "Sent from my iPhone"."""
+    out: list[Line] = []
+    for n, line in enumerate(lines):
+        text = line.text
+        if text.rstrip() == "--" or text == "-- ":
+            # A signature runs to the end, unless the form itself follows (many lines).
+            if len(lines) - n < 15:
+                break
+            continue
+        if text.lstrip().startswith(">"):
+            continue
+        if ATTRIBUTION.match(text) and any(ln.text.lstrip().startswith(">") for ln in lines[n + 1:n + 4]):
+            continue
+        if PHONE_SENT.match(text):
+            continue
+        out.append(line)
+    return out
+
+
+def _quoted(lines: list[Line]) -> list[Line]:
+    """The quoted history with its "> " markers taken off."""
+    quoted = [ln for ln in lines if ln.text.lstrip().startswith(">")]
+    if len(quoted) < 3:
+        return []
+    out = []
+    for ln in quoted:
+        text = re.sub(r"^\s*(?:>\s?)+", "", ln.text)
+        out.append(Line(text, ln.emphasis))
+    return out
+
+
+def _attribution_sender(lines: list[Line]) -> str | None:
+    for line in lines:
+        if ATTRIBUTION.match(line.text):
+            found = EMAIL.search(line.text)
+            return found.group(0).lower() if found else None
+    return None

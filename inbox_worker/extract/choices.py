@@ -1,0 +1,157 @@
+"""Which boxes were ticked: marks beside options, and the supervisor's "Yes".
+
+People mark a box by typing X or ✓ beside or over the bullet, by putting
+☒/☑/■ in its place, by writing [x] or (X), by bolding the option, or by
+deleting the options they did not want. An untouched list (every option with
+the same bullet) is no choice at all. These rules look only at the marks
+around each option's words, never at what the words are.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .labels import find_options
+from .normalize import bool_yes, fold_key
+
+# Marks that tick a box wherever they stand.
+CLEAR = set("xX\u00d7\u2713\u2714\u2715\u2716\u2717\u2718\u2612\u2611\u221a\U0001f5f9\U0001f5f8\u2705")
+# A filled shape in place of the bullet: ticked when the others are hollow.
+FILLED = set("\u25a0\u25cf\u25fc\u25aa\u25c9\u29bf\u2605\u2666\u25b6\u25ba\u27a2\u2726\u25c6\u2b1b\u2b24")
+# An empty box: explicitly not ticked.
+BOX = set("\u2610\u25a1\u25fb\u2b1c\u274f\u2751\u25a2")
+# A neutral list bullet, as printed on the form.
+BULLETS = set("\u00b7\u2022\u25cb\u25e6\u25ef\u2043\u2219\u25aa-\u2013\u2014oO>\u00bb\u2023\uf0b7\uf0a7\uf0d8")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One option mentioned in a list, with the marks around it."""
+
+    choice: str
+    key: str
+    prefix: str
+    mark: str  # "clear", "filled", "box", "bullet", "none" or "other"
+    suffix_mark: str
+    emphasis: bool
+    line: int
+
+    @property
+    def clear_mark(self) -> bool:
+        return self.mark == "clear" or self.suffix_mark == "clear"
+
+
+def mark_of(text: str) -> str:
+    """What kind of mark the text beside an option is."""
+    t = text.strip(" \t:;,.|")
+    if not t:
+        return "none"
+    if fold_key(t) in ("yes", "y", "x", "xx", "selected", "checked", "chosen"):
+        return "clear"
+    bracketed = bool(re.search(r"[\[\(\{<]", t))
+    inner = set(t) - set(" []()<>{}\t")
+    if not inner:
+        return "box" if bracketed else "none"
+    if inner == {"*"}:
+        return "clear" if bracketed else "bullet"
+    if inner & CLEAR and inner <= CLEAR | BULLETS | BOX | FILLED | {"*"}:
+        return "clear"
+    if inner <= FILLED:
+        return "filled"
+    if inner <= BOX:
+        return "box"
+    if inner <= BULLETS:
+        return "bullet"
+    return "other"
+
+
+def option_entries(texts: list[str], choices: tuple[str, ...], emphasis: list[bool]) -> list[Entry]:
+    """Every option mentioned in the lines, with the marks before and after it."""
+    out: list[Entry] = []
+    for n, text in enumerate(texts):
+        if not text:
+            continue
+        hits = find_options(text, choices)
+        if not hits:
+            continue
+        # On a line of several options ("☐ Protégé ☒ Mentor") a mark belongs to the option after
+        # it, unless the line starts with an option, in which case marks follow their options.
+        marks_follow = hits[0].start == 0 or not text[:hits[0].start].strip()
+        for k, hit in enumerate(hits):
+            before = text[hits[k - 1].end if k else 0:hit.start]
+            after = text[hit.end:hits[k + 1].start if k + 1 < len(hits) else len(text)]
+            if len(hits) > 1 and not marks_follow and k + 1 < len(hits):
+                after = ""
+            if len(hits) > 1 and marks_follow and k:
+                before = ""
+            out.append(Entry(hit.choice, hit.key, before.strip(), mark_of(before), mark_of(_first_token(after)),
+                             emphasis[n] if n < len(emphasis) else False, n))
+    return out
+
+
+def _first_token(text: str) -> str:
+    """The mark right after an option's words: "X", "[x]", "- ✓"; not a following sentence."""
+    m = re.match(r"\s*[-:=\u2013]?\s*(\[[^\]]{0,3}\]|\([^)]{0,3}\)|\S{1,3})\s*$", text)
+    return m.group(1) if m else ("" if not text.strip() else "?")
+
+
+def decide_marks(entries: list[Entry], free: bool, total: int | None = None) -> list[str]:
+    """The option keys the marks say were chosen, in the order written."""
+    if not entries:
+        return []
+    ticked = [e for e in entries if e.clear_mark]
+    if ticked:
+        return _unique(e.key for e in ticked)
+    filled = [e for e in entries if e.mark == "filled"]
+    hollow = [e for e in entries if e.mark in ("box", "bullet")]
+    if filled and hollow:
+        return _unique(e.key for e in filled)
+    if free:
+        # "Categories: Emerging leader; Newly promoted" - written words are the choice, unless boxed empty.
+        return _unique(e.key for e in entries if e.mark not in ("box",))
+    emphasised = [e for e in entries if e.emphasis]
+    if emphasised and len(emphasised) < len(entries):
+        return _unique(e.key for e in emphasised)
+    keys = _unique(e.key for e in entries)
+    if total and len(keys) < total and all(e.mark in ("none", "bullet", "filled") for e in entries):
+        # The options not wanted were deleted: what is left is the choice.
+        return keys
+    return []
+
+
+def _unique(keys) -> list[str]:
+    out: list[str] = []
+    for k in keys:
+        if k not in out:
+            out.append(k)
+    return out
+
+
+YES_LINE = re.compile(r"^(?P<pre>[^A-Za-z0-9]{0,6})\s*(?P<word>yes|no)\b\s*(?P<colon>[:\-=]?)\s*(?P<rest>.*)$", re.I)
+
+
+def support_answer(text: str, require_word: bool = False) -> bool | None:
+    """True when the answer to the supervisor question marks Yes; None for a blank, a No or doubt."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    m = YES_LINE.match(text)
+    if m is None:
+        return None if require_word else bool_yes(text)
+    if m.group("word").lower() == "no":
+        return None
+    pre = mark_of(m.group("pre"))
+    if pre == "box":
+        return None
+    rest = m.group("rest").strip()
+    if pre == "clear":
+        return True
+    if not rest.strip(" _"):
+        # "Yes" typed alone is an answer; "Yes:" or "Yes: ___" is the blank left as printed.
+        return None if m.group("colon") or "_" in rest else True
+    answer = mark_of(_first_token(rest))
+    if answer == "clear":
+        return True
+    if answer == "box":
+        return None
+    return bool_yes(rest if not require_word else "yes " + rest) if fold_key(rest)[:2] != "no" else None

@@ -1,0 +1,234 @@
+"""The form's words as patterns: labels, headings and options to find in text.
+
+Built once from `inbox_worker.form`, so the readers recognise exactly the
+labels, aliases and options defined there. Matching works on a folded copy
+of a line (accents dropped, lower case, punctuation as spaces) that keeps
+every character's position, so a match can be cut out of the original text.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .. import form
+from .normalize import fold_key
+
+# Keys the reader fills that are not text fields of the form.
+SUPPORT = "supervisor_support"
+CATEGORIES = "categories"
+
+# Words people use for the supervisor question and for "the boxes I ticked".
+SUPPORT_ALIASES = (
+    "supervisor approval", "supervisor support", "supervisor permission", "supervisor approved",
+    "supervisor s support", "supervisor s approval", "supervisor s permission", "supervisor consent",
+    "support of supervisor", "supervisor support secured", "has supervisor support", "supervisor agrees",
+    "supervisor sign off", "supervisor ok", "supervisor support yes", "secured supervisor support",
+    "direct supervisor support", "supervisor aware",
+)
+CATEGORY_ALIASES = (
+    "categories", "category", "check all that apply", "protege categories", "mentor categories",
+    "i am a", "i am", "which apply", "areas", "protege category", "mentor category", "protege type",
+    "mentor type",
+)
+
+
+def fold_chars(text: str) -> str:
+    """`text` lower-cased without accents, every non-word character a space, same length."""
+    out = []
+    for ch in text:
+        base = unicodedata.normalize("NFKD", ch)[:1].lower()[:1] or " "
+        out.append(base if (base.isalnum() and base.isascii()) or base in "#@" else " ")
+    return "".join(out)
+
+
+def pattern_for(words: str) -> str:
+    """A regex for a folded phrase, loose about the spaces between words."""
+    parts = [re.escape(w) for w in fold_key(words).split()]
+    return r"\s*".join(parts)
+
+
+@dataclass(frozen=True)
+class LabelTable:
+    """All label words, longest first, each naming the record key it fills."""
+
+    regex: re.Pattern[str]
+    key_of: dict[str, str]
+
+    def key(self, folded_match: str) -> str:
+        return self.key_of[" ".join(folded_match.replace("#", " # ").split()).replace(" # ", " #").strip()]
+
+
+def _norm(words: str) -> str:
+    return " ".join(re.sub(r"\s+", " ", fold_key(words)).split())
+
+
+@lru_cache(maxsize=1)
+def label_table() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Every label and alias a "Label: value" line may start with, mapped to its key."""
+    names: dict[str, str] = {}
+    for f in form.TEXT_FIELDS:
+        for words in (f.label, *f.aliases):
+            names.setdefault(_norm(words), f.key)
+    for words in (form.ROLE.heading, *form.ROLE.aliases):
+        names.setdefault(_norm(words), "role")
+    for words in (form.PROTEGE_CATEGORIES.heading, *form.PROTEGE_CATEGORIES.aliases):
+        names.setdefault(_norm(words), "protege_categories")
+    for words in (form.MENTOR_CATEGORIES.heading, *form.MENTOR_CATEGORIES.aliases):
+        names.setdefault(_norm(words), "mentor_categories")
+    for words in (*SUPPORT_ALIASES, form.SUPERVISOR_QUESTION):
+        names.setdefault(_norm(words), SUPPORT)
+    for words in CATEGORY_ALIASES:
+        names.setdefault(_norm(words), CATEGORIES)
+    # Words that also name things: "Protégé" or "Mentor" alone are options, not labels.
+    names.pop("", None)
+    ordered = sorted(names, key=len, reverse=True)
+    regex = re.compile(
+        r"(?<![a-z0-9])(" + "|".join(r"\s*".join(re.escape(w) for w in n.split()) for n in ordered) + r")(?![a-z0-9])"
+    )
+    return regex, names
+
+
+def key_for(folded: str) -> str | None:
+    """The record key a folded label names, or None."""
+    return label_table()[1].get(" ".join(folded.split()))
+
+
+# Labels that sit on the printed form's underscore rows (values above, label beneath).
+ROW_KEYS = tuple(k for row in (*form.FORM_ROWS, form.SUPERVISOR_ROW) for k in row)
+
+
+@lru_cache(maxsize=1)
+def row_label_regex() -> re.Pattern[str]:
+    names = set()
+    for key in ROW_KEYS:
+        f = form.TEXT_FIELD_BY_KEY[key]
+        names.update(_norm(w) for w in (f.label, *f.aliases))
+    names.discard("")
+    ordered = sorted(names, key=len, reverse=True)
+    return re.compile(r"(?<![a-z0-9])(" + "|".join(r"\s*".join(re.escape(w) for w in n.split()) for n in ordered)
+                      + r")(?![a-z0-9])")
+
+
+# ---------------------------------------------------------------- headings and prose
+
+@dataclass(frozen=True)
+class Heading:
+    kind: str
+    text: str
+    starts: tuple[str, ...]
+
+
+HEADINGS: tuple[Heading, ...] = (
+    Heading("title", form.TITLE, ("wyoming library association s mentoring program application",
+                                  "wla mentoring program application", "mentoring program application")),
+    Heading("open_to", form.OPEN_TO, ("the wla mentoring program is open",)),
+    Heading("applicant", form.APPLICANT_INFORMATION, ("applicant information",)),
+    Heading("skip_note", form.SKIP_NOTE, ("if supervisor permission is not required",)),
+    Heading("support", form.SUPERVISOR_QUESTION, ("the applicant has secured the support",
+                                                  "applicant has secured the support")),
+    Heading("if_yes", form.IF_YES, ("if you answered yes",)),
+    Heading("role", form.ROLE_QUESTION, ("position you are applying for", "position applying for")),
+    Heading("protege_categories", form.PROTEGE_HEADING, ("proteges check all that apply",
+                                                         "protege check all that apply",
+                                                         "proteges check all", "protege categories")),
+    Heading("mentor_categories", form.MENTOR_HEADING, ("mentors check all that apply",
+                                                       "mentor check all that apply", "mentors check all",
+                                                       "mentor categories")),
+    Heading("goals", form.GOALS_QUESTION, ("protege applicants", "please write specific goals")),
+    Heading("strengths", form.STRENGTHS_QUESTION, ("mentor applicants", "please write strengths")),
+    Heading("submit", form.SUBMIT, ("submit this form",)),
+)
+
+
+def heading_of(text: str) -> Heading | None:
+    """The form heading a line starts, if any."""
+    key = fold_key(text)
+    if not key:
+        return None
+    for h in HEADINGS:
+        for start in h.starts:
+            if key.startswith(start):
+                return h
+    return None
+
+
+@lru_cache(maxsize=1)
+def _prose() -> tuple[str, ...]:
+    texts = [h.text for h in HEADINGS] + [form.PROGRAM_INBOX]
+    return tuple(fold_key(t) for t in texts)
+
+
+def is_prose(text: str) -> bool:
+    """True when the line is a piece of the form's printed wording, not something typed in."""
+    key = fold_key(text)
+    if not key:
+        return False
+    if heading_of(text) is not None:
+        return True
+    if len(key.split()) < 3 and key not in ("yes", "applicant information"):
+        return key == fold_key(form.PROGRAM_INBOX)
+    return any(key in p for p in _prose())
+
+
+# ---------------------------------------------------------------- options
+
+@dataclass(frozen=True)
+class OptionPattern:
+    choice: str
+    key: str
+    regex: re.Pattern[str]
+    length: int
+
+
+@lru_cache(maxsize=1)
+def option_patterns() -> tuple[OptionPattern, ...]:
+    """Every option's words (full label, its short form before a comma or bracket, aliases)."""
+    out: list[OptionPattern] = []
+    for choice in form.CHOICES:
+        for opt in choice.options:
+            phrases = {opt.label, *opt.aliases, opt.key.replace("_", " ")}
+            for cut in ("(", ","):
+                if cut in opt.label:
+                    phrases.add(opt.label.split(cut)[0])
+            for phrase in phrases:
+                folded = fold_key(phrase)
+                if not folded:
+                    continue
+                out.append(OptionPattern(choice.key, opt.key, re.compile(
+                    r"(?<![a-z0-9])" + pattern_for(phrase) + r"s?(?![a-z0-9])"), len(folded)))
+    out.sort(key=lambda p: p.length, reverse=True)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class OptionHit:
+    choice: str
+    key: str
+    start: int
+    end: int
+
+
+def find_options(text: str, choices: tuple[str, ...] | None = None) -> list[OptionHit]:
+    """Non-overlapping option mentions in `text`, longest first, in order of position."""
+    folded = fold_chars(text)
+    taken = [False] * len(folded)
+    hits: list[OptionHit] = []
+    for pat in option_patterns():
+        if choices is not None and pat.choice not in choices:
+            continue
+        for m in pat.regex.finditer(folded):
+            if any(taken[m.start():m.end()]):
+                continue
+            for i in range(m.start(), m.end()):
+                taken[i] = True
+            # The printed long text may follow the short form: swallow the bracket too.
+            end = m.end()
+            rest = text[end:]
+            bracket = re.match(r"\s*\([^)]{0,80}\)?", rest)
+            if bracket and pat.key == "new_supervisor":
+                end += bracket.end()
+            hits.append(OptionHit(pat.choice, pat.key, m.start(), end))
+    hits.sort(key=lambda h: h.start)
+    return hits

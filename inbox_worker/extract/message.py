@@ -1,0 +1,321 @@
+"""From a raw message (or a bare attachment) to an Extraction.
+
+The message is walked part by part with the standard library's `email`:
+bodies are decoded whatever their charset, attachments are read by what
+their bytes are (not what they claim to be), forwarded messages, inline or
+attached, are read as coming from their original sender. Every Document is
+read for the form, each one on its own so a broken attachment cannot sink a
+good body; the document with the surest filled-in form wins. No filled form
+anywhere means no application.
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+from dataclasses import dataclass, field
+from email.message import Message
+from email.utils import parseaddr, parsedate_to_datetime
+
+from ..form import RECORD_KEYS
+from ..record import ApplicationRecord, Extraction, RefusedInput, UnreadableInput
+from . import bodies
+from .document import Document
+from .named import read_fields
+from .reading import FormReading
+from .textform import read_form
+
+MAX_DEPTH = 10
+MAX_PARTS = 500
+
+
+@dataclass
+class Walk:
+    """What walking one message gathered: its documents and the trouble met on the way."""
+
+    documents: list[Document] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    parts: int = 0
+    # The original sender of an inline forward in the top-level body, for its attachments.
+    forwarded_from: str | None = None
+
+
+def extract_path(path: str | os.PathLike) -> Extraction:
+    """An .eml message, or a bare .docx/.pdf/.odt/.txt/.html file, read for an application."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(64 * 1024 * 1024 + 1)
+    except OSError as exc:
+        raise UnreadableInput(f"cannot read {path}: {exc.strerror or exc}") from exc
+    name = os.path.basename(str(path))
+    kind = _sniff(data, name)
+    if kind == "eml" or (kind == "text" and name.lower().endswith(".eml")):
+        return extract_message(data)
+    if kind in (None, "doc"):
+        what = "an old binary Word (.doc) file" if kind == "doc" else "not a format this program reads"
+        raise UnreadableInput(f"{name}: {what}; send the form as .docx, .pdf, .odt, .txt or in the message body")
+    doc = _read_file(data, kind, name, f"file: {name}", None)
+    extraction = _decide([doc], [], None)
+    extraction.part = doc.source if extraction.kind == "application" else None
+    return extraction
+
+
+def extract_message(raw: bytes) -> Extraction:
+    """One message as received, read for an application."""
+    msg = _parse(raw)
+    meta = _meta(msg)
+    auto = _automatic(msg)
+    if auto:
+        return Extraction(kind="no_application", reason=auto, **meta)
+    walk = Walk()
+    _walk(msg, walk, depth=0, forwarded_from=None, top=True)
+    return _decide(walk.documents, walk.problems, walk.forwarded_from, meta)
+
+
+# ---------------------------------------------------------------- parsing
+
+def _parse(raw: bytes) -> Message:
+    if not isinstance(raw, (bytes, bytearray)):
+        raise UnreadableInput("expected the message as bytes")
+    try:
+        msg = email.message_from_bytes(bytes(raw), policy=email.policy.default)
+        list(msg.keys())
+    except Exception:  # malformed beyond what the modern parser tolerates
+        msg = email.message_from_bytes(bytes(raw), policy=email.policy.compat32)
+    if not list(msg.keys()):
+        raise UnreadableInput("this is not an email message: it has no headers")
+    return msg
+
+
+def _header(msg: Message, name: str) -> str:
+    try:
+        value = msg.get(name)
+        return str(value).strip() if value is not None else ""
+    except Exception:  # an undecodable header is as good as absent
+        try:
+            return str(msg.get_all(name, [""])[0])
+        except Exception:
+            return ""
+
+
+def _meta(msg: Message) -> dict:
+    sender = parseaddr(_header(msg, "From"))[1].lower() or None
+    received = None
+    date = _header(msg, "Date")
+    if date:
+        try:
+            received = parsedate_to_datetime(date).isoformat()
+        except (TypeError, ValueError, IndexError):
+            received = None
+    return {"message_id": _header(msg, "Message-ID") or None, "sender": sender, "received": received}
+
+
+def _automatic(msg: Message) -> str:
+    """Why the message is an automatic one (auto-reply, bounce), or ""."""
+    auto = _header(msg, "Auto-Submitted").lower()
+    if auto and not auto.startswith("no"):
+        return f"automatic message (Auto-Submitted: {auto}), not an application"
+    if msg.get_content_type() == "multipart/report":
+        return "delivery or read report, not an application"
+    if _header(msg, "X-Autoreply") or _header(msg, "X-Autorespond"):
+        return "automatic reply, not an application"
+    if _header(msg, "Precedence").lower() in ("auto_reply", "auto-reply"):
+        return "automatic reply, not an application"
+    sender = parseaddr(_header(msg, "From"))[1].lower()
+    if sender.split("@")[0] in ("mailer-daemon", "postmaster"):
+        return "bounce from a mail server, not an application"
+    return ""
+
+
+# ---------------------------------------------------------------- walking parts
+
+def _walk(part: Message, walk: Walk, depth: int, forwarded_from: str | None, top: bool) -> None:
+    walk.parts += 1
+    if depth > MAX_DEPTH or walk.parts > MAX_PARTS:
+        walk.problems.append("message nested too deeply; the rest was not read")
+        return
+    ctype = part.get_content_type()
+    if part.is_multipart():
+        try:
+            children = part.get_payload()
+        except Exception:
+            children = []
+        if ctype == "message/rfc822" or (isinstance(children, list) and ctype.startswith("message/")):
+            for inner in children if isinstance(children, list) else []:
+                sender = parseaddr(_header(inner, "From"))[1].lower() or forwarded_from
+                _walk(inner, walk, depth + 1, sender, top=False)
+            return
+        for child in children if isinstance(children, list) else []:
+            if isinstance(child, Message):
+                _walk(child, walk, depth + 1, forwarded_from, top)
+        return
+    try:
+        _leaf(part, walk, depth, forwarded_from, top)
+    except (UnreadableInput, RefusedInput) as exc:
+        walk.problems.append(f"{_name(part) or ctype}: {exc}")
+    except Exception as exc:  # one bad part must not sink the others
+        walk.problems.append(f"{_name(part) or ctype}: could not be read ({type(exc).__name__})")
+
+
+def _name(part: Message) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    if not name:
+        try:
+            name = part.get_param("name")
+            if isinstance(name, tuple):
+                name = email.utils.collapse_rfc2231_value(name)
+        except Exception:
+            name = None
+    return str(name) if name else None
+
+
+def _payload(part: Message) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if data is None:
+        raw = part.get_payload()
+        data = raw.encode("utf-8", "replace") if isinstance(raw, str) else b""
+    return data
+
+
+def _leaf(part: Message, walk: Walk, depth: int, forwarded_from: str | None, top: bool) -> None:
+    ctype = part.get_content_type()
+    name = _name(part)
+    try:
+        disposition = (part.get_content_disposition() or "").lower()
+    except Exception:
+        disposition = ""
+    data = _payload(part)
+    if not data.strip():
+        return
+    charset = None
+    try:
+        charset = part.get_content_charset()
+    except Exception:
+        charset = None
+    is_body = ctype in ("text/plain", "text/html") and not name and disposition != "attachment"
+    if is_body:
+        label = "body" if forwarded_from is None or top else "forwarded message"
+        if ctype == "text/html":
+            doc = _read_file(data, "html", None, f"{label} (html)", charset)
+        else:
+            doc = bodies.plain_body(data, charset, part.get_param("format"), part.get_param("delsp"), label)
+        doc.forwarded_from = forwarded_from
+        for piece in bodies.split_body(doc):
+            if top and piece.forwarded_from and walk.forwarded_from is None and forwarded_from is None:
+                walk.forwarded_from = piece.forwarded_from
+            walk.documents.append(piece)
+        return
+    if ctype.startswith(("image/", "audio/", "video/")):
+        return
+    kind = _sniff(data, name)
+    if kind == "eml" or ctype == "message/rfc822":
+        inner = _parse(data)
+        sender = parseaddr(_header(inner, "From"))[1].lower() or forwarded_from
+        _walk(inner, walk, depth + 1, sender, top=False)
+        return
+    if kind in (None, "doc"):
+        if name:
+            walk.problems.append(f"{name}: not a format this program reads")
+        return
+    source = f"attachment: {name}" if name else f"attachment ({ctype})"
+    doc = _read_file(data, kind, name, source, charset)
+    doc.forwarded_from = doc.forwarded_from or forwarded_from
+    if kind in ("text", "html"):
+        walk.documents.extend(bodies.split_body(doc))
+    else:
+        walk.documents.append(doc)
+
+
+def _sniff(data: bytes, name: str | None) -> str | None:
+    from .sniff import sniff
+
+    return sniff(data, name)
+
+
+def _read_file(data: bytes, kind: str, name: str | None, source: str, charset: str | None) -> Document:
+    if kind == "docx":
+        from .docx import read_docx
+
+        return read_docx(data, source)
+    if kind == "pdf":
+        from .pdf import read_pdf
+
+        return read_pdf(data, source)
+    if kind == "odt":
+        from .odt import read_odt
+
+        return read_odt(data, source)
+    if kind == "html":
+        from .html import read_html
+
+        return read_html(data, source, charset)
+    from .text import read_text
+
+    return read_text(data, source, charset)
+
+
+# ---------------------------------------------------------------- choosing
+
+def read_document(doc: Document) -> FormReading:
+    """Everything one document gives: its text read as a form, and its named fields."""
+    reading = read_form(doc)
+    if doc.fields:
+        named = read_fields(doc.fields, doc.source)
+        reading = named.merged(reading) if named.readings else reading
+        reading.evidence += named.evidence
+    return reading
+
+
+def _decide(docs: list[Document], problems: list[str], forwarded_from: str | None,
+            meta: dict | None = None) -> Extraction:
+    meta = dict(meta or {})
+    best: tuple[tuple, Document, FormReading] | None = None
+    for n, doc in enumerate(docs):
+        try:
+            reading = read_document(doc)
+        except Exception as exc:  # a reader bug on one document must not sink the message
+            problems.append(f"{doc.source}: could not be read as a form ({type(exc).__name__})")
+            continue
+        quoted = doc.source.endswith("(quoted)")
+        rank = (reading.looks_like_application(), not quoted, round(reading.score(), 3), -n)
+        if best is None or rank > best[0]:
+            best = (rank, doc, reading)
+    if best is None or not best[0][0]:
+        why = "no filled-in application form found"
+        if best is not None and best[2].evidence >= 6:
+            why = "the application form in it was not filled in"
+        if problems:
+            why += " (" + "; ".join(problems[:3]) + ")"
+        return Extraction(kind="no_application", reason=why, **meta)
+    _, doc, reading = best
+    values = reading.values()
+    record = _record(values)
+    if doc.forwarded_from:
+        meta["sender"] = doc.forwarded_from
+    elif forwarded_from and doc.source.startswith("attachment"):
+        meta["sender"] = forwarded_from
+    readings = {k: r for k, r in reading.readings.items() if k in values and k in RECORD_KEYS}
+    return Extraction(kind="application", record=record, readings=readings, part=doc.source, **meta)
+
+
+def _record(values: dict) -> ApplicationRecord:
+    data = {k: v for k, v in values.items() if k in RECORD_KEYS}
+    try:
+        return ApplicationRecord(**data)
+    except Exception:
+        # A value of the wrong shape is dropped rather than failing the whole record.
+        good = {}
+        for k, v in data.items():
+            try:
+                ApplicationRecord(**{k: v})
+                good[k] = v
+            except Exception:
+                continue
+        return ApplicationRecord(**good)
+

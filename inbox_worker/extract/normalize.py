@@ -1,0 +1,226 @@
+"""Normal forms for the values read off an application form.
+
+Each function takes what the applicant wrote (already cut out of the form)
+and returns the contract's normal form (`application-record.md`), or None
+when nothing usable is left: a value that is only underscores, a label, or
+something that cannot be the field (a state that is no state) becomes None
+rather than a guess. All functions are pure and never raise on odd input.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .. import form
+
+# Underscore runs are the form's blank lines; a lone underscore may be part of an address.
+UNDERSCORES = re.compile(r"_{2,}")
+SPACES = re.compile(r"\s+")
+EMAIL = re.compile(r"[A-Za-z0-9._%+'\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+ZIP = re.compile(r"(?<!\d)(\d{5})(?:\s*[-\u2013]\s*(\d{4}))?(?!\d)")
+# What people leave in a blank on purpose.
+EMPTY_WORDS = {"", "n/a", "na", "none", "-", "--", "x", "tbd", "n.a.", "not applicable", "nil"}
+
+US_STATES = {
+    "AL": "alabama", "AK": "alaska", "AZ": "arizona", "AR": "arkansas", "CA": "california", "CO": "colorado",
+    "CT": "connecticut", "DE": "delaware", "DC": "district of columbia", "FL": "florida", "GA": "georgia",
+    "HI": "hawaii", "ID": "idaho", "IL": "illinois", "IN": "indiana", "IA": "iowa", "KS": "kansas",
+    "KY": "kentucky", "LA": "louisiana", "ME": "maine", "MD": "maryland", "MA": "massachusetts",
+    "MI": "michigan", "MN": "minnesota", "MS": "mississippi", "MO": "missouri", "MT": "montana",
+    "NE": "nebraska", "NV": "nevada", "NH": "new hampshire", "NJ": "new jersey", "NM": "new mexico",
+    "NY": "new york", "NC": "north carolina", "ND": "north dakota", "OH": "ohio", "OK": "oklahoma",
+    "OR": "oregon", "PA": "pennsylvania", "RI": "rhode island", "SC": "south carolina", "SD": "south dakota",
+    "TN": "tennessee", "TX": "texas", "UT": "utah", "VT": "vermont", "VA": "virginia", "WA": "washington",
+    "WV": "west virginia", "WI": "wisconsin", "WY": "wyoming", "PR": "puerto rico",
+}
+# Old postal and newspaper abbreviations people still write.
+STATE_ABBREVIATIONS = {
+    "wyo": "WY", "mont": "MT", "colo": "CO", "neb": "NE", "nebr": "NE", "ida": "ID", "calif": "CA",
+    "cal": "CA", "ariz": "AZ", "ark": "AR", "conn": "CT", "del": "DE", "fla": "FL", "ill": "IL",
+    "ind": "IN", "kan": "KS", "kans": "KS", "mass": "MA", "mich": "MI", "minn": "MN", "miss": "MS",
+    "nev": "NV", "okla": "OK", "ore": "OR", "oreg": "OR", "penn": "PA", "penna": "PA", "tenn": "TN",
+    "tex": "TX", "wash": "WA", "wis": "WI", "wisc": "WI", "s dak": "SD", "n dak": "ND", "so dak": "SD",
+    "no dak": "ND", "w va": "WV",
+}
+STATE_BY_NAME = {name: code for code, name in US_STATES.items()}
+
+
+def fold_key(text: str) -> str:
+    """Text reduced for comparing words: no accents, lower case, punctuation as spaces."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return " ".join(re.sub(r"[^a-z0-9#@]+", " ", text).split())
+
+
+def strip_blank(value: str | None) -> str | None:
+    """A value with the form's underscores and stray separators removed; None when nothing is left."""
+    if value is None:
+        return None
+    text = str(value).replace("\u00a0", " ")
+    text = UNDERSCORES.sub(" ", text)
+    text = text.strip(" \t\r\n_:|;,")
+    text = SPACES.sub(" ", text).strip()
+    if not text or text.lower() in EMPTY_WORDS:
+        return None
+    if is_label(text):
+        return None
+    return text
+
+
+def is_label(text: str) -> bool:
+    """True when the text is nothing but one of the form's labels (a blank left unfilled)."""
+    key = fold_key(text)
+    return bool(key) and key in _label_keys()
+
+
+_LABELS: set[str] = set()
+
+
+def _label_keys() -> set[str]:
+    if not _LABELS:
+        for f in form.TEXT_FIELDS:
+            _LABELS.add(fold_key(f.label))
+            _LABELS.update(fold_key(a) for a in f.aliases)
+        for c in form.CHOICES:
+            _LABELS.add(fold_key(c.heading))
+            _LABELS.update(fold_key(a) for a in c.aliases)
+        _LABELS.discard("")
+    return _LABELS
+
+
+def fold_text(value: str | None) -> str | None:
+    """Free text as the record keeps it: the applicant's words, line breaks folded to spaces."""
+    if value is None:
+        return None
+    text = UNDERSCORES.sub(" ", str(value).replace("\u00a0", " "))
+    text = SPACES.sub(" ", text).strip()
+    text = text.strip("_ ")
+    return text or None
+
+
+def text_value(value: str | None) -> str | None:
+    """A one-line text field (name, address, library, position...)."""
+    return strip_blank(value)
+
+
+def email(value: str | None) -> str | None:
+    """The first email address in the value, lower case."""
+    if not value:
+        return None
+    found = EMAIL.search(str(value))
+    return found.group(0).strip(".'-").lower() if found else None
+
+
+def phone(value: str | None) -> str | None:
+    """A phone number as written; None unless it holds 7 to 15 digits."""
+    text = strip_blank(value)
+    if not text:
+        return None
+    digits = re.sub(r"\D", "", text)
+    if not 7 <= len(digits) <= 15:
+        return None
+    return text
+
+
+def zip_code(value: str | None) -> str | None:
+    """5 digits, or ZIP+4 written as 12345-6789."""
+    text = strip_blank(value)
+    if not text:
+        return None
+    found = ZIP.search(text)
+    if not found:
+        compact = re.sub(r"\D", "", text)
+        if len(compact) == 9 and len(text) <= 12:
+            return f"{compact[:5]}-{compact[5:]}"
+        return None
+    return found.group(1) + (f"-{found.group(2)}" if found.group(2) else "")
+
+
+def state(value: str | None) -> str | None:
+    """A US state as its two-letter code, upper case ("Wyoming", "Wyo.", "wy" -> "WY")."""
+    text = strip_blank(value)
+    if not text:
+        return None
+    key = " ".join(re.sub(r"[^a-z ]+", " ", fold_key(text)).split())
+    if not key:
+        return None
+    if len(key) == 2 and key.upper() in US_STATES:
+        return key.upper()
+    if key in STATE_BY_NAME:
+        return STATE_BY_NAME[key]
+    if key in STATE_ABBREVIATIONS:
+        return STATE_ABBREVIATIONS[key]
+    # "WY 82001" or "Wyoming." written with a zip or a trailing word.
+    first = key.split()[0]
+    if len(first) == 2 and first.upper() in US_STATES and len(key.split()) == 1:
+        return first.upper()
+    if "wyoming" in key.split():
+        return "WY"
+    return None
+
+
+# Library type: the first rule that matches wins, so specific kinds come before "public",
+# whose words (county, city, branch) also appear in the names of other kinds.
+LIBRARY_TYPE_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("tribal", ("tribal", "tribe", "reservation", "native american")),
+    ("school", ("school", "k 12", "k12", "k 8", "elementary", "junior high", "media center", "media centre",
+                "teacher librarian", "high school")),
+    ("academic", ("academic", "college", "university", "universities", "campus", "higher ed",
+                  "higher education", "univ")),
+    ("state", ("state library", "state agency", "state government", "state")),
+    ("special", ("special", "law", "legal", "hospital", "medical", "health", "corporate", "museum", "government",
+                 "research", "archive", "archives", "prison", "correctional", "business", "court", "military",
+                 "historical", "federal")),
+    ("public", ("public", "county", "city", "municipal", "branch", "town", "regional", "library system",
+                "library district", "rural")),
+)
+
+
+def library_type(value: str | None) -> str | None:
+    """What the applicant wrote under "Library Type", as one of the contract's types."""
+    text = strip_blank(value)
+    if not text:
+        return None
+    key = fold_key(text)
+    if key in form.LIBRARY_TYPES:
+        return key
+    if key.startswith("other"):
+        return "other"
+    words = f" {key} "
+    for kind, needles in LIBRARY_TYPE_RULES:
+        if any(f" {needle} " in words for needle in needles):
+            return kind
+    # Something written that fits no kind: the form's own catch-all, but only for a short answer.
+    return "other" if len(key) <= 30 else None
+
+
+def bool_yes(value: str | bool | None) -> bool | None:
+    """True where the answer marks Yes; None for blanks, No and anything unclear."""
+    if isinstance(value, bool):
+        return True if value else None
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text or set(text) <= set("_ .-:"):
+        return None
+    key = fold_key(text)
+    if key.startswith(("no ", "not ")) or key in ("no", "n", "not required", "n a", "na", "none"):
+        return None
+    if is_mark(text) or key.startswith(("yes", "y ")) or key in ("y", "yes", "true", "on", "checked", "approved"):
+        return True
+    return None
+
+
+# Marks people type into or beside a box to tick it.
+MARK_CHARS = "xX\u00d7\u2713\u2714\u2715\u2716\u2717\u2718\u2612\u2611\u25a0\u25cf\u2022\u221a\u2605\u2606\u25c9\u25aa*+"
+CLEAR_MARKS = "xX\u00d7\u2713\u2714\u2715\u2716\u2717\u2718\u2612\u2611\u25a0\u25cf\u221a\u25c9\u25aa\U0001f5f9\U0001f5f8"
+
+
+def is_mark(text: str) -> bool:
+    """True for a typed tick: X, ✓, ☒, [x], (X), (*), "yes" in a box."""
+    t = text.strip().strip("[](){}<> ").strip()
+    if not t:
+        return False
+    if t.lower() in ("x", "xx", "yes", "y", "*", "checked"):
+        return True
+    return all(c in CLEAR_MARKS or c.isspace() for c in t)

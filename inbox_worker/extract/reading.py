@@ -1,0 +1,93 @@
+"""What a reader made of one Document: each field's value, where from and how sure.
+
+`FormReading.put` normalises a raw value for its key (so every reader hands
+in what it cut out of the text and gets the contract's normal form) and
+keeps the surest reading of a key. `looks_like_application` is the rule for
+"this document holds a filled-in form", shared by every source.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..form import LIST_KEYS
+from ..record import CONFIDENT, FieldReading
+from . import normalize
+
+NORMALISERS = {
+    "name": normalize.text_value, "address": normalize.text_value, "city": normalize.text_value,
+    "library_name": normalize.text_value, "position": normalize.text_value,
+    "supervisor_name": normalize.text_value, "phone": normalize.phone, "zip": normalize.zip_code,
+    "state": normalize.state, "email": normalize.email, "supervisor_email": normalize.email,
+    "library_type": normalize.library_type, "goals": normalize.fold_text, "strengths": normalize.fold_text,
+}
+# Free text of one line that holds an email address or nothing but digits is in the wrong blank.
+NO_EMAIL = {"name", "address", "city", "library_name", "position", "supervisor_name", "library_type"}
+
+# What makes a document a filled-in application rather than a question signed with a title.
+CORE_KEYS = ("role", "protege_categories", "mentor_categories", "goals", "strengths", "supervisor_support")
+CONTACT_KEYS = ("name", "email", "phone", "address")
+
+
+def clean(key: str, raw: object) -> object:
+    """The contract's normal form of a raw value for `key`, or None."""
+    if key in LIST_KEYS:
+        return sorted(set(raw)) if raw else None  # type: ignore[arg-type]
+    if key == "role":
+        return raw if raw in ("protege", "mentor") else None
+    if key == "supervisor_support":
+        return normalize.bool_yes(raw)  # type: ignore[arg-type]
+    if not isinstance(raw, str):
+        return None
+    value = NORMALISERS[key](raw)
+    if value is None:
+        return None
+    if key in NO_EMAIL and ("@" in value or (value.replace("-", "").replace(" ", "").isdigit())):
+        return None
+    return value
+
+
+@dataclass
+class FormReading:
+    """Fields read from one Document."""
+
+    source: str
+    readings: dict[str, FieldReading] = field(default_factory=dict)
+    # How many of the form's own labels, headings and boxes were seen: evidence of a form.
+    evidence: int = 0
+
+    def put(self, key: str, raw: object, confidence: float) -> bool:
+        value = clean(key, raw)
+        if value is None:
+            return False
+        old = self.readings.get(key)
+        if old is not None and old.confidence >= confidence:
+            return False
+        self.readings[key] = FieldReading(value=value, source=self.source, confidence=confidence)
+        return True
+
+    def values(self) -> dict[str, object]:
+        return {k: r.value for k, r in self.readings.items() if r.confidence >= CONFIDENT}
+
+    def filled(self) -> int:
+        return len(self.values())
+
+    def score(self) -> float:
+        return sum(r.confidence for r in self.readings.values() if r.confidence >= CONFIDENT)
+
+    def merged(self, other: FormReading) -> FormReading:
+        """This reading with the other's fields where they are surer or this one has none."""
+        out = FormReading(self.source, dict(self.readings), max(self.evidence, other.evidence))
+        for key, reading in other.readings.items():
+            old = out.readings.get(key)
+            if old is None or reading.confidence > old.confidence:
+                out.readings[key] = reading
+        return out
+
+    def looks_like_application(self) -> bool:
+        """Several real form fields: a choice or free text beside contact details, or many labelled fields."""
+        values = self.values()
+        core = sum(1 for k in CORE_KEYS if k in values)
+        contact = sum(1 for k in CONTACT_KEYS if k in values)
+        if core and contact and len(values) >= 4:
+            return True
+        return len(values) >= 6 and contact >= 1

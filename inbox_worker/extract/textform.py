@@ -1,0 +1,579 @@
+"""Read the application form from a Document's lines, however it was filled in.
+
+People fill the form in many ways: values typed over the underscore rows
+with the printed labels beneath, "Label: value" lines in their own order and
+words, the form pasted into a message, a table flattened to "Label<TAB>value"
+lines; boxes ticked with X, ✓, ☒, [x], bold text, or by deleting the options
+they did not want. `read_form` tries each reading on the whole document and
+keeps, for every field, the surest value it found. A value it cannot place
+with confidence is left out rather than guessed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .. import form
+from .choices import decide_marks, option_entries, support_answer
+from .document import Document
+from .labels import (
+    CATEGORIES,
+    SUPPORT,
+    find_options,
+    Heading,
+    fold_chars,
+    heading_of,
+    is_prose,
+    key_for,
+    label_table,
+    row_label_regex,
+)
+from .normalize import fold_key, fold_text
+from .reading import FormReading
+
+# Bounds that keep reading time linear and small on hostile input.
+MAX_LINES = 5000
+MAX_LINE = 2000
+MAX_CHARS = 200_000
+
+ROW_KEYS = {k for row in (*form.FORM_ROWS, form.SUPERVISOR_ROW) for k in row}
+MULTILINE = {f.key for f in form.TEXT_FIELDS if f.multiline}
+CHOICE_KINDS = ("role", "protege_categories", "mentor_categories")
+BULLET = re.compile(r"^\s*(?:[-*\u2022\u00b7>]+|\d{1,2}[.)])\s+")
+SEPARATOR = re.compile(r"\s*(?:\([^)]{0,60}\))?\s*#?\s*(?:[:=|\t\uff1a]|\s-\s|\s{2,})\s*")
+
+
+@dataclass
+class Row:
+    """A prepared line: text with tabs and odd spaces made plain, and its emphasis."""
+
+    text: str
+    emphasis: bool
+    raw: str
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip(" _\t")
+
+
+@dataclass
+class Section:
+    """A form heading found in the text: where it starts, ends, and what follows it on its last line."""
+
+    heading: Heading
+    start: int
+    end: int
+    rest: str
+
+
+def read_form(doc: Document) -> FormReading:
+    """Every field this document's text gives, with how sure each reading is."""
+    rows = _prepare(doc)
+    reading = FormReading(doc.source)
+    sections = _sections(rows)
+    label_rows = {i: labels for i, r in enumerate(rows) if (labels := _label_row(r.text))}
+    reading.evidence += len(sections) + len(label_rows)
+    stops = {s.start for s in sections} | set(label_rows)
+    _read_label_rows(rows, label_rows, stops, reading)
+    label_lines = _read_label_values(rows, label_rows, reading)
+    stops |= label_lines
+    _read_choices(rows, sections, stops, reading)
+    _read_support(rows, sections, reading)
+    _read_free_text(rows, sections, stops, reading)
+    return reading
+
+
+# ---------------------------------------------------------------- preparing lines
+
+def _prepare(doc: Document) -> list[Row]:
+    rows: list[Row] = []
+    total = 0
+    for line in doc.lines[:MAX_LINES]:
+        raw = line.text[:MAX_LINE]
+        total += len(raw)
+        if total > MAX_CHARS:
+            break
+        for piece in raw.replace("\r", "\n").split("\n"):
+            text = re.sub(r"[\u00a0\u2007\u202f\u2002\u2003\u2009]", " ", piece)
+            text = re.sub(r"[\u200b\u200c\u200d\ufeff\u00ad]", "", text)
+            rows.append(Row(_expand_tabs(text).rstrip(), bool(line.emphasis), text))
+    return rows
+
+
+def _expand_tabs(text: str) -> str:
+    """Tabs as spaces to the next stop, never fewer than two, so a tab always separates cells."""
+    if "\t" not in text:
+        return text
+    out: list[str] = []
+    col = 0
+    for ch in text:
+        if ch == "\t":
+            n = 8 - col % 8
+            if n < 2:
+                n += 8
+            out.append(" " * n)
+            col += n
+        else:
+            out.append(ch)
+            col += 1
+    return "".join(out)
+
+
+def _sections(rows: list[Row]) -> list[Section]:
+    """The form's headings, each with its wrapped continuation lines consumed."""
+    out: list[Section] = []
+    i = 0
+    while i < len(rows):
+        heading = heading_of(rows[i].text) if not rows[i].blank else None
+        if heading is None or _label_value_start(rows[i].text) and heading.kind not in ("role",):
+            i += 1
+            continue
+        full = fold_key(heading.text)
+        said = fold_key(rows[i].text)
+        end = i
+        # A hard-wrapped heading continues while the lines so far are still the heading's start.
+        while full.startswith(said) and len(said) < len(full) and end + 1 < len(rows) and not rows[end + 1].blank:
+            nxt = fold_key(rows[end + 1].text)
+            joined = f"{said} {nxt}"
+            if full.startswith(joined) or joined.startswith(full):
+                said = joined
+                end += 1
+            else:
+                break
+        rest = _after_heading(" ".join(r.text for r in rows[i:end + 1]), heading)
+        out.append(Section(heading, i, end, rest))
+        i = end + 1
+    return out
+
+
+def _after_heading(text: str, heading: Heading) -> str:
+    """What follows the heading's own words on its last line (an answer written beside it)."""
+    words = fold_key(heading.text).split()
+    if not words:
+        return ""
+    folded = fold_chars(text)
+    tail = r"\s*".join(re.escape(w) for w in words[-3:])
+    found = None
+    for found in re.finditer(r"(?<![a-z0-9])" + tail + r"(?![a-z0-9])", folded):
+        pass
+    if found is None:
+        if fold_key(text) in fold_key(heading.text):
+            return ""
+        # Only the heading's start was written ("Position you are applying for: Mentor").
+        for start in heading.starts:
+            m = re.search(r"\s*".join(re.escape(w) for w in start.split()), folded)
+            if m:
+                return text[m.end():].strip(" :?.\t")
+        return ""
+    return text[found.end():].strip(" :?.\t")
+
+
+# ---------------------------------------------------------------- label rows
+
+def _label_row(text: str) -> list[tuple[str, int, int]] | None:
+    """A line that is nothing but printed labels: [(key, start column, end column)]."""
+    if not text.strip() or len(text) > 300:
+        return None
+    # "· Library supervisor" is an option of the form, though its words are also labels.
+    if any(hit.end - hit.start >= len(text.strip()) // 2 for hit in find_options(text)):
+        return None
+    folded = fold_chars(text)
+    regex = row_label_regex()
+    pos = 0
+    out: list[tuple[str, int, int]] = []
+    while True:
+        while pos < len(folded) and folded[pos] in " #":
+            pos += 1
+        if pos >= len(folded):
+            break
+        m = regex.match(folded, pos)
+        if not m:
+            return None
+        key = key_for(m.group(1))
+        if key not in ROW_KEYS:
+            return None
+        out.append((key, m.start(), m.end()))
+        pos = m.end()
+    keys = [k for k, _, _ in out]
+    if not out or len(set(keys)) != len(keys):
+        return None
+    # "Name  Margo" is a label and a value, not a row: every cell must be a label.
+    return out
+
+
+def _cells(text: str) -> list[tuple[int, int, str]]:
+    """Cells of a value line: runs of text split by two or more spaces or underscores."""
+    out = []
+    for m in re.finditer(r"(?:(?! {2}|_{2}).)+", text):
+        value = m.group(0).strip(" _")
+        if value:
+            start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip(" _")))
+            out.append((start, start + len(value), value))
+    return out
+
+
+def _value_line(rows: list[Row], i: int, step: int, label_rows: dict, stops: set[int]) -> int | None:
+    """The line holding a label row's values, `step` = -1 above it or +1 below; None if blank."""
+    j = i + step
+    blanks = 0
+    while 0 <= j < len(rows) and rows[j].blank and "_" not in rows[j].text and blanks < 2:
+        j += step
+        blanks += 1
+    if not 0 <= j < len(rows) or j in label_rows or j in stops:
+        return None
+    text = rows[j].text
+    if is_prose(text) or _label_value_start(text) or len(text) > 400:
+        return None
+    return j
+
+
+def _assign(labels: list[tuple[str, int, int]], text: str, one_line: bool) -> tuple[dict[str, str], float]:
+    """Values of a line given its labels: by order when counts agree, by column, or by what they look like."""
+    cells = _cells(text)
+    if not cells:
+        return {}, 0.0
+    if "\t" in text or True:
+        tab_cells = [c.strip(" _") for c in text.split("\t")] if "\t" in text else None
+    if tab_cells is not None and len(tab_cells) == len(labels):
+        return {k: v for (k, _, _), v in zip(labels, tab_cells, strict=True) if v}, 0.9
+    if len(cells) == len(labels):
+        return {k: c[2] for (k, _, _), c in zip(labels, cells, strict=True)}, 0.9
+    if one_line and len(labels) > 1:
+        out: dict[str, list[str]] = {}
+        for start, end, value in cells:
+            best, best_overlap = None, -1
+            for n, (key, lstart, _) in enumerate(labels):
+                lend = labels[n + 1][1] if n + 1 < len(labels) else 10**6
+                overlap = min(end, lend) - max(start, lstart)
+                if overlap > best_overlap:
+                    best, best_overlap = key, overlap
+            if best is not None:
+                out.setdefault(best, []).append(value)
+        return {k: " ".join(v) for k, v in out.items()}, 0.8
+    return _assign_by_kind([k for k, _, _ in labels], " ".join(c[2] for c in cells)), 0.7
+
+
+KIND_PATTERNS = {
+    "email": r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", "supervisor_email": r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+",
+    "zip": r"\d{5}(?:-\d{4})?", "state": r"[A-Za-z]{2}\.?|Wyoming|Wyo\.?",
+    "phone": r"\+?[\d(][\d().\s-]{6,}\d(?:\s*(?:x|ext\.?)\s*\d+)?",
+}
+
+
+def _assign_by_kind(keys: list[str], text: str) -> dict[str, str]:
+    """Split one run of words among fields by peeling recognisable values off its ends."""
+    out: dict[str, str] = {}
+    rest = text.strip()
+    for key in reversed(keys):
+        if key not in KIND_PATTERNS:
+            continue
+        m = re.search(r"(?:^|\s)(" + KIND_PATTERNS[key] + r")\s*$", rest)
+        if m is None:
+            m = re.match(r"^\s*(" + KIND_PATTERNS[key] + r")(?:\s|$)", rest)
+            if m is None:
+                continue
+            out[key] = m.group(1)
+            rest = rest[m.end():].strip()
+        else:
+            out[key] = m.group(1)
+            rest = rest[:m.start()].strip()
+    untyped = [k for k in keys if k not in out]
+    if len(untyped) == 1 and rest:
+        out[untyped[0]] = rest
+    return out
+
+
+def _read_label_rows(rows: list[Row], label_rows: dict, stops: set[int], reading: FormReading) -> None:
+    groups = _group_rows(rows, label_rows)
+    best: tuple[int, list[tuple[dict[str, str], float]]] | None = None
+    for step in (-1, 1):
+        found = []
+        score = 0
+        for first, last, labels, one_line in groups:
+            j = _value_line(rows, first if step < 0 else last, step, label_rows, stops)
+            if j is None:
+                continue
+            values, conf = _assign(labels, rows[j].text, one_line)
+            found.append((values, conf))
+            score += _plausibility(values)
+        if best is None or score > best[0]:
+            best = (score, found)
+    for values, conf in best[1] if best else []:
+        for key, value in values.items():
+            reading.put(key, value, conf)
+
+
+def _group_rows(rows: list[Row], label_rows: dict) -> list[tuple[int, int, list, bool]]:
+    """Label rows, with single labels on lines of their own (a PDF's text) gathered into one row."""
+    out: list[tuple[int, int, list, bool]] = []
+    for i in sorted(label_rows):
+        labels = label_rows[i]
+        if out and len(labels) == 1 and len(out[-1][2]) >= 1 and not out[-1][3]:
+            first, last, prev, _ = out[-1]
+            if all(rows[k].blank and "_" not in rows[k].text for k in range(last + 1, i)) and i - last <= 8:
+                out[-1] = (first, i, [*prev, *labels], False)
+                continue
+        out.append((i, i, list(labels), len(labels) > 1))
+    return out
+
+
+def _plausibility(values: dict[str, str]) -> int:
+    """How well values fit their blanks: an address in Email or a name in Zip scores low."""
+    score = 0
+    for key, value in values.items():
+        pat = KIND_PATTERNS.get(key)
+        if pat is not None:
+            score += 2 if re.search(pat, value) else -2
+        elif "@" in value or re.fullmatch(r"[\d\s().+-]{7,}", value):
+            score -= 2
+        else:
+            score += 1
+    return score
+
+
+# ---------------------------------------------------------------- "Label: value" lines
+
+def _label_value_start(text: str) -> tuple[str, str] | None:
+    """(key, value) when a line starts with a known label and a separator."""
+    body = BULLET.sub("", text, count=1) if BULLET.match(text) else text
+    offset = len(text) - len(body)
+    stripped = body.lstrip()
+    offset += len(body) - len(stripped)
+    folded = fold_chars(stripped)
+    regex, _ = label_table()
+    m = regex.match(folded)
+    if m is None:
+        return None
+    after = stripped[m.end():]
+    sep = SEPARATOR.match(after)
+    if sep is None:
+        if not after.strip(" ?:"):
+            return (key_for(m.group(1)) or "", "") if after.strip() in (":", "?:", "") and ":" in after else None
+        return None
+    key = key_for(m.group(1))
+    if key is None:
+        return None
+    return key, after[sep.end():]
+
+
+def _read_label_values(rows: list[Row], label_rows: dict, reading: FormReading) -> set[int]:
+    """Read "Label: value" lines; return the indexes of the lines that were labels."""
+    used: set[int] = set()
+    for i, row in enumerate(rows):
+        if i in label_rows or row.blank:
+            continue
+        found = _label_value_start(row.text)
+        if found is None or not found[0]:
+            continue
+        key, value = found
+        used.add(i)
+        reading.evidence += 1
+        if key in MULTILINE:
+            value = _continued(rows, i, value, label_rows)
+            reading.put(key, fold_text(value), 0.9)
+            continue
+        value = value.strip()
+        if not value and key in form.TEXT_FIELD_BY_KEY:
+            j = i + 1
+            if j < len(rows) and rows[j].blank:
+                j += 1
+            if (j < len(rows) and not rows[j].blank and j not in label_rows
+                    and _label_value_start(rows[j].text) is None and not is_prose(rows[j].text)):
+                value = rows[j].text.strip()
+                used.add(j)
+        for k, v in _split_more_labels(key, value):
+            _put_labelled(k, v, reading, row.emphasis)
+    return used
+
+
+def _continued(rows: list[Row], i: int, value: str, label_rows: dict) -> str:
+    """A free-text answer and the lines that carry it on, up to a blank line after some text."""
+    parts = [value.strip()] if value.strip() else []
+    j = i + 1
+    while j < len(rows) and j - i < 60:
+        row = rows[j]
+        if row.blank:
+            if parts:
+                break
+            j += 1
+            continue
+        if j in label_rows or _label_value_start(row.text) or heading_of(row.text):
+            break
+        parts.append(row.text.strip())
+        j += 1
+    return " ".join(parts)
+
+
+def _split_more_labels(key: str, value: str) -> list[tuple[str, str]]:
+    """"City: Cheyenne  State: WY  Zip: 82001" on one line: each label takes its own value."""
+    regex, _ = label_table()
+    folded = fold_chars(value)
+    out: list[tuple[str, str]] = []
+    current, start = key, 0
+    for m in regex.finditer(folded):
+        if m.start() == 0:
+            continue
+        sep = re.match(r"\s*#?\s*[:|]", value[m.end():])
+        nxt = key_for(m.group(1))
+        if sep is None or nxt is None or nxt in MULTILINE:
+            continue
+        out.append((current, value[start:m.start()]))
+        current, start = nxt, m.end() + sep.end()
+    out.append((current, value[start:]))
+    return out
+
+
+def _put_labelled(key: str, value: str, reading: FormReading, emphasis: bool) -> None:
+    value = value.strip()
+    if key == SUPPORT:
+        reading.put(SUPPORT, support_answer(value), 0.9)
+    elif key == "role":
+        chosen = decide_marks(option_entries([value], ("role",), [emphasis]), free=True)
+        if len(chosen) == 1:
+            reading.put("role", chosen[0], 0.9)
+    elif key in ("protege_categories", "mentor_categories", CATEGORIES):
+        kinds = ("protege_categories", "mentor_categories") if key == CATEGORIES else (key,)
+        chosen = decide_marks(option_entries([value], kinds, [emphasis]), free=True)
+        _put_categories(reading, chosen, 0.85)
+    elif key in form.TEXT_FIELD_BY_KEY:
+        reading.put(key, value, 0.95)
+
+
+def _put_categories(reading: FormReading, chosen: list[str], confidence: float) -> None:
+    for choice in (form.PROTEGE_CATEGORIES, form.MENTOR_CATEGORIES):
+        keys = {o.key for o in choice.options}
+        picked = [k for k in chosen if k in keys]
+        if picked:
+            old = reading.readings.get(choice.key)
+            merged = sorted(set(picked) | set(old.value if old and isinstance(old.value, list) else []))
+            reading.readings.pop(choice.key, None)
+            reading.put(choice.key, merged, confidence)
+
+
+# ---------------------------------------------------------------- boxes
+
+def _region(rows: list[Row], section: Section, sections: list[Section], stops: set[int],
+            limit: int = 40) -> list[int]:
+    """Line indexes from after a heading to the next heading or labelled line."""
+    later = [s.start for s in sections if s.start > section.end]
+    end = min([*later, len(rows), section.end + 1 + limit])
+    out = []
+    for j in range(section.end + 1, end):
+        if j in stops:
+            break
+        out.append(j)
+    return out
+
+
+def _read_choices(rows: list[Row], sections: list[Section], stops: set[int], reading: FormReading) -> None:
+    seen_section = False
+    for section in sections:
+        kind = section.heading.kind
+        if kind not in CHOICE_KINDS:
+            continue
+        seen_section = True
+        region = _region(rows, section, sections, stops, 25)
+        texts = [section.rest] + [rows[j].text for j in region]
+        emph = [False] + [rows[j].emphasis for j in region]
+        entries = option_entries(texts, (kind,), emph)
+        if not entries:
+            continue
+        reading.evidence += 1
+        total = len(next(c for c in form.CHOICES if c.key == kind).options)
+        chosen = decide_marks(entries, free=False, total=total)
+        if kind == "role":
+            if len(chosen) == 1:
+                reading.put("role", chosen[0], 0.9)
+        else:
+            _put_categories(reading, chosen, 0.9)
+    if not seen_section:
+        _read_loose_boxes(rows, stops, reading)
+
+
+def _read_loose_boxes(rows: list[Row], stops: set[int], reading: FormReading) -> None:
+    """Ticked options on lines of their own when the headings were left out."""
+    roles: list[str] = []
+    cats: list[str] = []
+    for j, row in enumerate(rows):
+        if j in stops or row.blank or len(row.text) > 120:
+            continue
+        entries = option_entries([row.text], CHOICE_KINDS, [False])
+        if len(entries) != 1 or not entries[0].clear_mark:
+            continue
+        (roles if entries[0].choice == "role" else cats).append(entries[0].key)
+    if len(set(roles)) == 1:
+        reading.put("role", roles[0], 0.75)
+    _put_categories(reading, cats, 0.75)
+
+
+def _read_support(rows: list[Row], sections: list[Section], reading: FormReading) -> None:
+    for section in sections:
+        if section.heading.kind != "support":
+            continue
+        reading.evidence += 1
+        candidates = [section.rest] if section.rest else []
+        j = section.end + 1
+        while j < len(rows) and len(candidates) < 4:
+            if heading_of(rows[j].text) is not None:
+                break
+            if not rows[j].blank or "_" in rows[j].text:
+                candidates.append(rows[j].text)
+            j += 1
+        for text in candidates:
+            answer = support_answer(text, require_word=True)
+            if answer is not None:
+                reading.put(SUPPORT, answer, 0.9)
+                return
+        return
+    for row in rows:
+        if re.match(r"^\s*\W{0,4}\s*yes\s*:\s*\S", row.text, re.I):
+            answer = support_answer(row.text, require_word=True)
+            if answer is not None:
+                reading.put(SUPPORT, answer, 0.7)
+                return
+
+
+# ---------------------------------------------------------------- free text
+
+SIGN_OFF = re.compile(
+    r"^(thanks|thank you|many thanks|regards|best|best regards|kind regards|warm regards|sincerely|cheers|"
+    r"respectfully|take care|all the best|thx)\b", re.I)
+
+
+def _read_free_text(rows: list[Row], sections: list[Section], stops: set[int], reading: FormReading) -> None:
+    for section in sections:
+        kind = section.heading.kind
+        if kind not in ("goals", "strengths"):
+            continue
+        region = _region(rows, section, sections, stops, 80)
+        lines = [section.rest] + [rows[j].text for j in region]
+        text = _answer_text(lines)
+        if text:
+            reading.put(kind, text, 0.85)
+
+
+def _answer_text(lines: list[str]) -> str | None:
+    """Paragraphs of an answer, without the form's underscores or a trailing sign-off."""
+    paragraphs: list[list[str]] = [[]]
+    for line in lines:
+        text = line.strip()
+        if not text.strip("_ ") or set(text) <= set("_-=* "):
+            if paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        paragraphs[-1].append(text)
+    paragraphs = [p for p in paragraphs if p]
+    while paragraphs and _is_sign_off(paragraphs[-1]):
+        paragraphs.pop()
+    return fold_text(" ".join(" ".join(p) for p in paragraphs))
+
+
+def _is_sign_off(paragraph: list[str]) -> bool:
+    if len(paragraph) > 4 or any(len(t) > 45 for t in paragraph):
+        return False
+    if SIGN_OFF.match(paragraph[0]):
+        return True
+    # A name alone: a few capitalised words, no sentence.
+    words = " ".join(paragraph).split()
+    return len(words) <= 4 and all(w[:1].isupper() for w in words if w[:1].isalpha()) and not any(
+        w.endswith(".") and len(w) > 3 for w in words)
