@@ -180,6 +180,7 @@ class OptionPattern:
     key: str
     regex: re.Pattern[str]
     length: int
+    bracketed: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -197,7 +198,8 @@ def option_patterns() -> tuple[OptionPattern, ...]:
                 if not folded:
                     continue
                 out.append(OptionPattern(choice.key, opt.key, re.compile(
-                    r"(?<![a-z0-9])" + pattern_for(phrase) + r"s?(?![a-z0-9])"), len(folded)))
+                    r"(?<![a-z0-9])" + pattern_for(phrase) + r"s?(?![a-z0-9])"), len(folded),
+                    "(" in opt.label and "(" not in phrase))
     out.sort(key=lambda p: p.length, reverse=True)
     return tuple(out)
 
@@ -223,12 +225,13 @@ def find_options(text: str, choices: tuple[str, ...] | None = None) -> list[Opti
                 continue
             for i in range(m.start(), m.end()):
                 taken[i] = True
-            # The printed long text may follow the short form: swallow the bracket too.
-            end = m.end()
-            rest = text[end:]
-            bracket = re.match(r"\s*\([^)]{0,80}\)?", rest)
-            if bracket and pat.key == "new_supervisor":
-                end += bracket.end()
+            # The label's own closing punctuation ("etc.)") belongs to it, not to a mark after it.
+            end = m.end() + len(re.match(r"[.)\]]*", text[m.end():]).group(0))
+            if pat.bracketed:
+                # The short form matched: the printed bracket after it is still the label's.
+                bracket = re.match(r"\s*\([^)]{0,80}\)", text[end:])
+                if bracket:
+                    end += bracket.end()
             hits.append(OptionHit(pat.choice, pat.key, m.start(), end))
     hits.sort(key=lambda h: h.start)
     return hits

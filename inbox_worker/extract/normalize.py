@@ -178,6 +178,8 @@ LIBRARY_TYPE_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 def library_type(value: str | None) -> str | None:
     """What the applicant wrote under "Library Type", as one of the contract's types."""
+    if value and fold_key(UNDERSCORES.sub(" ", value)) in form.LIBRARY_TYPES:
+        return fold_key(UNDERSCORES.sub(" ", value))  # "State" is a type here, not the State label
     text = strip_blank(value)
     if not text:
         return None
