@@ -210,5 +210,7 @@ def read_odt(data: bytes, source: str) -> Document:
         raise RefusedInput(f"{source}: the OpenDocument file is nested too deeply to read") from exc
     except (etree.XMLSyntaxError, ValueError, TypeError) as exc:
         raise UnreadableInput(f"{source}: the OpenDocument file is damaged ({exc})") from exc
+    except Exception as exc:  # whatever else a malformed file provokes, it is unreadable, not a crash
+        raise UnreadableInput(f"{source}: the OpenDocument file cannot be read ({type(exc).__name__})") from exc
     return Document(source=source, lines=[Line(ln.text.rstrip(), ln.emphasis) for ln in lines],
                     fields=walker.fields)
