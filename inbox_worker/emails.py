@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
@@ -111,7 +111,8 @@ def build_message(rendered: Rendered, envelope: Envelope, *, message_id: str, da
     if envelope.cc:
         msg["Cc"] = ", ".join(one_line(a) for a in envelope.cc)
     msg["Subject"] = rendered.subject
-    msg["Date"] = format_datetime(date)
+    # Stored times are naive UTC; say so in the header.
+    msg["Date"] = format_datetime(date if date.tzinfo else date.replace(tzinfo=UTC))
     msg["Message-ID"] = message_id or make_msgid()
     if envelope.in_reply_to:
         msg["In-Reply-To"] = one_line(envelope.in_reply_to)

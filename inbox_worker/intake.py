@@ -104,7 +104,6 @@ class Intake:
                     row.state, row.reason = "duplicate", f"same Message-ID as message {duplicate.id}"
                     row.classification = duplicate.classification
                     row.updated_at = now
-                    summary.duplicates += 1
                 row_id = row.id
         if already:
             if filing is None:

@@ -25,6 +25,9 @@ from .sender import PermanentFailure, TemporaryFailure
 
 log = logging.getLogger(__name__)
 
+# Headers are folded only past SMTP's own limit, so a long subject stays on one line.
+WIRE = SMTP.clone(max_line_length=998)
+
 
 def queue(session: Session, *, key: str, template: str, message: EmailMessage, now: datetime,
           application_id: int | None = None, incoming_message_id: int | None = None) -> OutgoingMessage | None:
@@ -34,7 +37,7 @@ def queue(session: Session, *, key: str, template: str, message: EmailMessage, n
     recipients = [a for h in ("To", "Cc") for a in _addresses(message, h)]
     row = OutgoingMessage(
         idempotency_key=key, template=template, recipients=recipients, subject=str(message["Subject"]),
-        message_id=str(message["Message-ID"]), raw=message.as_bytes(policy=SMTP), state="pending",
+        message_id=str(message["Message-ID"]), raw=message.as_bytes(policy=WIRE), state="pending",
         attempts=0, next_attempt_at=now, application_id=application_id,
         incoming_message_id=incoming_message_id, created_at=now,
     )
