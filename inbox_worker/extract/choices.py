@@ -127,7 +127,9 @@ def _unique(keys) -> list[str]:
     return out
 
 
-YES_LINE = re.compile(r"^(?P<pre>[^A-Za-z0-9]{0,6})\s*(?P<word>yes|no)\b\s*(?P<colon>[:\-=]?)\s*(?P<rest>.*)$", re.I)
+YES_LINE = re.compile(
+    r"^(?P<pre>(?:\[[^\]]{0,3}\]|\([^)]{0,3}\)|[xX](?=\s)|[^A-Za-z0-9\s]{1,3}|\s){0,6})"
+    r"(?P<word>yes|no)\b\s*(?P<colon>[:\-=]?)\s*(?P<rest>.*)$", re.I)
 
 
 def support_answer(text: str, require_word: bool = False) -> bool | None:

@@ -24,14 +24,19 @@ SUPPORT_ALIASES = (
     "supervisor approval", "supervisor support", "supervisor permission", "supervisor approved",
     "supervisor s support", "supervisor s approval", "supervisor s permission", "supervisor consent",
     "support of supervisor", "supervisor support secured", "has supervisor support", "supervisor agrees",
-    "supervisor sign off", "supervisor ok", "supervisor support yes", "secured supervisor support",
-    "direct supervisor support", "supervisor aware",
+    "supervisor sign off", "supervisor ok", "secured supervisor support",
+    "direct supervisor support", "supervisor aware", "supervisor supports", "supervisor s ok",
 )
 CATEGORY_ALIASES = (
     "categories", "category", "check all that apply", "protege categories", "mentor categories",
-    "i am a", "i am", "which apply", "areas", "protege category", "mentor category", "protege type",
-    "mentor type",
+    "which apply", "protege category", "mentor category", "protege type", "mentor type",
+    "which describes you", "describes you", "which apply to you", "what describes you", "i am", "i am a",
+    "check all that apply", "checked", "boxes checked", "selected categories", "applicable categories",
 )
+# Labels for a city, state and zip written on one line ("City, State, Zip: Sundance, WY 82729").
+PLACE = "place"
+PLACE_ALIASES = ("city state zip", "city state zip code", "city st zip", "city state and zip", "city state & zip",
+                 "city state postal code", "town state zip")
 
 
 def fold_chars(text: str) -> str:
@@ -81,6 +86,8 @@ def label_table() -> tuple[re.Pattern[str], dict[str, str]]:
         names.setdefault(_norm(words), SUPPORT)
     for words in CATEGORY_ALIASES:
         names.setdefault(_norm(words), CATEGORIES)
+    for words in PLACE_ALIASES:
+        names[_norm(words)] = PLACE
     # Words that also name things: "Protégé" or "Mentor" alone are options, not labels.
     names.pop("", None)
     ordered = sorted(names, key=len, reverse=True)
@@ -88,6 +95,29 @@ def label_table() -> tuple[re.Pattern[str], dict[str, str]]:
         r"(?<![a-z0-9])(" + "|".join(r"\s*".join(re.escape(w) for w in n.split()) for n in ordered) + r")(?![a-z0-9])"
     )
     return regex, names
+
+
+@lru_cache(maxsize=1)
+def _labels_by_first_word() -> dict[str, list[tuple[re.Pattern[str], str]]]:
+    out: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+    for name, key in sorted(label_table()[1].items(), key=lambda kv: len(kv[0]), reverse=True):
+        words = name.split()
+        regex = re.compile(r"\s*".join(re.escape(w) for w in words) + r"(?![a-z0-9])")
+        out.setdefault(words[0][:1], []).append((regex, key))
+    return out
+
+
+def labels_at(folded: str, pos: int = 0) -> list[tuple[str, int]]:
+    """Every label that starts at `pos` of a folded line, longest first: [(key, end)]."""
+    while pos < len(folded) and folded[pos] == " ":
+        pos += 1
+    head = folded[pos:pos + 1]
+    out = []
+    for regex, key in _labels_by_first_word().get(head, ()):
+        m = regex.match(folded, pos)
+        if m:
+            out.append((key, m.end()))
+    return out
 
 
 def key_for(folded: str) -> str | None:

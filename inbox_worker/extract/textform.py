@@ -18,6 +18,7 @@ from .choices import decide_marks, option_entries, support_answer
 from .document import Document
 from .labels import (
     CATEGORIES,
+    PLACE,
     SUPPORT,
     find_options,
     Heading,
@@ -26,8 +27,10 @@ from .labels import (
     is_prose,
     key_for,
     label_table,
+    labels_at,
     row_label_regex,
 )
+from . import normalize
 from .normalize import fold_key, fold_text
 from .reading import FormReading
 
@@ -125,7 +128,7 @@ def _sections(rows: list[Row]) -> list[Section]:
     i = 0
     while i < len(rows):
         heading = heading_of(rows[i].text) if not rows[i].blank else None
-        if heading is None or _label_value_start(rows[i].text) and heading.kind not in ("role",):
+        if heading is None:
             i += 1
             continue
         full = fold_key(heading.text)
@@ -333,62 +336,82 @@ def _plausibility(values: dict[str, str]) -> int:
 
 # ---------------------------------------------------------------- "Label: value" lines
 
-def _label_value_start(text: str) -> tuple[str, str] | None:
-    """(key, value) when a line starts with a known label and a separator."""
+def _label_value_start(text: str) -> tuple[str, str, bool] | None:
+    """(key, value, separated) when a line starts with a known label; value "" for a label alone."""
     body = BULLET.sub("", text, count=1) if BULLET.match(text) else text
-    offset = len(text) - len(body)
-    stripped = body.lstrip()
-    offset += len(body) - len(stripped)
+    stripped = body.strip()
+    if not stripped or len(stripped) > MAX_LINE:
+        return None
     folded = fold_chars(stripped)
-    regex, _ = label_table()
-    m = regex.match(folded)
-    if m is None:
-        return None
-    after = stripped[m.end():]
-    sep = SEPARATOR.match(after)
-    if sep is None:
-        if not after.strip(" ?:"):
-            return (key_for(m.group(1)) or "", "") if after.strip() in (":", "?:", "") and ":" in after else None
-        return None
-    key = key_for(m.group(1))
-    if key is None:
-        return None
-    return key, after[sep.end():]
+    for key, end in labels_at(folded, 0):
+        after = stripped[end:]
+        sep = SEPARATOR.match(after)
+        if sep is not None:
+            return key, after[sep.end():], True
+        # A few words of the applicant's own before the colon: "Strengths and experience:".
+        more = re.match(r"([^:\uff1a]{1,40}?)\s*[:\uff1a]\s*", after) if key in MULTILINE else None
+        if more and not re.search(r"[\d@]", more.group(1)) and len(more.group(1).split()) <= 4:
+            others = {key_for(m.group(1)) for m in label_table()[0].finditer(fold_chars(more.group(1)))}
+            if others <= {key}:
+                return key, after[more.end():], True
+        if not after.strip(" ?"):
+            return key, "", False
+    return None
 
 
 def _read_label_values(rows: list[Row], label_rows: dict, reading: FormReading) -> set[int]:
-    """Read "Label: value" lines; return the indexes of the lines that were labels."""
+    """Read "Label: value" lines; return the indexes of the lines that were labels or their values."""
     used: set[int] = set()
     for i, row in enumerate(rows):
-        if i in label_rows or row.blank:
+        if i in label_rows or row.blank or i in used:
             continue
         found = _label_value_start(row.text)
-        if found is None or not found[0]:
+        if found is None:
             continue
-        key, value = found
+        key, value, separated = found
+        if not separated and key in ROW_KEYS:
+            continue  # a printed row label: the row reader places its value
         used.add(i)
         reading.evidence += 1
         if key in MULTILINE:
-            value = _continued(rows, i, value, label_rows)
+            value, taken = _continued(rows, i, value, label_rows)
+            used.update(taken)
             reading.put(key, fold_text(value), 0.9)
             continue
         value = value.strip()
-        if not value and key in form.TEXT_FIELD_BY_KEY:
-            j = i + 1
-            if j < len(rows) and rows[j].blank:
-                j += 1
-            if (j < len(rows) and not rows[j].blank and j not in label_rows
-                    and _label_value_start(rows[j].text) is None and not is_prose(rows[j].text)):
-                value = rows[j].text.strip()
-                used.add(j)
+        if not value:
+            j = _next_value_line(rows, i, label_rows, key)
+            if j is None:
+                continue
+            value = rows[j].text.strip()
+            used.add(j)
         for k, v in _split_more_labels(key, value):
             _put_labelled(k, v, reading, row.emphasis)
     return used
 
 
-def _continued(rows: list[Row], i: int, value: str, label_rows: dict) -> str:
+def _next_value_line(rows: list[Row], i: int, label_rows: dict, key: str) -> int | None:
+    """The line under a label written alone ("Name:" then the name), if it is a value."""
+    j = i + 1
+    if j < len(rows) and rows[j].blank and "_" not in rows[j].text:
+        j += 1
+    if j >= len(rows) or rows[j].blank or j in label_rows:
+        return None
+    text = rows[j].text
+    if _label_value_start(text) is not None or is_prose(text):
+        return None
+    if key not in form.TEXT_FIELD_BY_KEY:
+        # A choice answered on the next line, not the printed list of options under the question.
+        k = j + 1
+        if k < len(rows) and not rows[k].blank and option_entries([rows[k].text], CHOICE_KINDS, [False]):
+            return None
+    return j
+
+
+def _continued(rows: list[Row], i: int, value: str, label_rows: dict) -> tuple[str, set[int]]:
     """A free-text answer and the lines that carry it on, up to a blank line after some text."""
     parts = [value.strip()] if value.strip() else []
+    taken: set[int] = set()
     j = i + 1
     while j < len(rows) and j - i < 60:
         row = rows[j]
@@ -399,9 +422,12 @@ def _continued(rows: list[Row], i: int, value: str, label_rows: dict) -> str:
             continue
         if j in label_rows or _label_value_start(row.text) or heading_of(row.text):
             break
+        if parts and len(row.text) < 40 and SIGN_OFF.match(row.text.strip()):
+            break  # "Best regards," and the signature under it are not the answer
         parts.append(row.text.strip())
+        taken.add(j)
         j += 1
-    return " ".join(parts)
+    return " ".join(parts), taken
 
 
 def _split_more_labels(key: str, value: str) -> list[tuple[str, str]]:
@@ -435,8 +461,40 @@ def _put_labelled(key: str, value: str, reading: FormReading, emphasis: bool) ->
         kinds = ("protege_categories", "mentor_categories") if key == CATEGORIES else (key,)
         chosen = decide_marks(option_entries([value], kinds, [emphasis]), free=True)
         _put_categories(reading, chosen, 0.85)
+    elif key == PLACE:
+        for k, v in split_place(value).items():
+            reading.put(k, v, 0.9)
+    elif key == "address" and (parts := split_address(value)):
+        for k, v in parts.items():
+            reading.put(k, v, 0.9 if k == "address" else 0.85)
     elif key in form.TEXT_FIELD_BY_KEY:
         reading.put(key, value, 0.95)
+
+
+PLACE_RE = re.compile(r"^(?P<city>[^,\d]{2,40}?)\s*,?\s+(?P<state>[A-Za-z][A-Za-z .]{1,13}?)\.?\s*,?\s*"
+                      r"(?P<zip>\d{5}(?:\s*-\s*\d{4})?)?\s*$")
+
+
+def split_place(value: str) -> dict[str, str]:
+    """"Sundance, WY 82729" as city, state and zip; nothing when the state is no state."""
+    m = PLACE_RE.match(value.strip())
+    if m is None or normalize.state(m.group("state")) is None:
+        return {}
+    out = {"city": m.group("city").strip(" ,"), "state": m.group("state")}
+    if m.group("zip"):
+        out["zip"] = m.group("zip")
+    return out
+
+
+def split_address(value: str) -> dict[str, str]:
+    """"3566 Buffalo Ridge Rd, Casper, WY 82601": the street line, then the place after its comma."""
+    if "," not in value or not re.search(r"\d{5}(?:-\d{4})?\s*$", value):
+        return {}
+    street, _, place = value.partition(",")
+    parts = split_place(place.strip())
+    if not parts or "zip" not in parts:
+        return {}
+    return {"address": street.strip(), **parts}
 
 
 def _put_categories(reading: FormReading, chosen: list[str], confidence: float) -> None:
