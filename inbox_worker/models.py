@@ -137,3 +137,28 @@ class WorkerState(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class SuppressedAddress(Base):
+    """An address we must not mail automatically any more (it bounced, or the person asked)."""
+
+    __tablename__ = "suppressed_addresses"
+
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    incoming_message_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_messages.id"))
+
+
+class Lease(Base):
+    """A named lock with an expiry: who may poll a mailbox or run a job right now.
+
+    A holder renews it while working; a holder that died simply lets it
+    expire, and the next worker takes it over.
+    """
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(300))
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
