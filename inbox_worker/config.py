@@ -103,6 +103,43 @@ class WorkerSettings(BaseModel):
     outbox_dir: str = "outbox-eml"
 
 
+class MatchingSettings(BaseModel):
+    """How mentors and protégés are paired (the matching engine's knobs)."""
+
+    # A pair scoring below this is never suggested; the protégé stays unmatched.
+    min_score: float = 0.3
+    # Weights of the soft score's parts; they need not sum to 1.
+    weights: dict[str, float] = Field(default_factory=lambda: {
+        "library_type": 0.35, "goals": 0.35, "wyoming": 0.15, "waiting": 0.15})
+    # Library systems and their branches: two names in one system are the same employer.
+    library_systems: dict[str, list[str]] = Field(default_factory=dict)
+    # How many protégés a mentor takes at once, unless set per person.
+    default_capacity: int = 1
+    capacities: dict[str, int] = Field(default_factory=dict)
+    # Level of responsibility per person (email -> 0 staff, 1 librarian/MLS, 2 supervisor, 3 director).
+    level_overrides: dict[str, int] = Field(default_factory=dict)
+
+
+class ScheduleSettings(BaseModel):
+    """When the program's automatic mail is due."""
+
+    assessment_months: list[int] = Field(default_factory=lambda: [4, 8])
+    # With no answer to an assessment reminder after this many days, the coordinators are told.
+    escalation_days: int = 14
+    relationship_months: int = 12
+    # A protégé waiting this long without a match gets a note saying they are not forgotten.
+    waiting_list_days: int = 90
+    digest: Literal["daily", "weekly", "off"] = "weekly"
+    # 0 = Monday.
+    digest_weekday: int = 0
+    # Signs the tokens in digest emails, so a reply command cannot be forged. Set it in the
+    # environment: INBOX_WORKER_SCHEDULE__TOKEN_SECRET.
+    token_secret: SecretStr = SecretStr("")
+    token_ttl_days: int = 14
+    # The listserv a "call for mentors" draft is meant for (the coordinators send it).
+    listserv_address: str = ""
+
+
 class Settings(BaseSettings):
     """All settings. Build it with `load_settings`."""
 
@@ -113,6 +150,8 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     program: ProgramSettings = Field(default_factory=ProgramSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    matching: MatchingSettings = Field(default_factory=MatchingSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
 
     @classmethod
     def settings_customise_sources(
