@@ -10,6 +10,7 @@ with confidence is left out rather than guessed.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -200,6 +201,11 @@ def _label_row(text: str) -> list[tuple[str, int, int]] | None:
     keys = [k for k, _, _ in out]
     if not out or len(set(keys)) != len(keys):
         return None
+    # "Library type: State" is a label and its value: labels in a row stand apart.
+    for (_, _, end), (_, start, _) in zip(out, out[1:], strict=False):
+        gap = text[end:start]
+        if ":" in gap and len(gap.replace(":", "").replace("#", "")) < 2:
+            return None
     # "Name  Margo" is a label and a value, not a row: every cell must be a label.
     return out
 
@@ -215,35 +221,49 @@ def _cells(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def _value_line(rows: list[Row], i: int, step: int, label_rows: dict, stops: set[int]) -> int | None:
-    """The line holding a label row's values, `step` = -1 above it or +1 below; None if blank."""
+def _value_line(rows: list[Row], i: int, step: int, label_rows: dict, stops: set[int]) -> str | None:
+    """The text holding a label row's values, `step` = -1 above it or +1 below; None if blank."""
     j = i + step
     blanks = 0
     while 0 <= j < len(rows) and rows[j].blank and "_" not in rows[j].text and blanks < 2:
         j += step
         blanks += 1
-    if not 0 <= j < len(rows) or j in label_rows or j in stops:
+    if not _is_value_text(rows, j, label_rows, stops):
         return None
+    text = rows[j].raw
+    # A row of values wrapped by a mail program: the line before it is its start.
+    if step < 0 and blanks == 0 and _is_value_text(rows, j - 1, label_rows, stops) and len(rows[j].text) < 40:
+        text = rows[j - 1].raw + "\t" + text if "\t" in rows[j - 1].raw else rows[j - 1].raw + "     " + text
+    return text
+
+
+def _is_value_text(rows: list[Row], j: int, label_rows: dict, stops: set[int]) -> bool:
+    if not 0 <= j < len(rows) or j in label_rows or j in stops or rows[j].blank and "_" not in rows[j].text:
+        return False
     text = rows[j].text
-    if is_prose(text) or _label_value_start(text) or len(text) > 400:
-        return None
-    return j
+    return not (is_prose(text) or _label_value_start(text) or len(text) > 400)
 
 
 def _assign(labels: list[tuple[str, int, int]], text: str, one_line: bool) -> tuple[dict[str, str], float]:
     """Values of a line given its labels: by order when counts agree, by column, or by what they look like."""
-    cells = _cells(text)
-    if not cells:
+    keys = [k for k, _, _ in labels]
+    if "\t" in text:
+        # Tab stops say nothing about columns: cells go by order, with gaps placed where they fit.
+        cells = [c.strip(" _") for c in text.strip("\r\n").split("\t")]
+        while len(cells) > len(keys) and not cells[-1]:
+            cells.pop()
+        if len(cells) == len(keys):
+            return {k: v for k, v in zip(keys, cells, strict=True) if v}, 0.9
+        if len(cells) < len(keys):
+            return _fit_in_order(keys, cells), 0.75
+    cells_at = _cells(_expand_tabs(text))
+    if not cells_at:
         return {}, 0.0
-    if "\t" in text or True:
-        tab_cells = [c.strip(" _") for c in text.split("\t")] if "\t" in text else None
-    if tab_cells is not None and len(tab_cells) == len(labels):
-        return {k: v for (k, _, _), v in zip(labels, tab_cells, strict=True) if v}, 0.9
-    if len(cells) == len(labels):
-        return {k: c[2] for (k, _, _), c in zip(labels, cells, strict=True)}, 0.9
-    if one_line and len(labels) > 1:
+    if len(cells_at) == len(keys):
+        return {k: c[2] for k, c in zip(keys, cells_at, strict=True)}, 0.9
+    if one_line and len(keys) > 1:
         out: dict[str, list[str]] = {}
-        for start, end, value in cells:
+        for start, end, value in cells_at:
             best, best_overlap = None, -1
             for n, (key, lstart, _) in enumerate(labels):
                 lend = labels[n + 1][1] if n + 1 < len(labels) else 10**6
@@ -253,7 +273,22 @@ def _assign(labels: list[tuple[str, int, int]], text: str, one_line: bool) -> tu
             if best is not None:
                 out.setdefault(best, []).append(value)
         return {k: " ".join(v) for k, v in out.items()}, 0.8
-    return _assign_by_kind([k for k, _, _ in labels], " ".join(c[2] for c in cells)), 0.7
+    if len(cells_at) < len(keys):
+        return _fit_in_order(keys, [c[2] for c in cells_at]), 0.75
+    return _assign_by_kind(keys, " ".join(c[2] for c in cells_at)), 0.7
+
+
+def _fit_in_order(keys: list[str], cells: list[str]) -> dict[str, str]:
+    """Fewer cells than labels, in order: the placement where the values best fit their blanks."""
+    if len(keys) > 8:
+        return {}
+    best: tuple[int, dict[str, str]] | None = None
+    for places in itertools.combinations(range(len(keys)), len(cells)):
+        values = {keys[p]: c for p, c in zip(places, cells, strict=True) if c}
+        score = _plausibility(values)
+        if best is None or score > best[0]:
+            best = (score, values)
+    return best[1] if best else {}
 
 
 KIND_PATTERNS = {
@@ -293,10 +328,10 @@ def _read_label_rows(rows: list[Row], label_rows: dict, stops: set[int], reading
         found = []
         score = 0
         for first, last, labels, one_line in groups:
-            j = _value_line(rows, first if step < 0 else last, step, label_rows, stops)
-            if j is None:
+            text = _value_line(rows, first if step < 0 else last, step, label_rows, stops)
+            if text is None:
                 continue
-            values, conf = _assign(labels, rows[j].text, one_line)
+            values, conf = _assign(labels, text, one_line)
             found.append((values, conf))
             score += _plausibility(values)
         if best is None or score > best[0]:
@@ -324,10 +359,12 @@ def _plausibility(values: dict[str, str]) -> int:
     """How well values fit their blanks: an address in Email or a name in Zip scores low."""
     score = 0
     for key, value in values.items():
-        pat = KIND_PATTERNS.get(key)
-        if pat is not None:
-            score += 2 if re.search(pat, value) else -2
-        elif "@" in value or re.fullmatch(r"[\d\s().+-]{7,}", value):
+        value = value.strip(" _")
+        if key == "state":
+            score += 2 if normalize.state(value) else -2
+        elif key in KIND_PATTERNS:
+            score += 2 if re.fullmatch(KIND_PATTERNS[key], value) else -2
+        elif "@" in value or re.fullmatch(r"[\d\s().+-]{5,}", value):
             score -= 2
         else:
             score += 1
