@@ -95,9 +95,14 @@ TEXT_FIELDS: tuple[TextField, ...] = (
                                                               "supervisor name and position", "direct supervisor")),
     TextField("supervisor_email", "Supervisor email", ("supervisor e-mail", "supervisor's email",
                                                        "supervisor email address", "supervisor's e-mail")),
-    TextField("goals", GOALS_QUESTION, ("goals", "goals, problems, or topics", "goals/topics", "my goals"),
+    TextField("goals", GOALS_QUESTION, ("goals", "goals, problems, or topics", "goals/topics", "my goals",
+                                                "protégé goals", "protégé goals, problems, or topics",
+                                                "goals, problems, topics", "goals and topics"),
               multiline=True),
-    TextField("strengths", STRENGTHS_QUESTION, ("strengths", "strengths/expertise", "expertise", "experience"),
+    TextField("strengths", STRENGTHS_QUESTION, ("strengths", "strengths/expertise", "expertise", "experience",
+                                                    "mentor strengths", "mentor strengths, expertise, experience",
+                                                    "strengths, expertise, experience", "strengths and experience",
+                                                    "strengths and expertise"),
               multiline=True),
 )
 TEXT_FIELD_BY_KEY = {f.key: f for f in TEXT_FIELDS}

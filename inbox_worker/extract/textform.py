@@ -391,7 +391,7 @@ def _label_value_start(text: str) -> tuple[str, str, bool] | None:
             others = {key_for(m.group(1)) for m in label_table()[0].finditer(fold_chars(more.group(1)))}
             if others <= {key}:
                 return key, after[more.end():], True
-        if not after.strip(" ?"):
+        if re.fullmatch(r"\s*(?:\([^)]{0,60}\))?\s*[?:]?\s*", after):
             return key, "", False
     return None
 
