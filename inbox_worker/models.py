@@ -12,11 +12,14 @@ Schema changes go through Alembic (`inbox_worker/migrations`); keep the two in s
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -105,6 +108,8 @@ class OutgoingMessage(Base):
     subject: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(998))
     raw: Mapped[bytes] = mapped_column(LargeBinary)
+    # An answer to incoming mail (RFC 3834 "auto-replied"): these count against the daily cap.
+    auto_reply: Mapped[bool] = mapped_column(Boolean, default=False)
     # pending -> sent | failed
     state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -162,3 +167,102 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(300), primary_key=True)
     holder: Mapped[str] = mapped_column(String(300))
     expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# ---------------------------------------------------------------- the program year
+# A relationship's states, in the order the program document walks them:
+#   suggested -> approved -> (supervisor_notified) -> introduced -> active -> closed
+# with rejected (a coordinator said no to a suggestion) and ended_early (with a reason) as exits.
+LIVE_STATES = ("suggested", "approved", "supervisor_notified", "introduced", "active")
+
+
+class MentoringRelationship(Base):
+    """One protégé and one mentor, from the suggestion to the end of their 12 months."""
+
+    __tablename__ = "relationships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    protege_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    state: Mapped[str] = mapped_column(String(30), index=True)
+    score: Mapped[float | None] = mapped_column(Float)
+    # Why the matching engine suggested the pair: rules passed, score by component, the runner-up.
+    explanation: Mapped[dict] = mapped_column(JSON, default=dict)
+    suggested_at: Mapped[datetime] = mapped_column(DateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    supervisor_notified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    introduced_at: Mapped[datetime | None] = mapped_column(DateTime)
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Why it ended early, or why the suggestion was rejected.
+    end_reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    assessments: Mapped[list[Assessment]] = relationship(
+        back_populates="relation", order_by="Assessment.number")
+
+
+class Assessment(Base):
+    """One of the coordinators' check-ins on a relationship (the program asks for at least two)."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("relationship_id", "number", name="uq_assessment_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    relationship_id: Mapped[int] = mapped_column(ForeignKey("relationships.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date] = mapped_column(Date)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The reminder's Message-ID: a reply's In-Reply-To names it, which is how answers are recognised.
+    reminder_message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    relation: Mapped[MentoringRelationship] = relationship(back_populates="assessments")
+    answers: Mapped[list[AssessmentAnswer]] = relationship(
+        back_populates="assessment", order_by="AssessmentAnswer.received_at")
+
+
+class AssessmentAnswer(Base):
+    """A participant's reply to an assessment reminder, kept as they wrote it."""
+
+    __tablename__ = "assessment_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"))
+    participant: Mapped[str] = mapped_column(String(320))
+    # protege | mentor
+    role: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    incoming_message_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_messages.id"))
+
+    assessment: Mapped[Assessment] = relationship(back_populates="answers")
+
+
+class CommandToken(Base):
+    """A signed, single-use permission to act on a digest by replying to it."""
+
+    __tablename__ = "command_tokens"
+
+    token_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # What the token allows ("digest_commands") and on what ("digest:2026-W15").
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(200))
+    # The relationship numbers the digest listed: a reply may act on these only.
+    scope: Mapped[list] = mapped_column(JSON, default=list)
+    issued_to: Mapped[list] = mapped_column(JSON, default=list)
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    used_by: Mapped[str | None] = mapped_column(String(320))
+
+
+class DigestSent(Base):
+    """A digest period already covered, so a period never gets a second digest."""
+
+    __tablename__ = "digests_sent"
+
+    period: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(DateTime)
+    outgoing_message_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_messages.id"))
