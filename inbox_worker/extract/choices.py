@@ -68,6 +68,7 @@ def mark_of(text: str) -> str:
 def option_entries(texts: list[str], choices: tuple[str, ...], emphasis: list[bool]) -> list[Entry]:
     """Every option mentioned in the lines, with the marks before and after it."""
     out: list[Entry] = []
+    texts, emphasis = _marks_joined(texts, emphasis)
     for n, text in enumerate(texts):
         if not text:
             continue
@@ -87,6 +88,18 @@ def option_entries(texts: list[str], choices: tuple[str, ...], emphasis: list[bo
             out.append(Entry(hit.choice, hit.key, before.strip(), mark_of(before), mark_of(_first_token(after)),
                              emphasis[n] if n < len(emphasis) else False, n))
     return out
+
+
+def _marks_joined(texts: list[str], emphasis: list[bool]) -> tuple[list[str], list[bool]]:
+    """A mark alone on its line (a scanned or printed PDF's text) joined to the option on the next line."""
+    out, emph = list(texts), list(emphasis) + [False] * (len(texts) - len(emphasis))
+    for n in range(len(out) - 1):
+        mark = (out[n] or "").strip()
+        if mark and len(mark) <= 6 and mark_of(mark) in ("clear", "box", "filled") and out[n + 1] and \
+                mark_of(out[n + 1][:1]) == "other":
+            out[n + 1] = mark + " " + out[n + 1].strip()
+            out[n] = ""
+    return out, emph
 
 
 def _first_token(text: str) -> str:

@@ -42,6 +42,7 @@ MAX_CHARS = 200_000
 
 ROW_KEYS = {k for row in (*form.FORM_ROWS, form.SUPERVISOR_ROW) for k in row}
 MULTILINE = {f.key for f in form.TEXT_FIELDS if f.multiline}
+PRINTED = {f.key: fold_key(f.label) for f in form.TEXT_FIELDS}
 CHOICE_KINDS = ("role", "protege_categories", "mentor_categories")
 BULLET = re.compile(r"^\s*(?:[-*\u2022\u00b7>]+|\d{1,2}[.)])\s+")
 SEPARATOR = re.compile(r"\s*(?:\([^)]{0,60}\))?\s*#?\s*(?:[:=|\t\uff1a]|\s-\s|\s{2,})\s*")
@@ -201,11 +202,15 @@ def _label_row(text: str) -> list[tuple[str, int, int]] | None:
     keys = [k for k, _, _ in out]
     if not out or len(set(keys)) != len(keys):
         return None
-    # "Library type: State" is a label and its value: labels in a row stand apart.
+    # "Library type: State" and "Library Type    State library" are a label and its value: labels in a
+    # row stand apart as far as the row's widest gap, and single-spaced ones must be the printed labels.
+    wide = "\t" in text or "  " in text.strip()
     for (_, _, end), (_, start, _) in zip(out, out[1:], strict=False):
-        gap = text[end:start]
-        if ":" in gap and len(gap.replace(":", "").replace("#", "")) < 2:
+        gap = text[end:start].replace(":", "").replace("#", "")
+        if ":" in text[end:start] and len(gap) < 2 or wide and len(gap) < 2:
             return None
+    if len(out) > 1 and not wide and any(fold_key(text[a:b]) != PRINTED[k] for k, a, b in out):
+        return None
     # "Name  Margo" is a label and a value, not a row: every cell must be a label.
     return out
 
