@@ -99,6 +99,9 @@ class WorkerSettings(BaseModel):
     retry_base_seconds: int = 60
     # A message that keeps failing to process is set aside for review after this many tries.
     max_process_attempts: int = 3
+    # Automatic answers to one address in 24 hours, at most: a mail loop with another
+    # robot that slips past the auto-reply checks stops here.
+    max_replies_per_address_per_day: int = 5
     # With dry_run, nothing in the mailbox changes and mail is written here instead of sent.
     outbox_dir: str = "outbox-eml"
 

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import outbox
+from .bounces import bounced_message_ids, failed_recipients
 from .classify import classify, header, sender_address
 from .config import Settings
 from .db import Database
@@ -31,7 +32,15 @@ from .emails import Attachment, Envelope, Templates, address_domain, build_messa
 from .extract import extract_message
 from .formgen import write_form
 from .mailbox import Mailbox, MailboxError, MessageRef
-from .models import Application, ApplicationVersion, Event, IncomingMessage, WorkerState
+from .models import (
+    Application,
+    ApplicationVersion,
+    Event,
+    IncomingMessage,
+    OutgoingMessage,
+    SuppressedAddress,
+    WorkerState,
+)
 from .rawstore import RawStore
 from .record import ApplicationRecord, Extraction, UnreadableInput
 
@@ -155,7 +164,25 @@ class Intake:
                 return "updates" if existing is not None else "applications"
             if decision.template == "review_notice":
                 self._queue_review_notice(s, row, decision.reason, now)
+            if classification.kind == "bounce":
+                self._record_bounce(s, row, msg, now)
             return "review" if decision.outcome == "review" else "ignored"
+
+    def _record_bounce(self, s: Session, row: IncomingMessage, msg: Message, now: datetime) -> None:
+        """A hard bounce of our own mail: stop mailing that address and tell the coordinators."""
+        ours = bounced_message_ids(msg)
+        if not ours or s.scalar(select(OutgoingMessage.id).where(OutgoingMessage.message_id.in_(ours))) is None:
+            return  # not a report about mail this program sent
+        for failed in failed_recipients(msg):
+            if not failed.permanent or s.get(SuppressedAddress, failed.address) is not None:
+                continue
+            reason = f"an email to {failed.address} could not be delivered ({failed.status} {failed.diagnostic})"
+            s.add(SuppressedAddress(address=failed.address, reason=reason.strip(), at=now,
+                                    incoming_message_id=row.id))
+            s.add(Event(at=now, actor="mail system", action="address_undeliverable", subject=failed.address,
+                        detail={"incoming_message": row.id, "status": failed.status}))
+            self._queue_review_notice(s, row, f"{reason.strip()}: no more automatic mail goes to that address",
+                                      now, key=f"undeliverable:{failed.address}")
 
     def _set_aside(self, row_id: int, now: datetime, reason: str) -> str:
         with self.db.unit_of_work() as s:
@@ -288,9 +315,11 @@ class Intake:
         message = build_message(rendered, envelope, date=now, attachments=attachments,
                                 message_id=message_id_for(key, address_domain(self.settings.smtp.from_address)))
         outbox.queue(s, key=key, template=decision.template, message=message, now=now,
-                     application_id=app.id, incoming_message_id=row.id)
+                     application_id=app.id, incoming_message_id=row.id,
+                     daily_cap=self.settings.worker.max_replies_per_address_per_day)
 
-    def _queue_review_notice(self, s: Session, row: IncomingMessage, reason: str, now: datetime) -> None:
+    def _queue_review_notice(self, s: Session, row: IncomingMessage, reason: str, now: datetime,
+                             key: str | None = None) -> None:
         coordinators = self.settings.program.coordinators
         if not coordinators:
             log.warning("intake: message %s set aside for review, but no coordinators are configured "
@@ -299,7 +328,7 @@ class Intake:
         context = review_notice_context(
             self.settings.program, self.settings.imap.review_folder, sender=row.sender, subject=row.subject,
             received=row.received_at.strftime("%Y-%m-%d %H:%M"), reason=reason)
-        key = f"review:{row.id}"
+        key = key or f"review:{row.id}"
         rendered = self.templates.render("review_notice", context)
         envelope = Envelope(from_address=self.settings.smtp.from_address, from_name=self.settings.smtp.from_name,
                             to=list(coordinators), auto_submitted="auto-generated")

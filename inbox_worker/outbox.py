@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .db import Database
-from .models import OutgoingMessage
+from .models import Event, OutgoingMessage, SuppressedAddress
 from .sender import PermanentFailure, TemporaryFailure
 
 log = logging.getLogger(__name__)
@@ -30,13 +30,29 @@ WIRE = SMTP.clone(max_line_length=998)
 
 
 def queue(session: Session, *, key: str, template: str, message: EmailMessage, now: datetime,
-          application_id: int | None = None, incoming_message_id: int | None = None) -> OutgoingMessage | None:
-    """Add an email to the outbox unless one with this key is already there."""
+          application_id: int | None = None, incoming_message_id: int | None = None,
+          daily_cap: int = 5) -> OutgoingMessage | None:
+    """Add an email to the outbox unless one with this key is already there.
+
+    Addresses known to be undeliverable are left out, and so is an address
+    that already had `daily_cap` automatic answers in the last 24 hours.
+    When nobody is left, nothing is queued and the reason is recorded.
+    """
     if session.scalar(select(OutgoingMessage.id).where(OutgoingMessage.idempotency_key == key)) is not None:
         return None
-    recipients = [a for h in ("To", "Cc") for a in _addresses(message, h)]
+    wanted = [a.lower() for h in ("To", "Cc") for a in _addresses(message, h)]
+    auto_reply = message["Auto-Submitted"] == "auto-replied"
+    withheld = _withheld(session, wanted, now, daily_cap if auto_reply else None)
+    recipients = [a for a in wanted if a not in withheld]
+    if withheld:
+        session.add(Event(at=now, actor="inbox-worker", action="mail_withheld", subject=key,
+                          detail={"withheld": withheld, "template": template}))
+        log.warning("outbox: %s not sent to %s", key, "; ".join(f"{a} ({why})" for a, why in withheld.items()))
+    if not recipients:
+        return None
     row = OutgoingMessage(
-        idempotency_key=key, template=template, recipients=recipients, subject=str(message["Subject"]),
+        idempotency_key=key, template=template, recipients=recipients, auto_reply=auto_reply,
+        subject=str(message["Subject"]),
         message_id=str(message["Message-ID"]), raw=message.as_bytes(policy=WIRE), state="pending",
         attempts=0, next_attempt_at=now, application_id=application_id,
         incoming_message_id=incoming_message_id, created_at=now,
@@ -44,6 +60,20 @@ def queue(session: Session, *, key: str, template: str, message: EmailMessage, n
     session.add(row)
     session.flush()
     return row
+
+
+def _withheld(session: Session, addresses: list[str], now: datetime, daily_cap: int | None) -> dict[str, str]:
+    """Which addresses must not get this email, and why."""
+    out = {}
+    for row in session.scalars(select(SuppressedAddress).where(SuppressedAddress.address.in_(addresses))):
+        out[row.address] = "undeliverable: " + row.reason
+    if daily_cap is not None:
+        recent = session.scalars(select(OutgoingMessage.recipients).where(
+            OutgoingMessage.created_at > now - timedelta(days=1), OutgoingMessage.auto_reply.is_(True))).all()
+        for address in addresses:
+            if address not in out and sum(address in r for r in recent) >= daily_cap:
+                out[address] = f"already {daily_cap} automatic answers in 24 hours (a mail loop?)"
+    return out
 
 
 def _addresses(message: EmailMessage, header: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""suppressed addresses and leases
+"""suppressed addresses, leases, and which outgoing mail answers incoming mail
 
 Revision ID: 0002
 Revises: 0001
@@ -28,6 +28,12 @@ def upgrade() -> None:
     )
 
 
+    with op.batch_alter_table("outgoing_messages") as batch:
+        batch.add_column(sa.Column("auto_reply", sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("outgoing_messages") as batch:
+        batch.drop_column("auto_reply")
     op.drop_table("leases")
     op.drop_table("suppressed_addresses")
