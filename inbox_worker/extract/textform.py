@@ -445,7 +445,8 @@ def _next_value_line(rows: list[Row], i: int, label_rows: dict, key: str) -> int
     if key not in form.TEXT_FIELD_BY_KEY:
         # A choice answered on the next line, not the printed list of options under the question.
         k = j + 1
-        if k < len(rows) and not rows[k].blank and option_entries([rows[k].text], CHOICE_KINDS, [False]):
+        if k < len(rows) and not rows[k].blank and heading_of(rows[k].text) is None and \
+                _label_value_start(rows[k].text) is None:
             return None
     return j
 
@@ -458,7 +459,7 @@ def _continued(rows: list[Row], i: int, value: str, label_rows: dict) -> tuple[s
     while j < len(rows) and j - i < 60:
         row = rows[j]
         if row.blank:
-            if parts:
+            if parts and not _answer_goes_on(rows, j):
                 break
             j += 1
             continue
@@ -470,6 +471,22 @@ def _continued(rows: list[Row], i: int, value: str, label_rows: dict) -> tuple[s
         taken.add(j)
         j += 1
     return " ".join(parts), taken
+
+
+CLOSING = re.compile(r"\b(thank|thanks|look forward|appreciate|regards|hearing from you|let me know|questions|"
+                     r"attached|sincerely|cheers)\b", re.I)
+
+
+def _answer_goes_on(rows: list[Row], j: int) -> bool:
+    """After a blank line, another paragraph of the same answer (a long sentence, not a closing)."""
+    k = j
+    while k < len(rows) and rows[k].blank and k - j < 2:
+        k += 1
+    if k >= len(rows) or rows[k].blank:
+        return False
+    text = rows[k].text.strip()
+    return (len(text) >= 40 and not CLOSING.search(text) and _label_value_start(text) is None
+            and heading_of(text) is None and not is_prose(text))
 
 
 def _split_more_labels(key: str, value: str) -> list[tuple[str, str]]:
