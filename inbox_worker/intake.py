@@ -15,6 +15,7 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
@@ -72,6 +73,8 @@ class Intake:
     account: str
     # With dry_run the mailbox is left exactly as it was.
     dry_run: bool = False
+    # Renews this worker's lease on the mailbox; False means another worker took over.
+    keep_lease: Callable[[], bool] = lambda: True
 
     # ------------------------------------------------------------ the poll
     def poll(self, now: datetime) -> PollSummary:
@@ -90,6 +93,9 @@ class Intake:
         done_upto = 0 if uidvalidity != last_validity else last_uid
         blocked = False
         for ref in refs:
+            if not self.keep_lease():
+                summary.problems.append("another worker took over the mailbox; stopping this poll")
+                break
             summary.seen += 1
             finished = self._process(ref, now, summary)
             if finished and not blocked:
@@ -120,6 +126,7 @@ class Intake:
             return True
         try:
             outcome = self._walk(row_id, ref, now)
+            log.debug("intake: UID %s committed (%s)", ref.uid, outcome)
         except Exception as e:  # a bug or an outage on one message must not stop the queue
             log.exception("intake: message UID %s failed", ref.uid)
             return self._count_failure(row_id, ref, now, e, summary)
@@ -137,6 +144,7 @@ class Intake:
             return self._set_aside(row_id, now, "the message is too large to read "
                                    f"({ref.size:,} bytes; the limit is {limit:,})")
         raw = self.mailbox.fetch(ref, limit)
+        log.debug("intake: UID %s fetched (%s bytes)", ref.uid, len(raw))
         sha = self.raw_store.put(raw) if self.raw_store is not None else None
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         classification = classify(msg, self._own_addresses())
@@ -147,6 +155,7 @@ class Intake:
                 extraction = extract_message(raw)
             except UnreadableInput as e:
                 problem = f"the message could not be read: {e}"
+            log.debug("intake: UID %s extracted", ref.uid)
         with self.db.unit_of_work() as s:
             row = s.get(IncomingMessage, row_id)
             row.raw_sha256 = sha
@@ -231,6 +240,7 @@ class Intake:
             # Recorded already; the move is tried again at the next poll.
             summary.problems.append(f"could not file message UID {ref.uid} to {target}: {e}")
             return
+        log.debug("intake: UID %s moved to %s", ref.uid, target)
         with self.db.unit_of_work() as s:
             s.get(IncomingMessage, row_id).filed_to = target
         summary.filed += 1

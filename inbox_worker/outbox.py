@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from .db import Database
 from .models import Event, OutgoingMessage, SuppressedAddress
-from .sender import PermanentFailure, TemporaryFailure
+from .sender import LoginFailure, PermanentFailure, TemporaryFailure
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +94,12 @@ class DrainSummary:
     deferred: int = 0
     failed: int = 0
     problems: list[str] = field(default_factory=list)
+    # The server could not be reached or refused our login: the rest waits for the next cycle.
+    server_down: bool = False
 
 
 def drain(db: Database, sender, envelope_from: str, now: datetime, *, max_attempts: int,
-          retry_base_seconds: int, limit: int = 500) -> DrainSummary:
+          retry_base_seconds: int, limit: int = 500, keep_lease=lambda: True) -> DrainSummary:
     """Send every email that is due; never raises for a single email's failure."""
     summary = DrainSummary()
     with db.unit_of_work() as s:
@@ -108,6 +110,8 @@ def drain(db: Database, sender, envelope_from: str, now: datetime, *, max_attemp
             .limit(limit)
         ).all()
     for outgoing_id in due:
+        if summary.server_down or not keep_lease():
+            break
         with db.unit_of_work() as s:
             row = s.get(OutgoingMessage, outgoing_id)
             if row is None or row.state != "pending":
@@ -126,6 +130,13 @@ def drain(db: Database, sender, envelope_from: str, now: datetime, *, max_attemp
                 if not isinstance(e, TemporaryFailure):
                     log.exception("outbox: unexpected error sending email %s", row.id)
                 row.last_error = str(e)
+                if getattr(e, "code", None) is None or isinstance(e, LoginFailure):
+                    # The server was unreachable or refused our login: not this email's fault, so
+                    # it keeps its tries; the rest waits for the next cycle.
+                    row.attempts -= 1
+                    summary.server_down = True
+                    summary.problems.append(f"mail server unavailable: {e}")
+                    continue
                 if row.attempts >= max_attempts:
                     row.state = "failed"
                     summary.failed += 1
@@ -136,11 +147,13 @@ def drain(db: Database, sender, envelope_from: str, now: datetime, *, max_attemp
                     summary.deferred += 1
                     log.info("outbox: email %s deferred (%s); next try at %s", row.id, e, row.next_attempt_at)
                 continue
+            log.debug("outbox: email %s accepted by the server", row.id)
             row.state = "sent"
             row.sent_at = now
             row.server_reply = reply
             row.last_error = None
             summary.sent += 1
+        log.debug("outbox: email %s marked sent", outgoing_id)
     return summary
 
 

@@ -10,12 +10,14 @@ comes at the next interval.
 from __future__ import annotations
 
 import logging
+import signal
+import time
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from . import outbox
+from . import lease, outbox
 from .config import Settings
 from .db import Database
 from .emails import Templates
@@ -72,8 +74,14 @@ class CycleSummary:
     poll: PollSummary | None = None
     drain: outbox.DrainSummary | None = None
     problems: list[str] = field(default_factory=list)
+    # Another worker holds the mailbox's lease: this cycle did nothing.
+    skipped: str | None = None
+    mailbox_down: bool = False
+    smtp_down: bool = False
 
     def lines(self) -> list[str]:
+        if self.skipped:
+            return [self.skipped]
         out = []
         if self.poll:
             p = self.poll
@@ -87,11 +95,37 @@ class CycleSummary:
         return out
 
 
+def lease_ttl(settings: Settings) -> timedelta:
+    """Long enough to outlast a pause between renewals, short enough that a dead worker's
+    mailbox is taken over within about one poll interval."""
+    return timedelta(seconds=settings.worker.poll_interval_seconds + 30)
+
+
 def run_cycle(app: App, source: MailSource, now: datetime, *, dry_run: bool = False,
-              outbox_folder: Path | None = None) -> CycleSummary:
-    """One full cycle: poll, process, drain the outbox. Never raises for an outage."""
+              outbox_folder: Path | None = None, holder: str | None = None) -> CycleSummary:
+    """One full cycle: poll, process, drain the outbox. Never raises for an outage.
+
+    The cycle runs only while this worker holds the mailbox's lease, so two
+    workers on one mailbox never process or send the same thing. A dry run
+    changes nothing and needs no lease.
+    """
     summary = CycleSummary()
     settings = app.settings
+    account = source.account(settings)
+    # A one-off cycle (`run --once`) lets go of the lease when done; the scheduled
+    # runner keeps its lease between cycles and passes its own holder name.
+    one_off = holder is None
+    holder = holder or lease.holder_name()
+    lease_name = f"mailbox:{account}"
+    ttl = lease_ttl(settings)
+    if not dry_run and not lease.acquire(app.db, lease_name, holder, ttl):
+        summary.skipped = (f"another worker ({lease.holder_of(app.db, lease_name)}) is polling {account}; "
+                           "this one waits")
+        return summary
+
+    def keep_lease() -> bool:
+        return dry_run or lease.acquire(app.db, lease_name, holder, ttl)
+
     with ExitStack() as stack:
         if dry_run:
             stack.enter_context(app.db.dry_run())
@@ -99,23 +133,27 @@ def run_cycle(app: App, source: MailSource, now: datetime, *, dry_run: bool = Fa
             with source.open(settings) as mailbox:
                 intake = Intake(settings=settings, db=app.db, mailbox=mailbox,
                                 raw_store=None if dry_run else app.raw_store, templates=app.templates,
-                                account=source.account(settings), dry_run=dry_run)
+                                account=account, dry_run=dry_run, keep_lease=keep_lease)
                 summary.poll = intake.poll(now)
                 summary.problems += summary.poll.problems
         except MailboxError as e:
-            log.error("mailbox unavailable: %s", e)
+            summary.mailbox_down = True
             summary.problems.append(f"mailbox unavailable: {e}")
         folder = outbox_folder or (Path(settings.worker.outbox_dir) if dry_run else None)
-        try:
-            with open_sender(settings, to_folder=folder) as sender:
-                summary.drain = outbox.drain(
-                    app.db, sender, settings.smtp.from_address, now,
-                    max_attempts=settings.worker.max_send_attempts,
-                    retry_base_seconds=settings.worker.retry_base_seconds)
-                summary.problems += summary.drain.problems
-        except Exception as e:  # the SMTP server being away must not stop the worker
-            log.error("outbox not drained: %s", e)
-            summary.problems.append(f"outbox not drained: {e}")
+        if keep_lease():
+            try:
+                with open_sender(settings, to_folder=folder) as sender:
+                    summary.drain = outbox.drain(
+                        app.db, sender, settings.smtp.from_address, now,
+                        max_attempts=settings.worker.max_send_attempts,
+                        retry_base_seconds=settings.worker.retry_base_seconds, keep_lease=keep_lease)
+                    summary.problems += summary.drain.problems
+                    summary.smtp_down = summary.drain.server_down
+            except Exception as e:  # the SMTP server being away must not stop the worker
+                summary.smtp_down = True
+                summary.problems.append(f"outbox not drained: {e}")
+    if one_off and not dry_run:
+        lease.release(app.db, lease_name, holder)
     return summary
 
 
@@ -123,22 +161,69 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+class Runner:
+    """Runs cycles on a schedule; after an outage it waits longer each time, up to 30 minutes.
+
+    Each outage is logged once when it starts and once when it ends, not at every try.
+    """
+
+    MAX_BACKOFF = 1800.0
+
+    def __init__(self, app: App, source: MailSource, clock=time.monotonic):
+        self.app, self.source, self.clock = app, source, clock
+        self.holder = lease.holder_name()
+        self.failures = 0
+        self.resume_at = 0.0
+        self.down: set[str] = set()
+
+    def tick(self) -> CycleSummary | None:
+        if self.clock() < self.resume_at:
+            return None
+        try:
+            summary = run_cycle(self.app, self.source, utcnow(), holder=self.holder)
+        except Exception as e:  # keep the schedule alive whatever one cycle does (the database, a bug)
+            log.exception("cycle failed")
+            summary = CycleSummary(problems=[f"cycle failed: {e}"], mailbox_down=True)
+        self._note("mailbox", summary.mailbox_down, summary)
+        self._note("mail server", summary.smtp_down, summary)
+        if summary.mailbox_down or summary.smtp_down:
+            self.failures += 1
+            wait = min(self.app.settings.worker.poll_interval_seconds * 2 ** (self.failures - 1), self.MAX_BACKOFF)
+            self.resume_at = self.clock() + wait
+        else:
+            self.failures, self.resume_at = 0, 0.0
+        for line in summary.lines():
+            if not line.startswith("problem: mailbox unavailable") and not line.startswith("problem: outbox not"):
+                log.info("%s", line)
+        return summary
+
+    def _note(self, what: str, is_down: bool, summary: CycleSummary) -> None:
+        if is_down and what not in self.down:
+            self.down.add(what)
+            detail = next((p for p in summary.problems if "unavailable" in p or "not drained" in p), "")
+            log.error("%s unavailable; will keep trying, waiting longer each time: %s", what, detail)
+        elif not is_down and what in self.down:
+            self.down.discard(what)
+            log.info("%s is back; catching up", what)
+
+
 def run_forever(app: App, source: MailSource) -> None:
     """Poll every `worker.poll_interval_seconds`, one cycle at a time, until stopped."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    def cycle() -> None:
-        try:
-            for line in run_cycle(app, source, utcnow()).lines():
-                log.info("%s", line)
-        except Exception:  # keep the schedule alive whatever one cycle does
-            log.exception("cycle failed; the next one runs at the next interval")
-
+    runner = Runner(app, source)
     scheduler = BlockingScheduler(timezone="UTC")
-    scheduler.add_job(cycle, "interval", seconds=app.settings.worker.poll_interval_seconds,
+    scheduler.add_job(runner.tick, "interval", seconds=app.settings.worker.poll_interval_seconds,
                       max_instances=1, coalesce=True, next_run_time=datetime.now(UTC), id="poll")
     log.info("polling every %s seconds; press Ctrl-C to stop", app.settings.worker.poll_interval_seconds)
+
+    def stop(_signum, _frame):
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
-        log.info("stopped")
+        pass
+    lease.release(app.db, f"mailbox:{source.account(app.settings)}", runner.holder)
+    log.info("stopped")

@@ -1,0 +1,59 @@
+"""Leases: named locks with an expiry, kept in the database all workers share.
+
+Only the holder of a mailbox's lease polls it and drains the outbox, so two
+`inbox-worker run` processes never handle the same message. The holder
+renews the lease as it works; if it dies, the lease simply expires and the
+next worker takes over. Leases run on the real clock, never on `--now`.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from .db import Database
+from .models import Lease
+
+
+def holder_name() -> str:
+    """Who we are, for people reading the lease table: host, process, and a unique tail."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def acquire(db: Database, name: str, holder: str, ttl: timedelta, now: datetime | None = None) -> bool:
+    """Take or renew the lease; False when someone else holds it and it has not expired."""
+    now = now or wall_clock()
+    try:
+        with db.unit_of_work() as s:
+            row = s.get(Lease, name, with_for_update=True)
+            if row is None:
+                s.add(Lease(name=name, holder=holder, expires_at=now + ttl))
+                s.flush()
+                return True
+            if row.holder != holder and row.expires_at > now:
+                return False
+            row.holder, row.expires_at = holder, now + ttl
+            return True
+    except IntegrityError:  # another worker inserted it first
+        return False
+
+
+def release(db: Database, name: str, holder: str) -> None:
+    with db.unit_of_work() as s:
+        row = s.get(Lease, name, with_for_update=True)
+        if row is not None and row.holder == holder:
+            s.delete(row)
+
+
+def holder_of(db: Database, name: str, now: datetime | None = None) -> str | None:
+    now = now or wall_clock()
+    with db.unit_of_work() as s:
+        row = s.get(Lease, name)
+        return row.holder if row is not None and row.expires_at > now else None
