@@ -267,6 +267,7 @@ def read_document(doc: Document) -> FormReading:
     reading = read_form(doc)
     if doc.fields:
         named = read_fields(doc.fields, doc.source)
+        reading = reading.without_guesses_for(named.blank - set(named.readings))
         reading = named.merged(reading) if named.readings else reading
         reading.evidence += named.evidence
     return reading

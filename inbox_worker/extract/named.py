@@ -20,7 +20,7 @@ from .reading import FormReading
 NOISE = {"txt", "tb", "fld", "field", "chk", "cb", "cbx", "check", "checkbox", "box", "ctl", "ctrl", "text",
          "input", "topmostsubform", "page", "opt", "rb", "radio", "dd", "cmb", "sel", "form", "frm", "edt",
          "str", "f", "q", "question", "answer", "value", "the", "your", "applicant s", "tick", "btn", "group",
-         "choice", "lst", "list", "area", "textarea", "textfield", "line"}
+         "choice", "lst", "list", "area", "textarea", "textfield", "line", "c", "r", "cat", "pcat", "mcat"}
 # Field words that mean "the supervisor question's Yes box".
 SUPPORT_WORDS = ({"yes"}, {"supervisor", "support"}, {"supervisor", "approval"}, {"supervisor", "permission"},
                  {"supervisor", "yes"}, {"secured", "support"}, {"support", "yes"}, {"sup", "yes"},
@@ -29,7 +29,11 @@ SUPPORT_WORDS = ({"yes"}, {"supervisor", "support"}, {"supervisor", "approval"},
 
 def words_of(name: str) -> list[str]:
     """A field name as plain lower-case words: "txtSupervisorEmail[0]" -> ["supervisor", "email"]."""
-    name = name.split(".")[-1] if "." in name and "@" not in name else name
+    # "topmostSubform[0].Page1[0].Name[0]": the last step of a PDF's dotted path; "pcat=new_mls": the value.
+    if "." in name and " " not in name and "@" not in name:
+        name = name.split(".")[-1] or name
+    if "=" in name:
+        name = name.split("=")[-1]
     name = re.sub(r"\[\d+\]", " ", name)
     name = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
     name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", name)
@@ -140,6 +144,7 @@ def _read_text_field(words: list[str], text: str, reading: FormReading) -> None:
     key, conf = target
     reading.evidence += 1
     if not text:
+        reading.blank.add(key)
         return
     text = text.lstrip("/")
     # A radio group called "Position" answers "Position you are applying for".

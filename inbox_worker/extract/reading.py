@@ -54,6 +54,8 @@ class FormReading:
     readings: dict[str, FieldReading] = field(default_factory=dict)
     # How many of the form's own labels, headings and boxes were seen: evidence of a form.
     evidence: int = 0
+    # Keys whose named field was found and left empty: the file itself says the blank is blank.
+    blank: set[str] = field(default_factory=set)
 
     def put(self, key: str, raw: object, confidence: float) -> bool:
         value = clean(key, raw)
@@ -76,12 +78,18 @@ class FormReading:
 
     def merged(self, other: FormReading) -> FormReading:
         """This reading with the other's fields where they are surer or this one has none."""
-        out = FormReading(self.source, dict(self.readings), max(self.evidence, other.evidence))
+        out = FormReading(self.source, dict(self.readings), max(self.evidence, other.evidence),
+                          self.blank | other.blank)
         for key, reading in other.readings.items():
             old = out.readings.get(key)
             if old is None or reading.confidence > old.confidence:
                 out.readings[key] = reading
         return out
+
+    def without_guesses_for(self, blank: set[str]) -> FormReading:
+        """This reading less the unsure values for keys another source knows to be blank."""
+        kept = {k: r for k, r in self.readings.items() if k not in blank or r.confidence >= 0.9}
+        return FormReading(self.source, kept, self.evidence, self.blank)
 
     def looks_like_application(self) -> bool:
         """Several real form fields: a choice or free text beside contact details, or many labelled fields."""
