@@ -109,18 +109,44 @@ class WorkerSettings(BaseModel):
 class MatchingSettings(BaseModel):
     """How mentors and protégés are paired (the matching engine's knobs)."""
 
-    # A pair scoring below this is never suggested; the protégé stays unmatched.
+    # A pair scoring below this is never suggested; the protégé stays unmatched. Scores run 0 to 1.
     min_score: float = 0.3
-    # Weights of the soft score's parts; they need not sum to 1.
+    # Weights of the soft score's parts; they need not sum to 1 (each part's share is its weight over
+    # the total of the parts that apply to the protégé).
     weights: dict[str, float] = Field(default_factory=lambda: {
         "library_type": 0.35, "goals": 0.35, "wyoming": 0.15, "waiting": 0.15})
     # Library systems and their branches: two names in one system are the same employer.
     library_systems: dict[str, list[str]] = Field(default_factory=dict)
+    # Two library names this alike (0 to 1, shared letter pairs) but not equal are "possibly the same
+    # employer": the pair is blocked and the reason shown, until a coordinator lists them below.
+    near_match_threshold: float = 0.8
+    # Pairs of library names a coordinator has confirmed are different employers despite looking alike.
+    distinct_employers: list[tuple[str, str]] = Field(default_factory=list)
+    # Library types that are not the same but near ("public/state"), and how near (0 to 1).
+    related_library_types: dict[str, float] = Field(default_factory=lambda: {
+        "public/state": 0.5, "academic/special": 0.5, "public/tribal": 0.5, "public/school": 0.25})
+    # Waiting counts fully in the score from this many days after applying.
+    waiting_full_days: int = 180
     # How many protégés a mentor takes at once, unless set per person.
     default_capacity: int = 1
     capacities: dict[str, int] = Field(default_factory=dict)
     # Level of responsibility per person (email -> 0 staff, 1 librarian/MLS, 2 supervisor, 3 director).
     level_overrides: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("weights")
+    @classmethod
+    def _known_parts(cls, v: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(v) - {"library_type", "goals", "wyoming", "waiting"})
+        if unknown:
+            raise ValueError(f"unknown score parts {unknown}; the parts are library_type, goals, wyoming, waiting")
+        if any(w < 0 for w in v.values()):
+            raise ValueError("weights cannot be negative")
+        return v
+
+    @field_validator("capacities", "level_overrides")
+    @classmethod
+    def _lower_emails(cls, v: dict[str, int]) -> dict[str, int]:
+        return {k.strip().lower(): n for k, n in v.items()}
 
 
 class ScheduleSettings(BaseModel):
@@ -141,6 +167,21 @@ class ScheduleSettings(BaseModel):
     token_ttl_days: int = 14
     # The listserv a "call for mentors" draft is meant for (the coordinators send it).
     listserv_address: str = ""
+    # Before a digest is built, suggest matches for protégés waiting, so it has decisions to offer.
+    suggest_before_digest: bool = True
+    # A relationship ending within this many days is listed in the digest.
+    ending_soon_days: int = 30
+    # Refuse a reply command unless the receiving server's Authentication-Results header shows
+    # dkim=pass or spf=pass for the sender's domain. Without this, such a header is still checked
+    # when it is there; Gmail always adds one.
+    require_authentication_results: bool = False
+    # The short questions each assessment reminder asks; answered by replying.
+    assessment_questions: list[str] = Field(default_factory=lambda: [
+        "How often have you met or talked since you started (or since the last check-in)?",
+        "Is the mentoring relationship meeting your needs? (yes / partly / no)",
+        "What has gone well?",
+        "Is there anything the mentoring coordinators could help with?",
+    ])
 
 
 class Settings(BaseSettings):

@@ -26,6 +26,15 @@ TEMPLATES: dict[str, str] = {
     "acknowledgement": "to an applicant: what was read from their form, what is missing, what happens next",
     "acknowledgement_update": "to an applicant who sent their form again: their record was updated",
     "review_notice": "to the coordinators: a message was set aside for a person to read",
+    "supervisor_notice": "to a protégé's supervisor, before the introduction: the program and its time asked",
+    "introduction": "to a matched protégé and mentor (coordinators in cc): each other, guidelines, dates (.ics)",
+    "assessment_reminder": "to each participant at the configured months: short questions answered by reply",
+    "assessment_escalation": "to the coordinators: an assessment reminder went unanswered",
+    "closing": "to each participant at 12 months: the year is complete; feedback on the program, please",
+    "waiting_list_note": "to a protégé waiting long for a match: not forgotten",
+    "call_for_mentors": "a draft for the listserv, attached to the digest, when protégés outnumber mentors",
+    "digest": "to the coordinators, daily or weekly: what happened and what waits for a decision",
+    "command_result": "to the coordinators: what a reply command did, or why it was refused",
 }
 
 

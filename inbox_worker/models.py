@@ -213,9 +213,9 @@ class Assessment(Base):
     relationship_id: Mapped[int] = mapped_column(ForeignKey("relationships.id"))
     number: Mapped[int] = mapped_column(Integer)
     due_on: Mapped[date] = mapped_column(Date)
+    # Reminders go to each participant separately (replies stay private); a reply is matched to its
+    # reminder through the outbox row whose Message-ID its In-Reply-To names.
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # The reminder's Message-ID: a reply's In-Reply-To names it, which is how answers are recognised.
-    reminder_message_id: Mapped[str | None] = mapped_column(String(998), index=True)
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     relation: Mapped[MentoringRelationship] = relationship(back_populates="assessments")

@@ -1,6 +1,9 @@
 """Sample data for `inbox-worker preview` and the template tests: a fictional applicant."""
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from . import program_mail, schedule
 from .config import Settings
 from .decide import acknowledgement_context, review_notice_context
 
@@ -13,6 +16,32 @@ SAMPLE_RECORD = {
     "mentor_categories": [], "goals": "Learn how the statewide catalog works.", "strengths": None,
 }
 
+SAMPLE_MENTOR = {
+    "role": "mentor", "name": "Morgan Example", "phone": "307-555-0199", "address": "2 Sample Rd",
+    "city": "Laramie", "state": "WY", "zip": "82070", "email": "morgan.example@example.org",
+    "library_name": "Albany County Public Library", "position": "Library Director", "library_type": "public",
+    "supervisor_support": None, "supervisor_name": None, "supervisor_email": None, "protege_categories": [],
+    "mentor_categories": ["library_director"], "goals": None,
+    "strengths": "Twenty years in Wyoming public libraries; I like helping new staff find their feet.",
+}
+SAMPLE_START = date(2026, 5, 4)
+
+
+def _sample_digest(settings: Settings) -> dict:
+    contents = schedule.DigestContents(period="2026-W19", since=datetime(2026, 4, 27, 9, 0))
+    contents.suggestions = [{"id": 7, "protege": "Avery Sample <avery.sample@example.org>",
+                             "mentor": "Morgan Example <morgan.example@example.org>", "score": "0.71",
+                             "why": ["rules passed: different employers; mentor at or above the protégé's level",
+                                     "score: library type 1.00, goals 0.42"], "new": True}]
+    contents.unmatched = [{"protege": "riley.sample@example.org",
+                           "reasons": ["no mentor at or above level 'director'"]}]
+    contents.applications = [{"id": 12, "name": "Riley Sample", "email": "riley.sample@example.org",
+                              "role_label": "protégé", "kind": "new", "missing": ["Phone number"], "new": True}]
+    contents.shortage = [schedule.Shortage("school", 2, 0)]
+    contents.call_for_mentors = True
+    return program_mail.digest_context(settings, contents, token="iw1-0123456789abcdef-" + "0" * 32,
+                                       token_expires="2026-05-18")
+
 
 def sample_context(template: str, settings: Settings) -> dict:
     program = settings.program
@@ -22,4 +51,30 @@ def sample_context(template: str, settings: Settings) -> dict:
         return review_notice_context(program, settings.imap.review_folder, sender="someone@example.org",
                                      subject="Question about the program", received="2026-03-24 15:37",
                                      reason="no application found: the message holds no application form")
+    s = settings
+    ends = schedule.end_date(SAMPLE_START, s.schedule)
+    samples = {
+        "supervisor_notice": lambda: program_mail.supervisor_notice_context(s, SAMPLE_RECORD, SAMPLE_MENTOR),
+        "introduction": lambda: program_mail.introduction_context(
+            s, 7, SAMPLE_RECORD, SAMPLE_MENTOR, assessments=schedule.assessment_dates(SAMPLE_START, s.schedule),
+            ends_on=ends, starts_on=SAMPLE_START),
+        "assessment_reminder": lambda: program_mail.assessment_reminder_context(
+            s, recipient=SAMPLE_RECORD, other=SAMPLE_MENTOR, role="protege", number=1,
+            due_on=date(2026, 9, 4), questions=s.schedule.assessment_questions),
+        "assessment_escalation": lambda: program_mail.assessment_escalation_context(
+            s, relationship_id=7, protege=SAMPLE_RECORD, mentor=SAMPLE_MENTOR, number=1,
+            reminded_on=date(2026, 9, 4), silent=["mentor"], days=s.schedule.escalation_days),
+        "closing": lambda: program_mail.closing_context(s, recipient=SAMPLE_MENTOR, other=SAMPLE_RECORD,
+                                                        role="mentor", ends_on=ends),
+        "waiting_list_note": lambda: program_mail.waiting_list_note_context(s, SAMPLE_RECORD, date(2026, 1, 5)),
+        "call_for_mentors": lambda: program_mail.call_for_mentors_context(
+            s, [{"library_type": "school", "waiting": 2, "free_places": 0, "short_by": 2}], 5, 3),
+        "digest": lambda: _sample_digest(s),
+        "command_result": lambda: program_mail.command_result_context(
+            s, sender="coordinator@example.org", subject="Re: Coordinators' digest 2026-W19",
+            done=["APPROVE 7: Avery Sample and Morgan Example approved; introduction queued"], refused=[],
+            reason=""),
+    }
+    if template in samples:
+        return samples[template]()
     raise KeyError(template)

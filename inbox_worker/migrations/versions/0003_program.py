@@ -42,12 +42,9 @@ def upgrade() -> None:
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("reminded_at", sa.DateTime(), nullable=True),
-        sa.Column("reminder_message_id", sa.String(length=998), nullable=True),
         sa.Column("escalated_at", sa.DateTime(), nullable=True),
         sa.UniqueConstraint("relationship_id", "number", name="uq_assessment_number"),
     )
-    with op.batch_alter_table("assessments") as batch:
-        batch.create_index(batch.f("ix_assessments_reminder_message_id"), ["reminder_message_id"], unique=False)
     op.create_table(
         "assessment_answers",
         sa.Column("id", sa.Integer(), primary_key=True),
