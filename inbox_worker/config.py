@@ -138,7 +138,8 @@ class MatchingSettings(BaseModel):
     def _known_parts(cls, v: dict[str, float]) -> dict[str, float]:
         unknown = sorted(set(v) - {"library_type", "goals", "wyoming", "waiting"})
         if unknown:
-            raise ValueError(f"unknown score parts {unknown}; the parts are library_type, goals, wyoming, waiting")
+            raise ValueError(f"unknown score parts {unknown}; the parts are library_type, goals, wyoming "
+                             f"and waiting")
         if any(w < 0 for w in v.values()):
             raise ValueError("weights cannot be negative")
         return v
