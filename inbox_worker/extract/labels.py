@@ -197,8 +197,8 @@ def is_prose(text: str) -> bool:
         return False
     if heading_of(text) is not None:
         return True
-    if len(key.split()) < 3 and key not in ("yes", "applicant information"):
-        return key == fold_key(form.PROGRAM_INBOX)
+    if len(key.split()) < 3:
+        return key in ("applicant information", fold_key(form.PROGRAM_INBOX))
     return any(key in p for p in _prose())
 
 

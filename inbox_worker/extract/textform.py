@@ -226,7 +226,8 @@ def _cells(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def _value_line(rows: list[Row], i: int, step: int, label_rows: dict, stops: set[int]) -> str | None:
+def _value_line(rows: list[Row], i: int, step: int, label_rows: dict, stops: set[int],
+                width: int) -> str | None:
     """The text holding a label row's values, `step` = -1 above it or +1 below; None if blank."""
     j = i + step
     blanks = 0
@@ -237,7 +238,8 @@ def _value_line(rows: list[Row], i: int, step: int, label_rows: dict, stops: set
         return None
     text = rows[j].raw
     # A row of values wrapped by a mail program: the line before it is its start.
-    if step < 0 and blanks == 0 and _is_value_text(rows, j - 1, label_rows, stops) and len(rows[j].text) < 40:
+    if step < 0 and blanks == 0 and _is_value_text(rows, j - 1, label_rows, stops) and (
+            len(_cells(rows[j].text)) + len(_cells(rows[j - 1].text)) <= width or len(rows[j].text) < 25):
         text = rows[j - 1].raw + "\t" + text if "\t" in rows[j - 1].raw else rows[j - 1].raw + "     " + text
     return text
 
@@ -333,7 +335,7 @@ def _read_label_rows(rows: list[Row], label_rows: dict, stops: set[int], reading
         found = []
         score = 0
         for first, last, labels, one_line in groups:
-            text = _value_line(rows, first if step < 0 else last, step, label_rows, stops)
+            text = _value_line(rows, first if step < 0 else last, step, label_rows, stops, len(labels))
             if text is None:
                 continue
             values, conf = _assign(labels, text, one_line)
