@@ -99,14 +99,20 @@ class MatchResult:
     def to_json(self) -> dict:
         """Plain JSON values: emails, scores and explanations."""
         return {
-            "suggestions": [{"protege": s.protege.email, "mentor": s.mentor.email, "score": round(s.score, 4),
-                             "explanation": s.explanation} for s in self.suggestions],
-            "unmatched": [{"protege": u.protege.email, "reasons": list(u.reasons)} for u in self.unmatched],
+            "suggestions": [{"protege": _email(s.protege), "mentor": _email(s.mentor),
+                             "score": round(s.score, 4), "explanation": s.explanation}
+                            for s in self.suggestions],
+            "unmatched": [{"protege": _email(u.protege), "reasons": list(u.reasons)} for u in self.unmatched],
         }
 
 
+def _email(c: Candidate) -> str:
+    # Emails are compared, sorted and reported lower case, as the record contract keeps them.
+    return c.email.strip().lower()
+
+
 def _ordered(people: list[Candidate]) -> list[Candidate]:
-    return sorted(people, key=lambda c: (c.email.strip().lower(), c.id))
+    return sorted(people, key=lambda c: (_email(c), c.id))
 
 
 def suggest_matches(proteges: list[Candidate], mentors: list[Candidate], *, settings: MatchingSettings,
@@ -115,8 +121,8 @@ def suggest_matches(proteges: list[Candidate], mentors: list[Candidate], *, sett
     """Suggest the best set of pairs over all protégés at once, each with its explanation."""
     active_counts = {k.strip().lower(): v for k, v in (active_counts or {}).items()}
     proteges, mentors = _ordered(proteges), _ordered(mentors)
-    p_emails = [c.email.strip().lower() for c in proteges]
-    m_emails = [c.email.strip().lower() for c in mentors]
+    p_emails = [_email(c) for c in proteges]
+    m_emails = [_email(c) for c in mentors]
     p_records = [c.record for c in proteges]
     m_records = [c.record for c in mentors]
 
@@ -174,6 +180,17 @@ def _assign(total: np.ndarray, allowed: np.ndarray, free: np.ndarray, threshold:
             chosen[rows[row]] = cols[col]
     return chosen
 
+
+# Short names of the hard rules, for counts in an explanation.
+_RULE_NAMES = (
+    (SAME_PERSON, "same person"),
+    (SAME_EMPLOYER, "same employer"),
+    (POSSIBLY_SAME_EMPLOYER, "possibly the same employer"),
+    (EMPLOYER_UNKNOWN, "employer not known"),
+    (LEVEL_BELOW, "level below the protégé's"),
+    (PAIRED_BEFORE, "paired before"),
+    (NO_CAPACITY, "no free place"),
+)
 
 # Rules that leave a protégé unmatched, tallied over the mentors at or above the protégé's level.
 _TALLIES = (
@@ -235,8 +252,15 @@ class _Context:
                       "parts": describe_parts(self.scores, i, j, p.record, m.record)},
             "levels": {"protege": self.p_side.levels[i].name, "mentor": self.m_side.levels[j].name},
             "runner_up": self._runner_up(i, j),
+            "mentors_blocked": self._blocked_counts(i),
             "flags": flags,
         }
+
+    def _blocked_counts(self, i: int) -> dict[str, int]:
+        """How many mentors each hard rule kept from protégé i (a mentor may fail several)."""
+        row = self.flags[i]
+        counts = {name: int(((row & bit) != 0).sum()) for bit, name in _RULE_NAMES}
+        return {name: n for name, n in counts.items() if n}
 
     def _runner_up(self, i: int, j: int) -> dict | None:
         """The next-best mentor for protégé i, and why they were not the one suggested.
@@ -257,17 +281,19 @@ class _Context:
         k = int(np.argmax(pool)) if passing.any() else int(np.argmax(row))
         m = self.mentors[k]
         score, mine = float(self.total[i, k]), float(self.total[i, j])
-        out = {"mentor": m.email, "name": self._name(m), "score": round(score, 4)}
+        out = {"mentor": _email(m), "name": self._name(m), "score": round(score, 4)}
         if not passing[k]:
             out["why_not"] = "blocked: " + "; ".join(self._blocked(i, k))
         elif score < mine:
             below = f", below the threshold {self.threshold:.2f}" if score < self.threshold else ""
             out["why_not"] = f"lower score by {mine - score:.2f} ({score:.2f} against {mine:.2f}{below})"
         elif k in self.taken_by and len(self.taken_by[k]) >= self.capacity[k] - self.active[k]:
-            others = ", ".join(f"{self.proteges[o].email} ({float(self.total[o, k]):.2f})"
-                               for o in self.taken_by[k])
-            out["why_not"] = (f"scores {score - mine:.2f} higher, but their free place went to {others}: "
-                              f"the plan with the higher total over all protégés")
+            others = ", ".join(
+                f"{self._name(self.proteges[o])} (score {float(self.total[o, k]):.2f} with them)"
+                for o in self.taken_by[k])
+            out["taken_by"] = [_email(self.proteges[o]) for o in self.taken_by[k]]
+            out["why_not"] = (f"scores {score - mine:.2f} higher, but their only free place went to "
+                              f"{others}, which gives the better total over all protégés")
         else:
             out["why_not"] = "an equally good fit; either would do"
         return out

@@ -58,13 +58,13 @@ def format_suggestions(result) -> str:
         out.append(_wrap(_where(s.protege), "   "))
         out.append(f"   with mentor {_who(s.mentor)}")
         out.append(_wrap(_where(s.mentor), "   "))
-        out.append(f"   Score {s.score:.2f}, made of:")
+        out.append(f"   Score {s.score:.2f}, made of (points earned of points possible):")
         parts = e["score"]["parts"]
         for part in PARTS:
             d = parts[part]
-            value = f"{d['weighted']:.2f}" if d["applies"] else " -  "
-            share = f"(weight {d['weight']:.2f} x {d['raw']:.2f})" if d["applies"] else ""
-            out.append(_wrap(f"{PART_NAMES[part]:<20} {value}  {share:<22} {d['note']}", "     "))
+            points = f"{d['weighted']:.2f} of {d['weight']:.2f}" if d["applies"] else "not counted"
+            line = f"{PART_NAMES[part] + ':':<21}{points:<14}{d['note']}"
+            out.append(textwrap.fill(line, _WIDTH, initial_indent="     ", subsequent_indent=" " * 40))
         out.append("   Rules checked:")
         for rule in e["rules_passed"]:
             out.append(_wrap(f"- {rule}", "     "))

@@ -163,7 +163,7 @@ def describe_parts(scores: Scores, i: int, j: int, protege: Mapping, mentor: Map
                 note = "shared words: " + ", ".join(words) if words else "no words in common"
         elif part == "wyoming":
             if not scores.wyoming_applies[i]:
-                note = "does not apply: the protégé is not new to Wyoming"
+                note = "the protégé is not new to Wyoming"
             else:
                 note = scores.wyoming[j].note
         else:
