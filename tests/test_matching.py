@@ -235,3 +235,14 @@ def test_settings_refuse_unknown_weight() -> None:
     """A misspelt score part in the weights is refused with the list of parts."""
     with pytest.raises(Exception, match="library_type, goals, wyoming"):
         load_settings(overrides={"matching": {"weights": {"goal": 0.5}}})
+
+
+def test_nobody_mentors_themselves() -> None:
+    """Someone who applied as both protégé and mentor is never suggested as their own mentor."""
+    scenario = load_scenario(FIXTURES / "past_pair.json")
+    protege = scenario["proteges"][0]
+    twin = Candidate(99, protege.email.upper(), {**protege.record, "position": "Library Director"},
+                     protege.applied_at)
+    result = suggest_matches([protege], [twin], settings=MatchingSettings(), now=scenario["now"])
+    assert result.suggestions == []
+    assert "is the protégé themselves" in result.unmatched[0].reasons[0]
