@@ -248,7 +248,12 @@ def _is_value_text(rows: list[Row], j: int, label_rows: dict, stops: set[int]) -
     if not 0 <= j < len(rows) or j in label_rows or j in stops or rows[j].blank and "_" not in rows[j].text:
         return False
     text = rows[j].text
-    return not (is_prose(text) or _label_value_start(text) or len(text) > 400)
+    if is_prose(text) or _label_value_start(text) or len(text) > 400:
+        return False
+    # "Your current position School Librarian": a label of the form and its value on one line.
+    folded = fold_chars(text.strip())
+    return not any(PRINTED.get(key) == " ".join(folded[:end].split()) and len(PRINTED[key].split()) > 1
+                   for key, end in labels_at(folded, 0))
 
 
 def _assign(labels: list[tuple[str, int, int]], text: str, one_line: bool) -> tuple[dict[str, str], float]:
