@@ -74,8 +74,13 @@ def open_app(settings: Settings):
 
 
 def setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    """Our own steps in detail with --verbose; other libraries only when something goes wrong.
+
+    (imapclient's debug log would print whole messages: personal data.)
+    """
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    logging.getLogger("inbox_worker").setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
 # ---------------------------------------------------------------- run

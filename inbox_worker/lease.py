@@ -37,12 +37,31 @@ def acquire(db: Database, name: str, holder: str, ttl: timedelta, now: datetime 
                 s.add(Lease(name=name, holder=holder, expires_at=now + ttl))
                 s.flush()
                 return True
-            if row.holder != holder and row.expires_at > now:
+            if row.holder != holder and row.expires_at > now and not _dead_here(row.holder):
                 return False
             row.holder, row.expires_at = holder, now + ttl
             return True
     except IntegrityError:  # another worker inserted it first
         return False
+
+
+def _dead_here(other: str) -> bool:
+    """True when the holder was a process on this machine that no longer runs.
+
+    A worker restarted after a crash then takes over at once instead of
+    waiting for its predecessor's lease to expire.
+    """
+    host, _, rest = other.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, under another user
+        return False
+    return False
 
 
 def release(db: Database, name: str, holder: str) -> None:
