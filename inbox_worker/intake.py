@@ -23,7 +23,7 @@ from email.message import Message
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import outbox
+from . import outbox, replies
 from .bounces import bounced_message_ids, failed_recipients
 from .classify import classify, header, sender_address
 from .config import Settings
@@ -55,6 +55,8 @@ class PollSummary:
     updates: int = 0
     ignored: int = 0
     review: int = 0
+    # Replies to the program's own mail that were handled (commands, assessment answers).
+    replies: int = 0
     duplicates: int = 0
     retry_later: int = 0
     filed: int = 0
@@ -148,6 +150,10 @@ class Intake:
         sha = self.raw_store.put(raw) if self.raw_store is not None else None
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         classification = classify(msg, self._own_addresses())
+        # Replies to the program's own mail (a coordinator's APPROVE/REJECT to a digest, a participant's
+        # answer to an assessment reminder) are handled by `replies` and never read as forms.
+        if classification.from_person and (handled := self._route_reply(row_id, msg, sha, now)):
+            return handled
         extraction: Extraction | None = None
         problem = None
         if classification.from_person:
@@ -192,6 +198,21 @@ class Intake:
                         detail={"incoming_message": row.id, "status": failed.status}))
             self._queue_review_notice(s, row, f"{reason.strip()}: no more automatic mail goes to that address",
                                       now, key=f"undeliverable:{failed.address}")
+
+    def _route_reply(self, row_id: int, msg: Message, sha: str | None, now: datetime) -> str | None:
+        """A reply the program handles: recorded in one unit of work with what it caused; else None."""
+        with self.db.unit_of_work() as s:
+            outcome = replies.route(s, msg, sender_address(msg), self.settings, self.templates, now)
+            if outcome is None:
+                return None
+            row = s.get(IncomingMessage, row_id)
+            row.raw_sha256, row.sender = sha, _sender(msg, None)
+            row.subject = header(msg, "Subject")[:2000]
+            row.classification, row.state, row.reason, row.updated_at = (
+                outcome.kind, outcome.state, outcome.reason, now)
+            if outcome.notify:
+                self._queue_review_notice(s, row, outcome.reason, now)
+        return "review" if outcome.state == "review" else "replies"
 
     def _set_aside(self, row_id: int, now: datetime, reason: str) -> str:
         with self.db.unit_of_work() as s:

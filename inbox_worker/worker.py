@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from . import lease, outbox
+from . import lease, outbox, program_jobs
 from .config import Settings
 from .db import Database
 from .emails import Templates
@@ -139,6 +139,14 @@ def run_cycle(app: App, source: MailSource, now: datetime, *, dry_run: bool = Fa
         except MailboxError as e:
             summary.mailbox_down = True
             summary.problems.append(f"mailbox unavailable: {e}")
+        # The program's calendar: reminders, escalations, closings, notes and the digest due at `now`.
+        if keep_lease():
+            try:
+                for line in program_jobs.run_due(app, now):
+                    log.info("program: %s", line)
+            except Exception as e:  # one failing job must not stop the mail already queued from going
+                log.exception("program jobs failed")
+                summary.problems.append(f"program jobs failed: {e}")
         folder = outbox_folder or (Path(settings.worker.outbox_dir) if dry_run else None)
         if keep_lease():
             try:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from inbox_worker.config import DatabaseSettings, ProgramSettings, Settings, WorkerSettings
+from inbox_worker.config import DatabaseSettings, ProgramSettings, ScheduleSettings, Settings, WorkerSettings
 from inbox_worker.models import Application, IncomingMessage, OutgoingMessage
 from inbox_worker.worker import MailSource, bootstrap, run_cycle
 
@@ -36,6 +36,8 @@ def settings_for(dovecot, user, smtp_server, tmp_path: Path) -> Settings:
         database=DatabaseSettings(url=f"sqlite:///{tmp_path / 'iw.sqlite3'}"),
         program=ProgramSettings(coordinators=[COORDINATOR], raw_store_dir=str(tmp_path / "raw")),
         worker=WorkerSettings(outbox_dir=str(tmp_path / "outbox"), retry_base_seconds=60),
+        # These tests count every email intake sends; the coordinators' digest has tests of its own.
+        schedule=ScheduleSettings(digest="off"),
     )
 
 
@@ -212,6 +214,7 @@ def test_run_once_from_the_command_line_configured_by_environment(dovecot, imap_
         "INBOX_WORKER_DATABASE__URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
         "INBOX_WORKER_PROGRAM__COORDINATORS": json.dumps([COORDINATOR]),
         "INBOX_WORKER_PROGRAM__RAW_STORE_DIR": str(tmp_path / "raw"),
+        "INBOX_WORKER_SCHEDULE__DIGEST": "off",
     })
     done = subprocess.run([sys.executable, "-m", "inbox_worker", "run", "--once"], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
