@@ -308,5 +308,13 @@ def db_upgrade(config: ConfigOption = None) -> None:
     typer.echo(f"database at {application.db.safe_url} is up to date")
 
 
+# ---------------------------------------------------------------- the program year (cli_program.py)
+from .cli_program import export, matches_app, people_app  # noqa: E402 - registered after the helpers it uses
+
+app.add_typer(matches_app, name="matches")
+app.add_typer(people_app, name="people")
+app.command()(export)
+
+
 def main() -> None:
     app()

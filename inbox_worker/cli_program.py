@@ -1,0 +1,218 @@
+"""The coordinators' commands for the program itself: matches, people, export.
+
+`inbox-worker matches suggest` runs the matching engine over protégés
+waiting and stores its suggestions; `approve`, `reject` and `end` are the
+coordinators' decisions (the same ones a reply to the digest can make).
+`people show` tells one person's whole story and `export` writes the
+program's records as CSV. Every command takes `--now`, so a coordinator can
+ask what would happen on another day.
+"""
+from __future__ import annotations
+
+import csv
+import getpass
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .cli import ConfigOption, JsonOption, fail, open_app, parse_now, settings_from
+
+matches_app = typer.Typer(
+    help="Suggest mentors for protégés waiting, and decide on the suggestions.\n\n"
+         "A typical week: `inbox-worker matches suggest`, read each suggestion's reasons, then "
+         "`inbox-worker matches approve PROTEGE MENTOR` (or reply APPROVE N to the digest).",
+    no_args_is_help=True)
+people_app = typer.Typer(help="Look up one person's whole history in the program.", no_args_is_help=True)
+
+NowOption = Annotated[str | None, typer.Option(
+    "--now", help="Pretend it is this time (ISO, e.g. 2027-06-01T09:00); default: now.", show_default=False)]
+ByOption = Annotated[str | None, typer.Option(
+    "--by", help="Who is deciding, for the record (default: your login name).", show_default=False)]
+Protege = Annotated[str, typer.Argument(help="The protégé: email address or application number.")]
+Mentor = Annotated[str, typer.Argument(help="The mentor: email address or application number.")]
+
+
+def _actor(by: str | None) -> str:
+    return by or f"{getpass.getuser()} (command line)"
+
+
+def _run(config, work):
+    """Open the app, run `work(session, application)` in one unit of work, turn ProgramError into advice."""
+    from .program import ProgramError
+
+    application = open_app(settings_from(config))
+    try:
+        with application.db.unit_of_work() as s:
+            return work(s, application)
+    except ProgramError as e:
+        raise fail(str(e)) from None
+    except ImportError as e:
+        raise fail(f"the matching engine cannot be loaded ({e}); reinstall inbox-worker with its "
+                   f"dependencies (`pip install -e .`)") from None
+
+
+# ---------------------------------------------------------------- matches
+@matches_app.command("suggest")
+def matches_suggest(config: ConfigOption = None, as_json: JsonOption = False, now: NowOption = None) -> None:
+    """Suggest a mentor for every protégé waiting, explain each choice, and store the suggestions.
+
+    Each suggestion lists the rules it passed, its score by part and the
+    runner-up; each protégé left unmatched says which rule stood in the way.
+    Suggestions wait for a decision: `matches approve` or `matches reject`.
+    """
+    from . import program
+    from .matching import format_suggestions
+
+    when = parse_now(now)
+
+    def work(s, application):
+        done = program.suggest(s, application.settings, when, _actor(None))
+        numbers = {(r.protege_id, r.mentor_id): r.id for r in done.stored}
+        return done.result, numbers
+
+    result, numbers = _run(config, work)
+    if as_json:
+        data = result.to_json()
+        for item, sug in zip(data["suggestions"], result.suggestions, strict=True):
+            item["relationship"] = numbers.get((sug.protege.id, sug.mentor.id))
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        return
+    typer.echo(format_suggestions(result))
+    if result.suggestions:
+        typer.echo("\nsuggestion numbers: " + ", ".join(
+            f"#{numbers.get((x.protege.id, x.mentor.id))} {x.protege.email} -> {x.mentor.email}"
+            for x in result.suggestions))
+        typer.echo("next: `inbox-worker matches approve PROTEGE MENTOR` or `inbox-worker matches reject "
+                   "PROTEGE MENTOR`, or reply APPROVE N / REJECT N to the digest")
+    elif not result.unmatched:
+        typer.echo("nobody is waiting for a match. See `inbox-worker applications list --role protege`.")
+
+
+@matches_app.command("approve")
+def matches_approve(protege: Protege, mentor: Mentor, config: ConfigOption = None, now: NowOption = None,
+                    by: ByOption = None) -> None:
+    """Approve a match: the supervisor is told (where named), then both are introduced.
+
+    Works on a stored suggestion, or on any pair you choose, as long as it passes
+    the program's hard rules (different employers, mentor at the protégé's level or
+    above, not paired before, mentor with room).
+    """
+    from . import program
+
+    when = parse_now(now)
+
+    def work(s, application):
+        p = program.find_application(s, protege, "protege")
+        m = program.find_application(s, mentor, "mentor")
+        rel = program.approve_pair(s, application.settings, application.templates, p, m, when, _actor(by))
+        return rel.id, p.email, m.email, rel.supervisor_notified_at is not None, str(rel.ends_on)
+
+    number, p, m, supervisor, ends = _run(config, work)
+    typer.echo(f"approved relationship #{number}: {p} with mentor {m}, until {ends}")
+    if supervisor:
+        typer.echo("  the supervisor's notice is queued first")
+    typer.echo("  the introduction is queued; it goes out at the next cycle (`inbox-worker run --once`)")
+
+
+@matches_app.command("reject")
+def matches_reject(protege: Protege, mentor: Mentor, config: ConfigOption = None, now: NowOption = None,
+                   by: ByOption = None,
+                   reason: Annotated[str, typer.Option(help="Why, for the record.")] = "") -> None:
+    """Reject a suggested match. The protégé waits again; this pair is never suggested again."""
+    from sqlalchemy import select
+
+    from . import program
+    from .models import MentoringRelationship
+
+    when = parse_now(now)
+
+    def work(s, application):
+        p = program.find_application(s, protege, "protege")
+        m = program.find_application(s, mentor, "mentor")
+        rel = s.scalar(select(MentoringRelationship).where(
+            MentoringRelationship.protege_id == p.id, MentoringRelationship.mentor_id == m.id,
+            MentoringRelationship.state == "suggested"))
+        if rel is None:
+            raise program.ProgramError(f"{p.email} and {m.email} are not a suggestion waiting for a decision. "
+                                       f"See `inbox-worker people show {p.email}`.")
+        program.reject(s, rel, when, _actor(by), reason)
+        return rel.id
+
+    number = _run(config, work)
+    typer.echo(f"rejected suggestion #{number}; the protégé is back on the waiting list. "
+               f"Next: `inbox-worker matches suggest`.")
+
+
+@matches_app.command("end")
+def matches_end(relationship: Annotated[int, typer.Argument(help="The relationship number (see `people show`).")],
+                reason: Annotated[str, typer.Option("--reason", help="Why it ends early (required; on the record).")],
+                config: ConfigOption = None, now: NowOption = None, by: ByOption = None) -> None:
+    """End a running relationship before its twelve months, with the reason on record."""
+    from . import program
+
+    when = parse_now(now)
+
+    def work(s, application):
+        program.end_early(s, program.find_relationship(s, relationship), when, _actor(by), reason)
+
+    _run(config, work)
+    typer.echo(f"relationship #{relationship} ended early: {reason}. No more reminders will go to the pair.")
+
+
+# ---------------------------------------------------------------- people
+@people_app.command("show")
+def people_show(which: Annotated[str, typer.Argument(help="Email address or application number.")],
+                config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """One person's whole history: application, relationships, assessments, every change and email."""
+    from .records import person_history
+
+    application = open_app(settings_from(config))
+    with application.db.unit_of_work() as s:
+        data = person_history(s, which)
+    if data is None:
+        raise fail(f"nobody with address or number {which!r}. See `inbox-worker applications list`.")
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+        return
+    typer.echo(f"{data['name'] or '(no name)'} <{data['email']}>, {data['role'] or 'role unknown'}, "
+               f"application #{data['id']} ({data['status']}): {data['program_state']}")
+    for r in data["relationships"]:
+        typer.echo(f"  relationship #{r['id']}: {r['protege']} with mentor {r['mentor']}, {r['state']}"
+                   + (f", {r['starts_on']} to {r['ends_on']}" if r["starts_on"] else "")
+                   + (f" ({r['end_reason']})" if r["end_reason"] else ""))
+        for a in r["assessments"]:
+            answers = ", ".join(f"{x['role']} on {x['at']:%Y-%m-%d}" for x in a["answers"]) or "no answers"
+            typer.echo(f"    check-in {a['number']} due {a['due_on']}: {answers}")
+    typer.echo("history:")
+    for t in data["timeline"]:
+        typer.echo(f"  {t['at']:%Y-%m-%d %H:%M}  {t['what']}")
+
+
+# ---------------------------------------------------------------- export
+def export(
+    format: Annotated[str, typer.Option("--format", "-f", help="Only csv for now.")] = "csv",
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for participants.csv and "
+                                         "relationships.csv.")] = Path("wla-mentoring-records"),
+    config: ConfigOption = None,
+) -> None:
+    """Write the program's records: participants.csv and relationships.csv (open them in a spreadsheet)."""
+    from .records import PARTICIPANT_COLUMNS, RELATIONSHIP_COLUMNS, export_rows
+
+    if format != "csv":
+        raise fail(f"--format {format!r} is not supported; use --format csv")
+    application = open_app(settings_from(config))
+    with application.db.unit_of_work() as s:
+        participants, relationships = export_rows(s)
+    output.mkdir(parents=True, exist_ok=True)
+    for name, columns, rows in (("participants.csv", PARTICIPANT_COLUMNS, participants),
+                                ("relationships.csv", RELATIONSHIP_COLUMNS, relationships)):
+        # Personal data: the files are the owner's alone, like the database.
+        path = output / name
+        path.touch(mode=0o600, exist_ok=True)
+        with path.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+        typer.echo(f"wrote {path} ({len(rows)} row(s))")
