@@ -1,4 +1,5 @@
 """The normalisers: what an applicant wrote -> the contract's normal form (or None)."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,31 +7,95 @@ import pytest
 from inbox_worker.extract import normalize
 
 LIBRARY_TYPES = [
-    ("Public", "public"), ("Public library", "public"), ("County library", "public"), ("Public - county", "public"),
-    ("Public (county)", "public"), ("City/county", "public"), ("Community college", "academic"),
-    ("University", "academic"), ("Academic", "academic"), ("Sheridan College Library", "academic"),
-    ("K-12", "school"), ("High school", "school"), ("Elementary school library", "school"),
-    ("Law library", "special"), ("Hospital/medical", "special"), ("Special", "special"),
-    ("County law library", "special"), ("State library", "state"), ("State", "state"),
-    ("State university", "academic"), ("Tribal", "tribal"), ("Tribal college", "tribal"),
-    ("Other", "other"), ("Other - prison", "other"), ("____", None), ("", None), (None, None),
+    ("Public", "public"),
+    ("Public library", "public"),
+    ("County library", "public"),
+    ("Public - county", "public"),
+    ("Public (county)", "public"),
+    ("City/county", "public"),
+    ("Community college", "academic"),
+    ("University", "academic"),
+    ("Academic", "academic"),
+    ("Sheridan College Library", "academic"),
+    ("K-12", "school"),
+    ("High school", "school"),
+    ("Elementary school library", "school"),
+    ("Law library", "special"),
+    ("Hospital/medical", "special"),
+    ("Special", "special"),
+    ("County law library", "special"),
+    ("State library", "state"),
+    ("State", "state"),
+    ("State university", "academic"),
+    ("Tribal", "tribal"),
+    ("Tribal college", "tribal"),
+    ("Other", "other"),
+    ("Other - prison", "other"),
+    ("____", None),
+    ("", None),
+    (None, None),
 ]
 STATES = [
-    ("WY", "WY"), ("wy", "WY"), ("Wyoming", "WY"), ("Wyo.", "WY"), ("WYOMING", "WY"), ("Montana", "MT"),
-    ("Colo.", "CO"), ("south dakota", "SD"), ("N/A", None), ("___", None), ("Zz", None), ("State", None),
+    ("WY", "WY"),
+    ("wy", "WY"),
+    ("Wyoming", "WY"),
+    ("Wyo.", "WY"),
+    ("WYOMING", "WY"),
+    ("Montana", "MT"),
+    ("Colo.", "CO"),
+    ("south dakota", "SD"),
+    ("N/A", None),
+    ("___", None),
+    ("Zz", None),
+    ("State", None),
 ]
-ZIPS = [("82001", "82001"), ("82901-4410", "82901-4410"), ("82901 - 4410", "82901-4410"), ("829014410", "82901-4410"),
-        ("WY 82001", "82001"), ("8200", None), ("____", None)]
-PHONES = [("307-555-0144", "307-555-0144"), (" (307) 555-0153 ", "(307) 555-0153"), ("+1 307 555 0191", "+1 307 555 0191"),
-          ("555", None), ("___", None)]
-EMAILS = [("MTillman@Example.NET", "mtillman@example.net"), ("mailto:a.b@c.example.", "a.b@c.example"),
-          ("Jo <jo@x.example>", "jo@x.example"), ("none", None)]
-FOLDS = [("Line one\nline two__\n\n  three", "Line one line two three"), ("Noëlle’s “hard” words", "Noëlle’s “hard” words"),
-         ("____\n____", None)]
-VALUES = [("Margo Tillman_____", "Margo Tillman"), ("  Name  ", None), ("Library Name", None), ("n/a", None),
-          ("Hal Brennan, Assistant Director", "Hal Brennan, Assistant Director")]
-YES = [("Yes", True), ("yes - she approved", True), ("X", True), ("✓", True), ("[x]", True), ("No", None),
-       ("___", None), ("", None), ("not required", None), (True, True), (False, None)]
+ZIPS = [
+    ("82001", "82001"),
+    ("82901-4410", "82901-4410"),
+    ("82901 - 4410", "82901-4410"),
+    ("829014410", "82901-4410"),
+    ("WY 82001", "82001"),
+    ("8200", None),
+    ("____", None),
+]
+PHONES = [
+    ("307-555-0144", "307-555-0144"),
+    (" (307) 555-0153 ", "(307) 555-0153"),
+    ("+1 307 555 0191", "+1 307 555 0191"),
+    ("555", None),
+    ("___", None),
+]
+EMAILS = [
+    ("MTillman@Example.NET", "mtillman@example.net"),
+    ("mailto:a.b@c.example.", "a.b@c.example"),
+    ("Jo <jo@x.example>", "jo@x.example"),
+    ("none", None),
+]
+FOLDS = [
+    ("Line one\nline two__\n\n  three", "Line one line two three"),
+    ("Noëlle’s “hard” words", "Noëlle’s “hard” words"),
+    ("____\n____", None),
+]
+VALUES = [
+    ("Margo Tillman_____", "Margo Tillman"),
+    ("  Name  ", None),
+    ("Library Name", None),
+    ("n/a", None),
+    ("Hal Brennan, Assistant Director", "Hal Brennan, Assistant Director"),
+]
+YES = [
+    ("Yes", True),
+    ("yes - she approved", True),
+    ("X", True),
+    ("✓", True),
+    ("[x]", True),
+    ("No", None),
+    ("___", None),
+    ("", None),
+    ("not required", None),
+    (True, True),
+    (False, None),
+]
 
 
 @pytest.mark.parametrize(("raw", "want"), LIBRARY_TYPES)

@@ -3,6 +3,7 @@
 Each expected file lists the fields the text fills; every other field must be
 left empty, because a wrong value is worse than none.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,9 +34,16 @@ def test_fixture(name: str) -> None:
 
 def test_bold_option_is_the_choice() -> None:
     """When only some options are emphasised (bold, highlight), those are the ones chosen."""
-    lines = [Line("Position you are applying for:"), Line("Protégé"), Line("Mentor", emphasis=True),
-             Line("Mentors (Check all that apply):"), Line("Experienced library staff, regardless of position"),
-             Line("MLS librarian", emphasis=True), Line("Library Director"), Line("Library supervisor")]
+    lines = [
+        Line("Position you are applying for:"),
+        Line("Protégé"),
+        Line("Mentor", emphasis=True),
+        Line("Mentors (Check all that apply):"),
+        Line("Experienced library staff, regardless of position"),
+        Line("MLS librarian", emphasis=True),
+        Line("Library Director"),
+        Line("Library supervisor"),
+    ]
     values = read_form(Document("bold", lines)).values()
     assert values["role"] == "mentor"
     assert values["mentor_categories"] == ["mls_librarian"]

@@ -4,6 +4,7 @@
 .eml or a bare attachment); both return an `Extraction` saying whether an
 application was found and, if so, its record and where each value came from.
 """
+
 from __future__ import annotations
 
 from .message import extract_message, extract_path, read_document

@@ -7,6 +7,7 @@ iPhone". `split_body` turns one body into the Documents worth reading: the
 sender's own words, each forwarded message (with its original sender), and
 the quoted history as a last resort.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,13 +16,20 @@ from email.utils import parseaddr
 from .document import Document, Line
 
 FORWARD = re.compile(
-    r"^\s*(?:-{2,}\s*(?:forwarded message|original message|message transféré|weitergeleitete nachricht)\s*-{2,}"
-    r"|begin forwarded message\s*:|-{3,}\s*forwarded by .*)\s*$", re.I)
+    r"^\s*(?:-{2,}\s*(?:forwarded message|original message|message transféré|weitergeleitete nachricht)"
+    r"\s*-{2,}"
+    r"|begin forwarded message\s*:|-{3,}\s*forwarded by .*)\s*$",
+    re.I,
+)
 HEADER = re.compile(r"^\s*[*>]*\s*(from|date|sent|to|cc|subject|reply-to)\s*[*]*\s*:\s*(.*)$", re.I)
-ATTRIBUTION = re.compile(r"^\s*(on\s.{0,200}\s(wrote|écrit|schrieb)\s*:?|.{0,120}<[^>]+@[^>]+>\s+wrote\s*:)\s*$",
-                         re.I)
-PHONE_SENT = re.compile(r"^\s*(sent from my |sent from mail for|get outlook for|sent from yahoo mail|"
-                        r"sent from my mobile|sent via )", re.I)
+ATTRIBUTION = re.compile(
+    r"^\s*(on\s.{0,200}\s(wrote|écrit|schrieb)\s*:?|.{0,120}<[^>]+@[^>]+>\s+wrote\s*:)\s*$", re.I
+)
+PHONE_SENT = re.compile(
+    r"^\s*(sent from my |sent from mail for|get outlook for|sent from yahoo mail|"
+    r"sent from my mobile|sent via )",
+    re.I,
+)
 EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -31,7 +39,9 @@ def plain_body(data: bytes, charset: str | None, fmt: object, delsp: object, sou
 
     doc = read_text(data, source, charset)
     if str(fmt or "").lower() == "flowed":
-        doc.lines = [Line(t) for t in unflow([ln.text for ln in doc.lines], str(delsp or "").lower() == "yes")]
+        doc.lines = [
+            Line(t) for t in unflow([ln.text for ln in doc.lines], str(delsp or "").lower() == "yes")
+        ]
     return doc
 
 
@@ -69,8 +79,9 @@ def split_body(doc: Document) -> list[Document]:
             if body_start is None:
                 continue
             own = Document(doc.source, _own_words(lines[:i]), dict(doc.fields), doc.forwarded_from)
-            inner = Document(f"{doc.source}: forwarded message", lines[body_start:], {},
-                             sender or doc.forwarded_from)
+            inner = Document(
+                f"{doc.source}: forwarded message", lines[body_start:], {}, sender or doc.forwarded_from
+            )
             return [own, *split_body(inner)]
     own_lines = _own_words(lines)
     quoted = _quoted(lines)
@@ -86,7 +97,9 @@ def _outlook_header(lines: list[Line], i: int) -> bool:
     m = HEADER.match(lines[i].text)
     if not m or m.group(1).lower() != "from":
         return False
-    following = {HEADER.match(ln.text).group(1).lower() for ln in lines[i + 1:i + 6] if HEADER.match(ln.text)}
+    following = {
+        HEADER.match(ln.text).group(1).lower() for ln in lines[i + 1 : i + 6] if HEADER.match(ln.text)
+    }
     return bool(following & {"sent", "date"}) and "subject" in following
 
 
@@ -132,7 +145,7 @@ def _own_words(lines: list[Line]) -> list[Line]:
             continue
         if text.lstrip().startswith(">"):
             continue
-        if ATTRIBUTION.match(text) and any(ln.text.lstrip().startswith(">") for ln in lines[n + 1:n + 4]):
+        if ATTRIBUTION.match(text) and any(ln.text.lstrip().startswith(">") for ln in lines[n + 1 : n + 4]):
             continue
         if PHONE_SENT.match(text):
             continue

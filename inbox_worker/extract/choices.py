@@ -6,6 +6,7 @@ deleting the options they did not want. An untouched list (every option with
 the same bullet) is no choice at all. These rules look only at the marks
 around each option's words, never at what the words are.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,9 @@ FILLED = set("\u25a0\u25cf\u25fc\u25aa\u25c9\u29bf\u2605\u2666\u25b6\u25ba\u27a2
 # An empty box: explicitly not ticked.
 BOX = set("\u2610\u25a1\u25fb\u2b1c\u274f\u2751\u25a2")
 # A neutral list bullet, as printed on the form.
-BULLETS = set("\u00b7\u2022\u25cb\u25e6\u25ef\u2043\u2219\u25aa-\u2013\u2014oO>\u00bb\u2023\uf0b7\uf0a7\uf0d8")
+BULLETS = set(
+    "\u00b7\u2022\u25cb\u25e6\u25ef\u2043\u2219\u25aa-\u2013\u2014oO>\u00bb\u2023\uf0b7\uf0a7\uf0d8"
+)
 
 
 @dataclass(frozen=True)
@@ -77,16 +80,25 @@ def option_entries(texts: list[str], choices: tuple[str, ...], emphasis: list[bo
             continue
         # On a line of several options ("☐ Protégé ☒ Mentor") a mark belongs to the option after
         # it, unless the line starts with an option, in which case marks follow their options.
-        marks_follow = hits[0].start == 0 or not text[:hits[0].start].strip()
+        marks_follow = hits[0].start == 0 or not text[: hits[0].start].strip()
         for k, hit in enumerate(hits):
-            before = text[hits[k - 1].end if k else 0:hit.start]
-            after = text[hit.end:hits[k + 1].start if k + 1 < len(hits) else len(text)]
+            before = text[hits[k - 1].end if k else 0 : hit.start]
+            after = text[hit.end : hits[k + 1].start if k + 1 < len(hits) else len(text)]
             if len(hits) > 1 and not marks_follow and k + 1 < len(hits):
                 after = ""
             if len(hits) > 1 and marks_follow and k:
                 before = ""
-            out.append(Entry(hit.choice, hit.key, before.strip(), mark_of(before), mark_of(_first_token(after)),
-                             emphasis[n] if n < len(emphasis) else False, n))
+            out.append(
+                Entry(
+                    hit.choice,
+                    hit.key,
+                    before.strip(),
+                    mark_of(before),
+                    mark_of(_first_token(after)),
+                    emphasis[n] if n < len(emphasis) else False,
+                    n,
+                )
+            )
     return out
 
 
@@ -95,8 +107,13 @@ def _marks_joined(texts: list[str], emphasis: list[bool]) -> tuple[list[str], li
     out, emph = list(texts), list(emphasis) + [False] * (len(texts) - len(emphasis))
     for n in range(len(out) - 1):
         mark = (out[n] or "").strip()
-        if mark and len(mark) <= 6 and mark_of(mark) in ("clear", "box", "filled") and out[n + 1] and \
-                mark_of(out[n + 1][:1]) == "other":
+        if (
+            mark
+            and len(mark) <= 6
+            and mark_of(mark) in ("clear", "box", "filled")
+            and out[n + 1]
+            and mark_of(out[n + 1][:1]) == "other"
+        ):
             out[n + 1] = mark + " " + out[n + 1].strip()
             out[n] = ""
     return out, emph
@@ -142,7 +159,9 @@ def _unique(keys) -> list[str]:
 
 YES_LINE = re.compile(
     r"^(?P<pre>(?:\[[^\]]{0,3}\]|\([^)]{0,3}\)|[xX](?=\s)|[^A-Za-z0-9\s]{1,3}|\s){0,6})"
-    r"(?P<word>yes|no)\b\s*(?P<colon>[:\-=]?)\s*(?P<rest>.*)$", re.I)
+    r"(?P<word>yes|no)\b\s*(?P<colon>[:\-=]?)\s*(?P<rest>.*)$",
+    re.I,
+)
 
 
 def support_answer(text: str, require_word: bool = False) -> bool | None:

@@ -5,6 +5,7 @@ labels, aliases and options defined there. Matching works on a folded copy
 of a line (accents dropped, lower case, punctuation as spaces) that keeps
 every character's position, so a match can be cut out of the original text.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,22 +22,60 @@ CATEGORIES = "categories"
 
 # Words people use for the supervisor question and for "the boxes I ticked".
 SUPPORT_ALIASES = (
-    "supervisor approval", "supervisor support", "supervisor permission", "supervisor approved",
-    "supervisor s support", "supervisor s approval", "supervisor s permission", "supervisor consent",
-    "support of supervisor", "supervisor support secured", "has supervisor support", "supervisor agrees",
-    "supervisor sign off", "supervisor ok", "secured supervisor support",
-    "direct supervisor support", "supervisor aware", "supervisor supports", "supervisor s ok",
+    "supervisor approval",
+    "supervisor support",
+    "supervisor permission",
+    "supervisor approved",
+    "supervisor s support",
+    "supervisor s approval",
+    "supervisor s permission",
+    "supervisor consent",
+    "support of supervisor",
+    "supervisor support secured",
+    "has supervisor support",
+    "supervisor agrees",
+    "supervisor sign off",
+    "supervisor ok",
+    "secured supervisor support",
+    "direct supervisor support",
+    "supervisor aware",
+    "supervisor supports",
+    "supervisor s ok",
 )
 CATEGORY_ALIASES = (
-    "categories", "category", "check all that apply", "protege categories", "mentor categories",
-    "which apply", "protege category", "mentor category", "protege type", "mentor type",
-    "which describes you", "describes you", "which apply to you", "what describes you", "i am", "i am a",
-    "check all that apply", "checked", "boxes checked", "selected categories", "applicable categories",
+    "categories",
+    "category",
+    "check all that apply",
+    "protege categories",
+    "mentor categories",
+    "which apply",
+    "protege category",
+    "mentor category",
+    "protege type",
+    "mentor type",
+    "which describes you",
+    "describes you",
+    "which apply to you",
+    "what describes you",
+    "i am",
+    "i am a",
+    "check all that apply",
+    "checked",
+    "boxes checked",
+    "selected categories",
+    "applicable categories",
 )
 # Labels for a city, state and zip written on one line ("City, State, Zip: Sundance, WY 82729").
 PLACE = "place"
-PLACE_ALIASES = ("city state zip", "city state zip code", "city st zip", "city state and zip", "city state & zip",
-                 "city state postal code", "town state zip")
+PLACE_ALIASES = (
+    "city state zip",
+    "city state zip code",
+    "city st zip",
+    "city state and zip",
+    "city state & zip",
+    "city state postal code",
+    "town state zip",
+)
 
 
 def fold_chars(text: str) -> str:
@@ -92,7 +131,9 @@ def label_table() -> tuple[re.Pattern[str], dict[str, str]]:
     names.pop("", None)
     ordered = sorted(names, key=len, reverse=True)
     regex = re.compile(
-        r"(?<![a-z0-9])(" + "|".join(r"\s*".join(re.escape(w) for w in n.split()) for n in ordered) + r")(?![a-z0-9])"
+        r"(?<![a-z0-9])("
+        + "|".join(r"\s*".join(re.escape(w) for w in n.split()) for n in ordered)
+        + r")(?![a-z0-9])"
     )
     return regex, names
 
@@ -111,7 +152,7 @@ def labels_at(folded: str, pos: int = 0) -> list[tuple[str, int]]:
     """Every label that starts at `pos` of a folded line, longest first: [(key, end)]."""
     while pos < len(folded) and folded[pos] == " ":
         pos += 1
-    head = folded[pos:pos + 1]
+    head = folded[pos : pos + 1]
     out = []
     for regex, key in _labels_by_first_word().get(head, ()):
         m = regex.match(folded, pos)
@@ -137,11 +178,15 @@ def row_label_regex() -> re.Pattern[str]:
         names.update(_norm(w) for w in (f.label, *f.aliases))
     names.discard("")
     ordered = sorted(names, key=len, reverse=True)
-    return re.compile(r"(?<![a-z0-9])(" + "|".join(r"\s*".join(re.escape(w) for w in n.split()) for n in ordered)
-                      + r")(?![a-z0-9])")
+    return re.compile(
+        r"(?<![a-z0-9])("
+        + "|".join(r"\s*".join(re.escape(w) for w in n.split()) for n in ordered)
+        + r")(?![a-z0-9])"
+    )
 
 
 # ---------------------------------------------------------------- headings and prose
+
 
 @dataclass(frozen=True)
 class Heading:
@@ -151,21 +196,45 @@ class Heading:
 
 
 HEADINGS: tuple[Heading, ...] = (
-    Heading("title", form.TITLE, ("wyoming library association s mentoring program application",
-                                  "wla mentoring program application", "mentoring program application")),
+    Heading(
+        "title",
+        form.TITLE,
+        (
+            "wyoming library association s mentoring program application",
+            "wla mentoring program application",
+            "mentoring program application",
+        ),
+    ),
     Heading("open_to", form.OPEN_TO, ("the wla mentoring program is open",)),
     Heading("applicant", form.APPLICANT_INFORMATION, ("applicant information",)),
     Heading("skip_note", form.SKIP_NOTE, ("if supervisor permission is not required",)),
-    Heading("support", form.SUPERVISOR_QUESTION, ("the applicant has secured the support",
-                                                  "applicant has secured the support")),
+    Heading(
+        "support",
+        form.SUPERVISOR_QUESTION,
+        ("the applicant has secured the support", "applicant has secured the support"),
+    ),
     Heading("if_yes", form.IF_YES, ("if you answered yes",)),
     Heading("role", form.ROLE_QUESTION, ("position you are applying for", "position applying for")),
-    Heading("protege_categories", form.PROTEGE_HEADING, ("proteges check all that apply",
-                                                         "protege check all that apply",
-                                                         "proteges check all", "protege categories")),
-    Heading("mentor_categories", form.MENTOR_HEADING, ("mentors check all that apply",
-                                                       "mentor check all that apply", "mentors check all",
-                                                       "mentor categories")),
+    Heading(
+        "protege_categories",
+        form.PROTEGE_HEADING,
+        (
+            "proteges check all that apply",
+            "protege check all that apply",
+            "proteges check all",
+            "protege categories",
+        ),
+    ),
+    Heading(
+        "mentor_categories",
+        form.MENTOR_HEADING,
+        (
+            "mentors check all that apply",
+            "mentor check all that apply",
+            "mentors check all",
+            "mentor categories",
+        ),
+    ),
     Heading("goals", form.GOALS_QUESTION, ("protege applicants", "please write specific goals")),
     Heading("strengths", form.STRENGTHS_QUESTION, ("mentor applicants", "please write strengths")),
     Heading("submit", form.SUBMIT, ("submit this form",)),
@@ -204,6 +273,7 @@ def is_prose(text: str) -> bool:
 
 # ---------------------------------------------------------------- options
 
+
 @dataclass(frozen=True)
 class OptionPattern:
     choice: str
@@ -227,9 +297,15 @@ def option_patterns() -> tuple[OptionPattern, ...]:
                 folded = fold_key(phrase)
                 if not folded:
                     continue
-                out.append(OptionPattern(choice.key, opt.key, re.compile(
-                    r"(?<![a-z0-9])" + pattern_for(phrase) + r"s?(?![a-z0-9])"), len(folded),
-                    "(" in opt.label and "(" not in phrase))
+                out.append(
+                    OptionPattern(
+                        choice.key,
+                        opt.key,
+                        re.compile(r"(?<![a-z0-9])" + pattern_for(phrase) + r"s?(?![a-z0-9])"),
+                        len(folded),
+                        "(" in opt.label and "(" not in phrase,
+                    )
+                )
     out.sort(key=lambda p: p.length, reverse=True)
     return tuple(out)
 
@@ -251,12 +327,12 @@ def find_options(text: str, choices: tuple[str, ...] | None = None) -> list[Opti
         if choices is not None and pat.choice not in choices:
             continue
         for m in pat.regex.finditer(folded):
-            if any(taken[m.start():m.end()]):
+            if any(taken[m.start() : m.end()]):
                 continue
             for i in range(m.start(), m.end()):
                 taken[i] = True
             # The label's own closing punctuation ("etc.)") belongs to it, not to a mark after it.
-            end = m.end() + len(re.match(r"[.)\]]*", text[m.end():]).group(0))
+            end = m.end() + len(re.match(r"[.)\]]*", text[m.end() :]).group(0))
             if pat.bracketed:
                 # The short form matched: the printed bracket after it is still the label's.
                 bracket = re.match(r"\s*\([^)]{0,80}\)", text[end:])

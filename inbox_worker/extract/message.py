@@ -8,6 +8,7 @@ read for the form, each one on its own so a broken attachment cannot sink a
 good body; the document with the surest filled-in form wins. No filled form
 anywhere means no application.
 """
+
 from __future__ import annotations
 
 import email
@@ -16,6 +17,8 @@ import os
 from dataclasses import dataclass, field
 from email.message import Message
 from email.utils import parseaddr, parsedate_to_datetime
+
+from pydantic import ValidationError
 
 from ..form import RECORD_KEYS
 from ..record import ApplicationRecord, Extraction, RefusedInput, UnreadableInput
@@ -53,7 +56,9 @@ def extract_path(path: str | os.PathLike) -> Extraction:
         return extract_message(data)
     if kind in (None, "doc"):
         what = "an old binary Word (.doc) file" if kind == "doc" else "not a format this program reads"
-        raise UnreadableInput(f"{name}: {what}; send the form as .docx, .pdf, .odt, .txt or in the message body")
+        raise UnreadableInput(
+            f"{name}: {what}; send the form as .docx, .pdf, .odt, .txt or in the message body"
+        )
     doc = _read_file(data, kind, name, f"file: {name}", None)
     extraction = _decide([doc], [], None)
     extraction.part = doc.source if extraction.kind == "application" else None
@@ -73,6 +78,7 @@ def extract_message(raw: bytes) -> Extraction:
 
 
 # ---------------------------------------------------------------- parsing
+
 
 def _parse(raw: bytes) -> Message:
     if not isinstance(raw, (bytes, bytearray)):
@@ -128,6 +134,7 @@ def _automatic(msg: Message) -> str:
 
 
 # ---------------------------------------------------------------- walking parts
+
 
 def _walk(part: Message, walk: Walk, depth: int, forwarded_from: str | None, top: bool) -> None:
     walk.parts += 1
@@ -262,6 +269,7 @@ def _read_file(data: bytes, kind: str, name: str | None, source: str, charset: s
 
 # ---------------------------------------------------------------- choosing
 
+
 def read_document(doc: Document) -> FormReading:
     """Everything one document gives: its text read as a form, and its named fields."""
     reading = read_form(doc)
@@ -273,8 +281,9 @@ def read_document(doc: Document) -> FormReading:
     return reading
 
 
-def _decide(docs: list[Document], problems: list[str], forwarded_from: str | None,
-            meta: dict | None = None) -> Extraction:
+def _decide(
+    docs: list[Document], problems: list[str], forwarded_from: str | None, meta: dict | None = None
+) -> Extraction:
     meta = dict(meta or {})
     best: tuple[tuple, Document, FormReading] | None = None
     for n, doc in enumerate(docs):
@@ -309,14 +318,14 @@ def _record(values: dict) -> ApplicationRecord:
     data = {k: v for k, v in values.items() if k in RECORD_KEYS}
     try:
         return ApplicationRecord(**data)
-    except Exception:
+    except ValidationError:
         # A value of the wrong shape is dropped rather than failing the whole record.
-        good = {}
-        for k, v in data.items():
-            try:
-                ApplicationRecord(**{k: v})
-                good[k] = v
-            except Exception:
-                continue
-        return ApplicationRecord(**good)
+        return ApplicationRecord(**{k: v for k, v in data.items() if _fits(k, v)})
 
+
+def _fits(key: str, value: object) -> bool:
+    try:
+        ApplicationRecord(**{key: value})
+    except ValidationError:
+        return False
+    return True

@@ -6,8 +6,10 @@ tooltip. Each name (and tooltip) is split into words and compared with the
 form's labels, aliases, option labels and record keys from
 `inbox_worker.form`; a name that matches nothing well is ignored.
 """
+
 from __future__ import annotations
 
+import itertools
 import re
 
 from .. import form
@@ -17,14 +19,70 @@ from .normalize import fold_key
 from .reading import FormReading
 
 # Prefixes form designers put before a field's meaning ("txtName", "chkMentor", "fld_Zip").
-NOISE = {"txt", "tb", "fld", "field", "chk", "cb", "cbx", "check", "checkbox", "box", "ctl", "ctrl", "text",
-         "input", "topmostsubform", "page", "opt", "rb", "radio", "dd", "cmb", "sel", "form", "frm", "edt",
-         "str", "f", "q", "question", "answer", "value", "the", "your", "applicant s", "tick", "btn", "group",
-         "choice", "lst", "list", "area", "textarea", "textfield", "line", "c", "r", "cat", "pcat", "mcat"}
+NOISE = {
+    "txt",
+    "tb",
+    "fld",
+    "field",
+    "chk",
+    "cb",
+    "cbx",
+    "check",
+    "checkbox",
+    "box",
+    "ctl",
+    "ctrl",
+    "text",
+    "input",
+    "topmostsubform",
+    "page",
+    "opt",
+    "rb",
+    "radio",
+    "dd",
+    "cmb",
+    "sel",
+    "form",
+    "frm",
+    "edt",
+    "str",
+    "f",
+    "q",
+    "question",
+    "answer",
+    "value",
+    "the",
+    "your",
+    "applicant s",
+    "tick",
+    "btn",
+    "group",
+    "choice",
+    "lst",
+    "list",
+    "area",
+    "textarea",
+    "textfield",
+    "line",
+    "c",
+    "r",
+    "cat",
+    "pcat",
+    "mcat",
+}
 # Field words that mean "the supervisor question's Yes box".
-SUPPORT_WORDS = ({"yes"}, {"supervisor", "support"}, {"supervisor", "approval"}, {"supervisor", "permission"},
-                 {"supervisor", "yes"}, {"secured", "support"}, {"support", "yes"}, {"sup", "yes"},
-                 {"supervisor", "approved"}, {"supervisor", "consent"})
+SUPPORT_WORDS = (
+    {"yes"},
+    {"supervisor", "support"},
+    {"supervisor", "approval"},
+    {"supervisor", "permission"},
+    {"supervisor", "yes"},
+    {"secured", "support"},
+    {"support", "yes"},
+    {"sup", "yes"},
+    {"supervisor", "approved"},
+    {"supervisor", "consent"},
+)
 
 
 def words_of(name: str) -> list[str]:
@@ -49,7 +107,7 @@ def words_of(name: str) -> list[str]:
 def _joined(words: list[str]) -> set[str]:
     """The words and their pairs run together, so "E-mail" and "email", "zip code" and "zipcode" meet."""
     out = set(words)
-    out.update(a + b for a, b in zip(words, words[1:], strict=False))
+    out.update(a + b for a, b in itertools.pairwise(words))
     return out
 
 
@@ -160,7 +218,9 @@ def _read_text_field(words: list[str], text: str, reading: FormReading) -> None:
         kinds = ("protege_categories", "mentor_categories") if key == CATEGORIES else (key,)
         chosen = decide_marks(option_entries([text], kinds, [False]), free=True)
         for choice in ("protege_categories", "mentor_categories"):
-            picked = [k for k in chosen if k in {o.key for c in form.CHOICES if c.key == choice for o in c.options}]
+            picked = [
+                k for k in chosen if k in {o.key for c in form.CHOICES if c.key == choice for o in c.options}
+            ]
             if picked:
                 reading.put(choice, picked, conf)
     else:

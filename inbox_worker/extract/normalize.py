@@ -6,6 +6,7 @@ when nothing usable is left: a value that is only underscores, a label, or
 something that cannot be the field (a state that is no state) becomes None
 rather than a guess. All functions are pure and never raise on odd input.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,25 +23,98 @@ ZIP = re.compile(r"(?<!\d)(\d{5})(?:\s*[-\u2013]\s*(\d{4}))?(?!\d)")
 EMPTY_WORDS = {"", "n/a", "na", "none", "-", "--", "x", "tbd", "n.a.", "not applicable", "nil"}
 
 US_STATES = {
-    "AL": "alabama", "AK": "alaska", "AZ": "arizona", "AR": "arkansas", "CA": "california", "CO": "colorado",
-    "CT": "connecticut", "DE": "delaware", "DC": "district of columbia", "FL": "florida", "GA": "georgia",
-    "HI": "hawaii", "ID": "idaho", "IL": "illinois", "IN": "indiana", "IA": "iowa", "KS": "kansas",
-    "KY": "kentucky", "LA": "louisiana", "ME": "maine", "MD": "maryland", "MA": "massachusetts",
-    "MI": "michigan", "MN": "minnesota", "MS": "mississippi", "MO": "missouri", "MT": "montana",
-    "NE": "nebraska", "NV": "nevada", "NH": "new hampshire", "NJ": "new jersey", "NM": "new mexico",
-    "NY": "new york", "NC": "north carolina", "ND": "north dakota", "OH": "ohio", "OK": "oklahoma",
-    "OR": "oregon", "PA": "pennsylvania", "RI": "rhode island", "SC": "south carolina", "SD": "south dakota",
-    "TN": "tennessee", "TX": "texas", "UT": "utah", "VT": "vermont", "VA": "virginia", "WA": "washington",
-    "WV": "west virginia", "WI": "wisconsin", "WY": "wyoming", "PR": "puerto rico",
+    "AL": "alabama",
+    "AK": "alaska",
+    "AZ": "arizona",
+    "AR": "arkansas",
+    "CA": "california",
+    "CO": "colorado",
+    "CT": "connecticut",
+    "DE": "delaware",
+    "DC": "district of columbia",
+    "FL": "florida",
+    "GA": "georgia",
+    "HI": "hawaii",
+    "ID": "idaho",
+    "IL": "illinois",
+    "IN": "indiana",
+    "IA": "iowa",
+    "KS": "kansas",
+    "KY": "kentucky",
+    "LA": "louisiana",
+    "ME": "maine",
+    "MD": "maryland",
+    "MA": "massachusetts",
+    "MI": "michigan",
+    "MN": "minnesota",
+    "MS": "mississippi",
+    "MO": "missouri",
+    "MT": "montana",
+    "NE": "nebraska",
+    "NV": "nevada",
+    "NH": "new hampshire",
+    "NJ": "new jersey",
+    "NM": "new mexico",
+    "NY": "new york",
+    "NC": "north carolina",
+    "ND": "north dakota",
+    "OH": "ohio",
+    "OK": "oklahoma",
+    "OR": "oregon",
+    "PA": "pennsylvania",
+    "RI": "rhode island",
+    "SC": "south carolina",
+    "SD": "south dakota",
+    "TN": "tennessee",
+    "TX": "texas",
+    "UT": "utah",
+    "VT": "vermont",
+    "VA": "virginia",
+    "WA": "washington",
+    "WV": "west virginia",
+    "WI": "wisconsin",
+    "WY": "wyoming",
+    "PR": "puerto rico",
 }
 # Old postal and newspaper abbreviations people still write.
 STATE_ABBREVIATIONS = {
-    "wyo": "WY", "mont": "MT", "colo": "CO", "neb": "NE", "nebr": "NE", "ida": "ID", "calif": "CA",
-    "cal": "CA", "ariz": "AZ", "ark": "AR", "conn": "CT", "del": "DE", "fla": "FL", "ill": "IL",
-    "ind": "IN", "kan": "KS", "kans": "KS", "mass": "MA", "mich": "MI", "minn": "MN", "miss": "MS",
-    "nev": "NV", "okla": "OK", "ore": "OR", "oreg": "OR", "penn": "PA", "penna": "PA", "tenn": "TN",
-    "tex": "TX", "wash": "WA", "wis": "WI", "wisc": "WI", "s dak": "SD", "n dak": "ND", "so dak": "SD",
-    "no dak": "ND", "w va": "WV",
+    "wyo": "WY",
+    "mont": "MT",
+    "colo": "CO",
+    "neb": "NE",
+    "nebr": "NE",
+    "ida": "ID",
+    "calif": "CA",
+    "cal": "CA",
+    "ariz": "AZ",
+    "ark": "AR",
+    "conn": "CT",
+    "del": "DE",
+    "fla": "FL",
+    "ill": "IL",
+    "ind": "IN",
+    "kan": "KS",
+    "kans": "KS",
+    "mass": "MA",
+    "mich": "MI",
+    "minn": "MN",
+    "miss": "MS",
+    "nev": "NV",
+    "okla": "OK",
+    "ore": "OR",
+    "oreg": "OR",
+    "penn": "PA",
+    "penna": "PA",
+    "tenn": "TN",
+    "tex": "TX",
+    "wash": "WA",
+    "wis": "WI",
+    "wisc": "WI",
+    "s dak": "SD",
+    "n dak": "ND",
+    "so dak": "SD",
+    "no dak": "ND",
+    "w va": "WV",
 }
 STATE_BY_NAME = {name: code for code, name in US_STATES.items()}
 
@@ -163,16 +237,74 @@ def state(value: str | None) -> str | None:
 # whose words (county, city, branch) also appear in the names of other kinds.
 LIBRARY_TYPE_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tribal", ("tribal", "tribe", "reservation", "native american")),
-    ("school", ("school", "k 12", "k12", "k 8", "elementary", "junior high", "media center", "media centre",
-                "teacher librarian", "high school")),
-    ("academic", ("academic", "college", "university", "universities", "campus", "higher ed",
-                  "higher education", "univ")),
+    (
+        "school",
+        (
+            "school",
+            "k 12",
+            "k12",
+            "k 8",
+            "elementary",
+            "junior high",
+            "media center",
+            "media centre",
+            "teacher librarian",
+            "high school",
+        ),
+    ),
+    (
+        "academic",
+        (
+            "academic",
+            "college",
+            "university",
+            "universities",
+            "campus",
+            "higher ed",
+            "higher education",
+            "univ",
+        ),
+    ),
     ("state", ("state library", "state agency", "state government", "state")),
-    ("special", ("special", "law", "legal", "hospital", "medical", "health", "corporate", "museum", "government",
-                 "research", "archive", "archives", "prison", "correctional", "business", "court", "military",
-                 "historical", "federal")),
-    ("public", ("public", "county", "city", "municipal", "branch", "town", "regional", "library system",
-                "library district", "rural")),
+    (
+        "special",
+        (
+            "special",
+            "law",
+            "legal",
+            "hospital",
+            "medical",
+            "health",
+            "corporate",
+            "museum",
+            "government",
+            "research",
+            "archive",
+            "archives",
+            "prison",
+            "correctional",
+            "business",
+            "court",
+            "military",
+            "historical",
+            "federal",
+        ),
+    ),
+    (
+        "public",
+        (
+            "public",
+            "county",
+            "city",
+            "municipal",
+            "branch",
+            "town",
+            "regional",
+            "library system",
+            "library district",
+            "rural",
+        ),
+    ),
 )
 
 
@@ -208,14 +340,20 @@ def bool_yes(value: str | bool | None) -> bool | None:
     key = fold_key(text)
     if key.startswith(("no ", "not ")) or key in ("no", "n", "not required", "n a", "na", "none"):
         return None
-    if is_mark(text) or key.startswith(("yes", "y ")) or key in ("y", "yes", "true", "on", "checked", "approved"):
+    if (
+        is_mark(text)
+        or key.startswith(("yes", "y "))
+        or key in ("y", "yes", "true", "on", "checked", "approved")
+    ):
         return True
     return None
 
 
 # Marks people type into or beside a box to tick it.
-MARK_CHARS = "xX\u00d7\u2713\u2714\u2715\u2716\u2717\u2718\u2612\u2611\u25a0\u25cf\u2022\u221a\u2605\u2606\u25c9\u25aa*+"
-CLEAR_MARKS = "xX\u00d7\u2713\u2714\u2715\u2716\u2717\u2718\u2612\u2611\u25a0\u25cf\u221a\u25c9\u25aa\U0001f5f9\U0001f5f8"
+CLEAR_MARKS = (
+    "xX\u00d7\u2713\u2714\u2715\u2716\u2717\u2718\u2612\u2611\u25a0\u25cf\u221a\u25c9\u25aa"
+    "\U0001f5f9\U0001f5f8"
+)
 
 
 def is_mark(text: str) -> bool:

@@ -5,6 +5,7 @@ in what it cut out of the text and gets the contract's normal form) and
 keeps the surest reading of a key. `looks_like_application` is the rule for
 "this document holds a filled-in form", shared by every source.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,11 +15,20 @@ from ..record import CONFIDENT, FieldReading
 from . import normalize
 
 NORMALISERS = {
-    "name": normalize.text_value, "address": normalize.text_value, "city": normalize.text_value,
-    "library_name": normalize.text_value, "position": normalize.text_value,
-    "supervisor_name": normalize.text_value, "phone": normalize.phone, "zip": normalize.zip_code,
-    "state": normalize.state, "email": normalize.email, "supervisor_email": normalize.email,
-    "library_type": normalize.library_type, "goals": normalize.fold_text, "strengths": normalize.fold_text,
+    "name": normalize.text_value,
+    "address": normalize.text_value,
+    "city": normalize.text_value,
+    "library_name": normalize.text_value,
+    "position": normalize.text_value,
+    "supervisor_name": normalize.text_value,
+    "phone": normalize.phone,
+    "zip": normalize.zip_code,
+    "state": normalize.state,
+    "email": normalize.email,
+    "supervisor_email": normalize.email,
+    "library_type": normalize.library_type,
+    "goals": normalize.fold_text,
+    "strengths": normalize.fold_text,
 }
 # Free text of one line that holds an email address or nothing but digits is in the wrong blank.
 NO_EMAIL = {"name", "address", "city", "library_name", "position", "supervisor_name", "library_type"}
@@ -78,8 +88,9 @@ class FormReading:
 
     def merged(self, other: FormReading) -> FormReading:
         """This reading with the other's fields where they are surer or this one has none."""
-        out = FormReading(self.source, dict(self.readings), max(self.evidence, other.evidence),
-                          self.blank | other.blank)
+        out = FormReading(
+            self.source, dict(self.readings), max(self.evidence, other.evidence), self.blank | other.blank
+        )
         for key, reading in other.readings.items():
             old = out.readings.get(key)
             if old is None or reading.confidence > old.confidence:

@@ -8,6 +8,7 @@ they did not want. `read_form` tries each reading on the whole document and
 keeps, for every field, the surest value it found. A value it cannot place
 with confidence is left out rather than guessed.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -15,14 +16,15 @@ import re
 from dataclasses import dataclass
 
 from .. import form
+from . import normalize
 from .choices import decide_marks, option_entries, support_answer
 from .document import Document
 from .labels import (
     CATEGORIES,
     PLACE,
     SUPPORT,
-    find_options,
     Heading,
+    find_options,
     fold_chars,
     heading_of,
     is_prose,
@@ -31,7 +33,6 @@ from .labels import (
     labels_at,
     row_label_regex,
 )
-from . import normalize
 from .normalize import fold_key, fold_text
 from .reading import FormReading
 
@@ -90,6 +91,7 @@ def read_form(doc: Document) -> FormReading:
 
 # ---------------------------------------------------------------- preparing lines
 
+
 def _prepare(doc: Document) -> list[Row]:
     rows: list[Row] = []
     total = 0
@@ -137,7 +139,12 @@ def _sections(rows: list[Row]) -> list[Section]:
         said = fold_key(rows[i].text)
         end = i
         # A hard-wrapped heading continues while the lines so far are still the heading's start.
-        while full.startswith(said) and len(said) < len(full) and end + 1 < len(rows) and not rows[end + 1].blank:
+        while (
+            full.startswith(said)
+            and len(said) < len(full)
+            and end + 1 < len(rows)
+            and not rows[end + 1].blank
+        ):
             nxt = fold_key(rows[end + 1].text)
             joined = f"{said} {nxt}"
             if full.startswith(joined) or joined.startswith(full):
@@ -145,7 +152,7 @@ def _sections(rows: list[Row]) -> list[Section]:
                 end += 1
             else:
                 break
-        rest = _after_heading(" ".join(r.text for r in rows[i:end + 1]), heading)
+        rest = _after_heading(" ".join(r.text for r in rows[i : end + 1]), heading)
         out.append(Section(heading, i, end, rest))
         i = end + 1
     return out
@@ -158,9 +165,8 @@ def _after_heading(text: str, heading: Heading) -> str:
         return ""
     folded = fold_chars(text)
     tail = r"\s*".join(re.escape(w) for w in words[-3:])
-    found = None
-    for found in re.finditer(r"(?<![a-z0-9])" + tail + r"(?![a-z0-9])", folded):
-        pass
+    matches = list(re.finditer(r"(?<![a-z0-9])" + tail + r"(?![a-z0-9])", folded))
+    found = matches[-1] if matches else None
     if found is None:
         if fold_key(text) in fold_key(heading.text):
             return ""
@@ -168,12 +174,13 @@ def _after_heading(text: str, heading: Heading) -> str:
         for start in heading.starts:
             m = re.search(r"\s*".join(re.escape(w) for w in start.split()), folded)
             if m:
-                return text[m.end():].strip(" :?.\t")
+                return text[m.end() :].strip(" :?.\t")
         return ""
-    return text[found.end():].strip(" :?.\t")
+    return text[found.end() :].strip(" :?.\t")
 
 
 # ---------------------------------------------------------------- label rows
+
 
 def _label_row(text: str) -> list[tuple[str, int, int]] | None:
     """A line that is nothing but printed labels: [(key, start column, end column)]."""
@@ -205,9 +212,9 @@ def _label_row(text: str) -> list[tuple[str, int, int]] | None:
     # "Library type: State" and "Library Type    State library" are a label and its value: labels in a
     # row stand apart as far as the row's widest gap, and single-spaced ones must be the printed labels.
     wide = "\t" in text or "  " in text.strip()
-    for (_, _, end), (_, start, _) in zip(out, out[1:], strict=False):
+    for (_, _, end), (_, start, _) in itertools.pairwise(out):
         gap = text[end:start].replace(":", "").replace("#", "")
-        if ":" in text[end:start] and len(gap) < 2 or wide and len(gap) < 2:
+        if (":" in text[end:start] and len(gap) < 2) or (wide and len(gap) < 2):
             return None
     if len(out) > 1 and not wide and any(fold_key(text[a:b]) != PRINTED[k] for k, a, b in out):
         return None
@@ -226,8 +233,9 @@ def _cells(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def _value_line(rows: list[Row], i: int, step: int, label_rows: dict, stops: set[int],
-                width: int) -> str | None:
+def _value_line(
+    rows: list[Row], i: int, step: int, label_rows: dict, stops: set[int], width: int
+) -> str | None:
     """The text holding a label row's values, `step` = -1 above it or +1 below; None if blank."""
     j = i + step
     blanks = 0
@@ -238,22 +246,28 @@ def _value_line(rows: list[Row], i: int, step: int, label_rows: dict, stops: set
         return None
     text = rows[j].raw
     # A row of values wrapped by a mail program: the line before it is its start.
-    if step < 0 and blanks == 0 and _is_value_text(rows, j - 1, label_rows, stops) and (
-            len(_cells(rows[j].text)) + len(_cells(rows[j - 1].text)) <= width or len(rows[j].text) < 25):
+    if (
+        step < 0
+        and blanks == 0
+        and _is_value_text(rows, j - 1, label_rows, stops)
+        and (len(_cells(rows[j].text)) + len(_cells(rows[j - 1].text)) <= width or len(rows[j].text) < 25)
+    ):
         text = rows[j - 1].raw + "\t" + text if "\t" in rows[j - 1].raw else rows[j - 1].raw + "     " + text
     return text
 
 
 def _is_value_text(rows: list[Row], j: int, label_rows: dict, stops: set[int]) -> bool:
-    if not 0 <= j < len(rows) or j in label_rows or j in stops or rows[j].blank and "_" not in rows[j].text:
+    if not 0 <= j < len(rows) or j in label_rows or j in stops or (rows[j].blank and "_" not in rows[j].text):
         return False
     text = rows[j].text
     if is_prose(text) or _label_value_start(text) or len(text) > 400:
         return False
     # "Your current position School Librarian": a label of the form and its value on one line.
     folded = fold_chars(text.strip())
-    return not any(PRINTED.get(key) == " ".join(folded[:end].split()) and len(PRINTED[key].split()) > 1
-                   for key, end in labels_at(folded, 0))
+    return not any(
+        PRINTED.get(key) == " ".join(folded[:end].split()) and len(PRINTED[key].split()) > 1
+        for key, end in labels_at(folded, 0)
+    )
 
 
 def _assign(labels: list[tuple[str, int, int]], text: str, one_line: bool) -> tuple[dict[str, str], float]:
@@ -304,8 +318,10 @@ def _fit_in_order(keys: list[str], cells: list[str]) -> dict[str, str]:
 
 
 KIND_PATTERNS = {
-    "email": r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", "supervisor_email": r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+",
-    "zip": r"\d{5}(?:-\d{4})?", "state": r"[A-Za-z]{2}\.?|Wyoming|Wyo\.?",
+    "email": r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+",
+    "supervisor_email": r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+",
+    "zip": r"\d{5}(?:-\d{4})?",
+    "state": r"[A-Za-z]{2}\.?|Wyoming|Wyo\.?",
     "phone": r"\+?[\d(][\d().\s-]{6,}\d(?:\s*(?:x|ext\.?)\s*\d+)?",
 }
 
@@ -323,10 +339,10 @@ def _assign_by_kind(keys: list[str], text: str) -> dict[str, str]:
             if m is None:
                 continue
             out[key] = m.group(1)
-            rest = rest[m.end():].strip()
+            rest = rest[m.end() :].strip()
         else:
             out[key] = m.group(1)
-            rest = rest[:m.start()].strip()
+            rest = rest[: m.start()].strip()
     untyped = [k for k in keys if k not in out]
     if len(untyped) == 1 and rest:
         out[untyped[0]] = rest
@@ -385,6 +401,7 @@ def _plausibility(values: dict[str, str]) -> int:
 
 # ---------------------------------------------------------------- "Label: value" lines
 
+
 def _label_value_start(text: str) -> tuple[str, str, bool] | None:
     """(key, value, separated) when a line starts with a known label; value "" for a label alone."""
     body = BULLET.sub("", text, count=1) if BULLET.match(text) else text
@@ -396,13 +413,13 @@ def _label_value_start(text: str) -> tuple[str, str, bool] | None:
         after = stripped[end:]
         sep = SEPARATOR.match(after)
         if sep is not None:
-            return key, after[sep.end():], True
+            return key, after[sep.end() :], True
         # A few words of the applicant's own before the colon: "Strengths and experience:".
         more = re.match(r"([^:\uff1a]{1,40}?)\s*[:\uff1a]\s*", after) if key in MULTILINE else None
         if more and not re.search(r"[\d@]", more.group(1)) and len(more.group(1).split()) <= 4:
             others = {key_for(m.group(1)) for m in label_table()[0].finditer(fold_chars(more.group(1)))}
             if others <= {key}:
-                return key, after[more.end():], True
+                return key, after[more.end() :], True
         if re.fullmatch(r"\s*(?:\([^)]{0,60}\))?\s*[?:]?\s*", after):
             return key, "", False
     return None
@@ -452,8 +469,12 @@ def _next_value_line(rows: list[Row], i: int, label_rows: dict, key: str) -> int
     if key not in form.TEXT_FIELD_BY_KEY:
         # A choice answered on the next line, not the printed list of options under the question.
         k = j + 1
-        if k < len(rows) and not rows[k].blank and heading_of(rows[k].text) is None and \
-                _label_value_start(rows[k].text) is None:
+        if (
+            k < len(rows)
+            and not rows[k].blank
+            and heading_of(rows[k].text) is None
+            and _label_value_start(rows[k].text) is None
+        ):
             return None
     return j
 
@@ -480,8 +501,11 @@ def _continued(rows: list[Row], i: int, value: str, label_rows: dict) -> tuple[s
     return " ".join(parts), taken
 
 
-CLOSING = re.compile(r"\b(thank|thanks|look forward|appreciate|regards|hearing from you|let me know|questions|"
-                     r"attached|sincerely|cheers)\b", re.I)
+CLOSING = re.compile(
+    r"\b(thank|thanks|look forward|appreciate|regards|hearing from you|let me know|questions|"
+    r"attached|sincerely|cheers)\b",
+    re.I,
+)
 
 
 def _answer_goes_on(rows: list[Row], j: int) -> bool:
@@ -492,12 +516,17 @@ def _answer_goes_on(rows: list[Row], j: int) -> bool:
     if k >= len(rows) or rows[k].blank:
         return False
     text = rows[k].text.strip()
-    return (len(text) >= 40 and not CLOSING.search(text) and _label_value_start(text) is None
-            and heading_of(text) is None and not is_prose(text))
+    return (
+        len(text) >= 40
+        and not CLOSING.search(text)
+        and _label_value_start(text) is None
+        and heading_of(text) is None
+        and not is_prose(text)
+    )
 
 
 def _split_more_labels(key: str, value: str) -> list[tuple[str, str]]:
-    """"City: Cheyenne  State: WY  Zip: 82001" on one line: each label takes its own value."""
+    """ "City: Cheyenne  State: WY  Zip: 82001" on one line: each label takes its own value."""
     regex, _ = label_table()
     folded = fold_chars(value)
     out: list[tuple[str, str]] = []
@@ -505,11 +534,11 @@ def _split_more_labels(key: str, value: str) -> list[tuple[str, str]]:
     for m in regex.finditer(folded):
         if m.start() == 0:
             continue
-        sep = re.match(r"\s*#?\s*[:|]", value[m.end():])
+        sep = re.match(r"\s*#?\s*[:|]", value[m.end() :])
         nxt = key_for(m.group(1))
         if sep is None or nxt is None or nxt in MULTILINE:
             continue
-        out.append((current, value[start:m.start()]))
+        out.append((current, value[start : m.start()]))
         current, start = nxt, m.end() + sep.end()
     out.append((current, value[start:]))
     return out
@@ -537,12 +566,14 @@ def _put_labelled(key: str, value: str, reading: FormReading, emphasis: bool) ->
         reading.put(key, value, 0.95)
 
 
-PLACE_RE = re.compile(r"^(?P<city>[^,\d]{2,40}?)\s*,?\s+(?P<state>[A-Za-z][A-Za-z .]{1,13}?)\.?\s*,?\s*"
-                      r"(?P<zip>\d{5}(?:\s*-\s*\d{4})?)?\s*$")
+PLACE_RE = re.compile(
+    r"^(?P<city>[^,\d]{2,40}?)\s*,?\s+(?P<state>[A-Za-z][A-Za-z .]{1,13}?)\.?\s*,?\s*"
+    r"(?P<zip>\d{5}(?:\s*-\s*\d{4})?)?\s*$"
+)
 
 
 def split_place(value: str) -> dict[str, str]:
-    """"Sundance, WY 82729" as city, state and zip; nothing when the state is no state."""
+    """ "Sundance, WY 82729" as city, state and zip; nothing when the state is no state."""
     m = PLACE_RE.match(value.strip())
     if m is None or normalize.state(m.group("state")) is None:
         return {}
@@ -553,7 +584,7 @@ def split_place(value: str) -> dict[str, str]:
 
 
 def split_address(value: str) -> dict[str, str]:
-    """"3566 Buffalo Ridge Rd, Casper, WY 82601": the street line, then the place after its comma."""
+    """ "3566 Buffalo Ridge Rd, Casper, WY 82601": the street line, then the place after its comma."""
     if "," not in value or not re.search(r"\d{5}(?:-\d{4})?\s*$", value):
         return {}
     street, _, place = value.partition(",")
@@ -576,8 +607,10 @@ def _put_categories(reading: FormReading, chosen: list[str], confidence: float) 
 
 # ---------------------------------------------------------------- boxes
 
-def _region(rows: list[Row], section: Section, sections: list[Section], stops: set[int],
-            limit: int = 40) -> list[int]:
+
+def _region(
+    rows: list[Row], section: Section, sections: list[Section], stops: set[int], limit: int = 40
+) -> list[int]:
     """Line indexes from after a heading to the next heading or labelled line."""
     later = [s.start for s in sections if s.start > section.end]
     end = min([*later, len(rows), section.end + 1 + limit])
@@ -661,7 +694,9 @@ def _read_support(rows: list[Row], sections: list[Section], reading: FormReading
 
 SIGN_OFF = re.compile(
     r"^(thanks|thank you|many thanks|regards|best|best regards|kind regards|warm regards|sincerely|cheers|"
-    r"respectfully|take care|all the best|thx)\b", re.I)
+    r"respectfully|take care|all the best|thx)\b",
+    re.I,
+)
 
 
 def _read_free_text(rows: list[Row], sections: list[Section], stops: set[int], reading: FormReading) -> None:
@@ -699,5 +734,8 @@ def _is_sign_off(paragraph: list[str]) -> bool:
         return True
     # A name alone: a few capitalised words, no sentence.
     words = " ".join(paragraph).split()
-    return len(words) <= 4 and all(w[:1].isupper() for w in words if w[:1].isalpha()) and not any(
-        w.endswith(".") and len(w) > 3 for w in words)
+    return (
+        len(words) <= 4
+        and all(w[:1].isupper() for w in words if w[:1].isalpha())
+        and not any(w.endswith(".") and len(w) > 3 for w in words)
+    )
