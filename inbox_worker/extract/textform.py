@@ -80,9 +80,9 @@ def read_form(doc: Document) -> FormReading:
     label_rows = {i: labels for i, r in enumerate(rows) if (labels := _label_row(r.text))}
     reading.evidence += len(sections) + len(label_rows)
     stops = {s.start for s in sections} | set(label_rows)
+    # "Label: value" lines first, so the row reader never takes their values for a row's.
+    stops |= _read_label_values(rows, label_rows, reading)
     _read_label_rows(rows, label_rows, stops, reading)
-    label_lines = _read_label_values(rows, label_rows, reading)
-    stops |= label_lines
     _read_choices(rows, sections, stops, reading)
     _read_support(rows, sections, reading)
     _read_free_text(rows, sections, stops, reading)
