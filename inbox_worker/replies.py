@@ -83,7 +83,7 @@ def _run_commands(s: Session, msg: EmailMessage, sender: str, commands: list[re.
     key = "command:" + hashlib.sha256((header(msg, "Message-ID") or msg.as_string()).encode()).hexdigest()[:32]
     if problem:
         program.record(s, now, sender or "unknown sender", "command_refused", "commands", reason=problem,
-                       commands=lines, subject=subject)
+                       commands=lines, mail_subject=subject)
         _report(s, settings, templates, key, sender, subject, [], [f"{line}: not done" for line in lines],
                 f"Nothing was changed: {problem}. A genuine coordinator can reply again to the latest digest, "
                 f"or use `inbox-worker matches approve PROTEGE MENTOR`.", now)
@@ -109,7 +109,7 @@ def _run_commands(s: Session, msg: EmailMessage, sender: str, commands: list[re.
         except program.ProgramError as e:
             refused.append(f"{line}: {e}")
     program.record(s, now, actor, "commands_executed", token.target, done=done, refused=refused,
-                   subject=subject)
+                   mail_subject=subject)
     _report(s, settings, templates, key, sender, subject, done, refused, "", now)
     return ReplyOutcome("coordinator_command", "processed",
                         f"commands from {sender}: {len(done)} done, {len(refused)} refused")
