@@ -33,7 +33,14 @@ from . import program, program_mail, tokens
 from .classify import header
 from .config import Settings
 from .emails import Templates
-from .models import Application, Assessment, AssessmentAnswer, CommandToken, MentoringRelationship, OutgoingMessage
+from .models import (
+    Application,
+    Assessment,
+    AssessmentAnswer,
+    CommandToken,
+    MentoringRelationship,
+    OutgoingMessage,
+)
 
 COMMAND = re.compile(r"^\s*(approve|reject)\s+#?(\d+)\b[ \t]*(.*)$", re.IGNORECASE)
 # Where a reply's own words end and the quoted original begins, in the common mail programs.
@@ -192,7 +199,7 @@ def _pair(s: Session, rel: MentoringRelationship) -> str:
 
 # ---------------------------------------------------------------- participants' answers
 def _record_answer(s: Session, rest: str, sender: str, own: str, now: datetime) -> ReplyOutcome:
-    rel_id, number, _role = (rest.split(":") + ["", "", ""])[:3]
+    rel_id, number, _role = [*rest.split(":"), "", "", ""][:3]
     rel = s.get(MentoringRelationship, int(rel_id))
     role = _role_of(s, rel, sender)
     if role is None:
