@@ -10,6 +10,7 @@ test can have a fresh, empty mailbox without restarting the server.
 """
 from __future__ import annotations
 
+import contextlib
 import grp
 import os
 import pwd
@@ -173,7 +174,30 @@ service anvil {{
             raise RuntimeError(f"dovecot did not start ({e}); it said:\n{said or '(nothing)'}") from None
         return self
 
+    def pause(self) -> None:
+        """Stop the server but keep its mail and users, as an outage would.
+
+        Dovecot's IMAP processes outlive their master, so open connections are
+        cut too: a real outage does not leave them serving.
+        """
+        children = _children(self.process.pid) if self.process is not None else []
+        self._terminate()
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def resume(self) -> None:
+        """Start it again on the same port, with the same mail and users."""
+        with (self.root / "dovecot.out").open("ab") as out:
+            self.process = subprocess.Popen([self.binary, "-F", "-c", str(self.root / "dovecot.conf")],  # noqa: S603
+                                            stdout=out, stderr=subprocess.STDOUT)
+        _wait_for_greeting(self.port, b"* OK", time.monotonic() + 15, self.process)
+
     def stop(self) -> None:
+        self._terminate()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _terminate(self) -> None:
         if self.process is not None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -182,7 +206,6 @@ service anvil {{
                 self.process.kill()
                 self.process.wait()
             self.process = None
-        shutil.rmtree(self.root, ignore_errors=True)
 
     def add_user(self) -> str:
         """A user nobody has used yet, with an empty mailbox; returns its name."""
@@ -256,6 +279,19 @@ service anvil {{
     def uidvalidity(self, user: str, folder: str = "INBOX") -> int:
         with self.client(user) as c:
             return int(c.folder_status(self._name(folder), ["UIDVALIDITY"])[b"UIDVALIDITY"])
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (read from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
 
 
 def _user_exists(name: str) -> bool:
@@ -350,6 +386,14 @@ class SmtpServer:
 
     def stop(self) -> None:
         self.controller.stop()
+
+    def pause(self) -> None:
+        """Stop listening (an outage); `resume` starts again on the same port, same records."""
+        self.controller.stop()
+
+    def resume(self) -> None:
+        self.controller = self._controller()
+        self.controller.start()
 
     def restart(self) -> None:
         """Stop and start on the same port, closing open connections as a server's idle timeout would."""
