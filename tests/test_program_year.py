@@ -275,6 +275,12 @@ def test_a_program_year_from_applications_to_closing(year):
     assert f"approved relationship #{gia}" in out
     y.cycle(t2)
     assert len(y.to("introduction", GIA)) == 1
+    # A coordinator's own choice still meets the hard rules: Amy and Dana share an employer.
+    refused = CliRunner().invoke(cli_app, ["matches", "approve", AMY, DANA, "--now", t2.isoformat(),
+                                           "--config", str(y.config)])
+    assert refused.exit_code == 1
+    assert "cannot be paired" in refused.output and "same employer" in refused.output
+    assert "Traceback" not in refused.output
     assert len(y.mail("supervisor_notice")) == 2  # Gia named no supervisor
     assert y.relationship(CARA).state == "active" and y.relationship(BEN).state == "active"
 
