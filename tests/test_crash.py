@@ -46,20 +46,35 @@ def in_window(stages: list[str]) -> int:
     return len(accepted - marked)
 
 
+def describe(db: Database) -> str:
+    """What is left undone, for a failure message."""
+    with db.unit_of_work() as s:
+        out = s.execute(select(OutgoingMessage.template, OutgoingMessage.state, func.count())
+                        .group_by(OutgoingMessage.template, OutgoingMessage.state)).all()
+        inc = s.execute(select(IncomingMessage.state, IncomingMessage.filed_to, func.count())
+                        .group_by(IncomingMessage.state, IncomingMessage.filed_to)).all()
+    return f"outbox {out}; incoming {inc}"
+
+
 def test_sigkill_at_random_moments_loses_nothing_and_duplicates_only_in_the_window(
         dovecot, imap_user, smtp_server, tmp_path, capsys):
     """100 applications through 20+ SIGKILLs: each recorded once, each acknowledged, duplicates bounded."""
-    for n in range(APPLICATIONS):
-        dovecot.append(imap_user, application(n))
     env = worker_env(dovecot, imap_user, smtp_server, tmp_path)
     rng = random.Random(20261129)
     kills, window_kills, stage_at_kill = 0, 0, Counter()
+    # The applications arrive in five waves, so the kills keep landing in the middle of work.
+    waves = [range(i, i + APPLICATIONS // 5) for i in range(0, APPLICATIONS, APPLICATIONS // 5)]
+    every = KILLS // len(waves)
 
     while kills < KILLS:
+        if kills % every == 0 and waves:
+            for n in waves.pop(0):
+                dovecot.append(imap_user, application(n))
         worker = WorkerProcess(env, tmp_path / f"worker-{kills}.log")
         # Let it get going, then kill it at a random moment of its work.
-        started = worker.wait_for(lambda w=worker: len(w.stages()) > 0, timeout=60)
-        assert started, worker.log()
+        started = worker.wait_for(lambda w=worker: len(w.stages()) > 0 or "mailbox: 0 new" in w.log(),
+                                  timeout=60)
+        assert started, worker.log()[-3000:]
         time.sleep(rng.uniform(0, 0.6))
         worker.kill()
         kills += 1
@@ -80,7 +95,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_only_in_the_wind
         return pending == 0 and filed >= APPLICATIONS
 
     try:
-        assert final.wait_for(all_done, timeout=240), final.log()[-3000:]
+        assert final.wait_for(all_done, timeout=240), describe(db)
     finally:
         final.stop()
 
