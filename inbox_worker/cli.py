@@ -300,6 +300,27 @@ def preview(
     typer.echo(rendered.html if html else rendered.text)
 
 
+# ---------------------------------------------------------------- forget
+@app.command()
+def forget(
+    address: Annotated[str, typer.Argument(help="The person's email address.")],
+    config: ConfigOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do it without asking to confirm.")] = False,
+) -> None:
+    """Erase a person on their request: application, raw mail, email sent to them, answers.
+
+    Anonymous counts (a role, a library type) are kept for reports. Cannot be undone.
+    """
+    from . import privacy
+
+    application = open_app(settings_from(config))
+    if not yes and not typer.confirm(f"Erase everything about {address}? This cannot be undone"):
+        raise typer.Exit(1)
+    report = privacy.forget(application.db, application.raw_store, address, parse_now(None), actor="cli")
+    for line in report.lines():
+        typer.echo(line)
+
+
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = None) -> None:
     """Bring the database to the newest schema (the worker also does this at every start)."""

@@ -85,6 +85,9 @@ class ProgramSettings(BaseModel):
     templates_dir: str | None = None
     # Raw messages, content-addressed, so any message can be re-read later.
     raw_store_dir: str = "raw-mail"
+    # Days after a relationship closes before both people's personal data is erased
+    # (counts for reports are kept).
+    retention_days: int = 730
 
     @field_validator("coordinators")
     @classmethod

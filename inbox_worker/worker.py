@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from . import lease, outbox, program_jobs
+from . import lease, outbox, privacy, program_jobs
 from .config import Settings
 from .db import Database
 from .emails import Templates
@@ -147,6 +147,10 @@ def run_cycle(app: App, source: MailSource, now: datetime, *, dry_run: bool = Fa
             except Exception as e:  # one failing job must not stop the mail already queued from going
                 log.exception("program jobs failed")
                 summary.problems.append(f"program jobs failed: {e}")
+            if not dry_run:
+                purged = privacy.purge_if_due(app.db, app.raw_store, now, settings.program.retention_days)
+                if purged and purged.applications:
+                    log.info("retention: %s", "; ".join(purged.lines()))
         folder = outbox_folder or (Path(settings.worker.outbox_dir) if dry_run else None)
         if keep_lease():
             try:

@@ -1,0 +1,99 @@
+"""Confidentiality: a person can be forgotten, and old relationships are purged, keeping counts."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from test_intake_e2e import NOW, world  # noqa: F401 - a shared fixture
+
+from inbox_worker import privacy
+from inbox_worker.models import (
+    Application,
+    ApplicationVersion,
+    IncomingMessage,
+    MentoringRelationship,
+    OutgoingMessage,
+)
+from inbox_worker.worker import MailSource, run_cycle
+
+FIXTURES = Path(__file__).parent / "fixtures" / "intake"
+APPLICANT = "rokafor@campbellcounty.example"
+
+
+def test_forget_erases_a_person_and_keeps_the_count(world):
+    """After `forget`, nothing names the person, the raw mail is gone, and the application still counts."""
+    dovecot, user, smtp, settings, app = world
+    dovecot.append(user, (FIXTURES / "01-protege-inline.eml").read_bytes())
+    dovecot.append(user, (FIXTURES / "02-mentor-inline.eml").read_bytes())
+    run_cycle(app, MailSource(), NOW)
+    raw_files = list(Path(settings.program.raw_store_dir).rglob("*.eml"))
+    assert len(raw_files) == 2
+
+    report = privacy.forget(app.db, app.raw_store, APPLICANT, NOW, actor="test")
+
+    assert report.applications == 1 and report.raw_files == 1 and report.emails == 1
+    assert len(list(Path(settings.program.raw_store_dir).rglob("*.eml"))) == 1
+    with app.db.unit_of_work() as s:
+        assert s.scalar(select(func.count()).select_from(Application)) == 2
+        erased = s.scalar(select(Application).where(Application.email.like("erased-%")))
+        assert erased.record == {"role": "protege", "library_type": "public",
+                                 "protege_categories": ["new_to_library"], "mentor_categories": []}
+        assert s.scalars(select(ApplicationVersion).where(
+            ApplicationVersion.application_id == erased.id)).all() == []
+        dump = json.dumps([[m.sender, m.subject] for m in s.scalars(select(IncomingMessage))])
+        dump += repr([(o.recipients, o.raw) for o in s.scalars(select(OutgoingMessage))])
+    assert APPLICANT not in dump and "Okafor" not in dump
+    # The erased message is not processed again.
+    assert run_cycle(app, MailSource(), NOW + timedelta(minutes=5)).poll.seen == 0
+
+
+def test_retention_purges_relationships_closed_long_ago(world):
+    """A relationship closed longer ago than the retention period loses both people's details."""
+    dovecot, user, smtp, settings, app = world
+    dovecot.append(user, (FIXTURES / "01-protege-inline.eml").read_bytes())
+    dovecot.append(user, (FIXTURES / "02-mentor-inline.eml").read_bytes())
+    run_cycle(app, MailSource(), NOW)
+    with app.db.unit_of_work() as s:
+        protege = s.scalar(select(Application).where(Application.role == "protege"))
+        mentor = s.scalar(select(Application).where(Application.role == "mentor"))
+        s.add(MentoringRelationship(protege_id=protege.id, mentor_id=mentor.id, state="closed", suggested_at=NOW,
+                                    closed_at=NOW, starts_on=date(2026, 4, 10), ends_on=date(2027, 4, 10),
+                                    updated_at=NOW, explanation={"why": "x"}))
+
+    assert privacy.purge_expired(app.db, app.raw_store, NOW + timedelta(days=700), 730).applications == 0
+    report = privacy.purge_expired(app.db, app.raw_store, NOW + timedelta(days=731), 730)
+    assert report.applications == 2
+    with app.db.unit_of_work() as s:
+        emails = s.scalars(select(Application.email)).all()
+        assert all(e.endswith("@erased.invalid") for e in emails)
+        assert s.scalar(select(func.count()).select_from(MentoringRelationship)) == 1
+
+
+def test_forget_from_the_command_line(world):
+    """`inbox-worker forget EMAIL --yes` erases and says what it did, and where copies remain."""
+    dovecot, user, smtp, settings, app = world
+    dovecot.append(user, (FIXTURES / "01-protege-inline.eml").read_bytes())
+    run_cycle(app, MailSource(), NOW)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_WORKER_")}
+    env["INBOX_WORKER_DATABASE__URL"] = settings.database.url
+    env["INBOX_WORKER_PROGRAM__RAW_STORE_DIR"] = settings.program.raw_store_dir
+    done = subprocess.run([sys.executable, "-m", "inbox_worker", "forget", APPLICANT, "--yes"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "erased: 1 application(s)" in done.stdout
+    assert "delete them there by hand" in done.stdout
+
+
+def test_the_raw_mail_store_is_private(world):
+    """Raw messages are stored readable by their owner only."""
+    dovecot, user, smtp, settings, app = world
+    dovecot.append(user, (FIXTURES / "01-protege-inline.eml").read_bytes())
+    run_cycle(app, MailSource(), NOW)
+    files = list(Path(settings.program.raw_store_dir).rglob("*.eml"))
+    assert files and all(f.stat().st_mode & 0o077 == 0 for f in files)
+    assert all(d.stat().st_mode & 0o077 == 0 for d in {f.parent for f in files})
