@@ -138,5 +138,15 @@ def build_message(rendered: Rendered, envelope: Envelope, *, message_id: str, da
     return msg
 
 
+# One plain address (RFC 5322 dot-atom local part, a dotted domain): nothing a header
+# could be smuggled through, and no second recipient.
+ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                     r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
+
+
+def valid_address(address: str) -> bool:
+    return len(address) <= 254 and ADDRESS.fullmatch(address) is not None
+
+
 def address_domain(address: str) -> str:
     return address.rpartition("@")[2] or "localhost"

@@ -29,7 +29,15 @@ from .classify import classify, header, sender_address
 from .config import Settings
 from .db import Database
 from .decide import Decision, acknowledgement_context, decide, merge_records, review_notice_context
-from .emails import Attachment, Envelope, Templates, address_domain, build_message, message_id_for
+from .emails import (
+    Attachment,
+    Envelope,
+    Templates,
+    address_domain,
+    build_message,
+    message_id_for,
+    valid_address,
+)
 from .extract import extract_message
 from .formgen import write_form
 from .mailbox import Mailbox, MailboxError, MessageRef
@@ -387,10 +395,15 @@ class Intake:
 
 
 def _applicant_key(extraction: Extraction, msg: Message) -> str:
-    """Who the application belongs to: the address on the form, else the original sender."""
-    if extraction.record and extraction.record.email:
-        return extraction.record.email.lower()
-    return (extraction.sender or sender_address(msg) or "").lower()
+    """Who the application belongs to: the address on the form, else the original sender.
+
+    Only a plain single address is ever used: it becomes a recipient.
+    """
+    for candidate in (extraction.record.email if extraction.record else None, extraction.sender,
+                      sender_address(msg)):
+        if candidate and valid_address(candidate.strip()):
+            return candidate.strip().lower()
+    return ""
 
 
 def _sender(msg: Message, extraction: Extraction | None) -> str:
