@@ -81,6 +81,8 @@ def setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     logging.getLogger("inbox_worker").setLevel(logging.DEBUG if verbose else logging.INFO)
+    # "skipped: maximum number of running instances reached" is the schedule working as meant.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
 
 # ---------------------------------------------------------------- run

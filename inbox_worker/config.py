@@ -96,7 +96,10 @@ class ProgramSettings(BaseModel):
 
 
 class WorkerSettings(BaseModel):
+    # A full poll this often; with push on, new mail is also taken the moment it arrives.
     poll_interval_seconds: int = 120
+    # Use IMAP IDLE, where the server offers it, to answer within seconds of arrival.
+    push: bool = True
     # Outgoing mail that failed temporarily is retried with growing waits, up to this many tries.
     max_send_attempts: int = 8
     retry_base_seconds: int = 60

@@ -15,6 +15,7 @@ import json
 import logging
 import mailbox as stdlib_mailbox
 import shlex
+import socket
 import ssl
 import subprocess
 import time
@@ -155,6 +156,37 @@ def _server_words(e: BaseException) -> str:
     return text.strip() or e.__class__.__name__
 
 
+def _certificate_refused(e: ssl.SSLCertVerificationError, where: str, section: str) -> str:
+    """Why a server's certificate was refused, and which setting would fix it."""
+    why = (e.verify_message or str(e)).rstrip(".")
+    # X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH: trusting another CA cannot help.
+    if e.verify_code in (62, 64):
+        return (f"the certificate of {where} could not be verified: it was issued for another host ({why}); "
+                f"set {section}.host to a name the certificate is for")
+    return (f"the certificate of {where} could not be verified ({why}); if the server's certificate "
+            f"comes from a CA of its own, set {section}.ca_file to that CA's certificate (a PEM file)")
+
+
+def _closed(client: IMAPClient) -> bool:
+    """Whether the server has closed the connection (a read would return end-of-file)."""
+    try:
+        return client.socket().recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def _wants_tls_first(client: IMAPClient, e: LoginError) -> bool:
+    """Whether a refused plain-text login was refused for want of TLS (RFC 3501 LOGINDISABLED)."""
+    if "PRIVACYREQUIRED" in _server_words(e).upper():
+        return True
+    try:
+        return bool(client.has_capability("LOGINDISABLED"))
+    except (OSError, IMAPClientError):
+        return False
+
+
 # --- IMAP --------------------------------------------------------------------------------------
 
 class ImapMailbox:
@@ -184,23 +216,26 @@ class ImapMailbox:
         # Certificates are always verified; ca_file adds a CA to the system's, it does not replace them.
         ctx = ssl.create_default_context()
         if self.settings.ca_file:
-            ctx.load_verify_locations(cafile=self.settings.ca_file)
+            try:
+                ctx.load_verify_locations(cafile=self.settings.ca_file)
+            except (OSError, ssl.SSLError) as e:
+                raise MailboxError(f"imap.ca_file {self.settings.ca_file} cannot be used: "
+                                   f"{getattr(e, 'strerror', None) or e}; point it at the PEM file of the "
+                                   f"CA that signed the server's certificate") from None
         return ctx
 
     def connect(self) -> None:
         s = self.settings
         if s.security == "none" and s.host not in ("127.0.0.1", "::1", "localhost"):
             log.warning("imap.security is none: the login to %s crosses the network unencrypted", s.host)
+        ctx = self._ssl_context() if s.security != "none" else None
         try:
-            ctx = self._ssl_context() if s.security != "none" else None
             client = IMAPClient(s.host, s.port, ssl=s.security == "ssl", ssl_context=ctx,
                                 timeout=s.timeout_seconds)
             if s.security == "starttls":
                 client.starttls(ctx)
         except ssl.SSLCertVerificationError as e:
-            raise MailboxError(f"the certificate of {self._where()} could not be verified "
-                               f"({e.verify_message}); if the server uses its own CA, set imap.ca_file "
-                               f"to its certificate") from None
+            raise MailboxError(_certificate_refused(e, self._where(), "imap")) from None
         except (OSError, IMAPClientError) as e:
             raise MailboxError(f"could not connect to {self._where()} ({s.security}): {_server_words(e)}; "
                                f"check imap.host, imap.port and imap.security") from None
@@ -222,9 +257,13 @@ class ImapMailbox:
             else:
                 client.login(s.username, s.password.get_secret_value())
         except LoginError as e:
-            hint = ("check imap.oauth2 (the token may lack the https://mail.google.com/ scope)"
-                    if s.auth == "oauth2" else
-                    "check INBOX_WORKER_IMAP__PASSWORD (for Gmail, an app password, not the account's)")
+            if s.security == "none" and _wants_tls_first(client, e):
+                # The password was never checked: the server takes logins only over TLS.
+                hint = "the server takes logins only over TLS: set imap.security to ssl or starttls"
+            elif s.auth == "oauth2":
+                hint = "check imap.oauth2 (the token may lack the https://mail.google.com/ scope)"
+            else:
+                hint = "check INBOX_WORKER_IMAP__PASSWORD (for Gmail, an app password, not the account's)"
             raise MailboxError(_scrub(f"could not log in to {s.host} as {s.username}: the server said "
                                       f"{_server_words(e)!r}; {hint}", *self._secrets)) from None
         except (OSError, IMAPClientError) as e:
@@ -373,9 +412,15 @@ class ImapMailbox:
             c.idle()
             try:
                 while (left := deadline - time.monotonic()) > 0:
-                    for resp in c.idle_check(timeout=min(left, 60)):
-                        if len(resp) >= 2 and resp[1] == b"EXISTS":
-                            return True
+                    wait = min(left, 60)
+                    began = time.monotonic()
+                    responses = c.idle_check(timeout=wait)
+                    if any(len(resp) >= 2 and resp[1] == b"EXISTS" for resp in responses):
+                        return True
+                    if not responses and time.monotonic() - began < wait - 0.5 and _closed(c):
+                        # idle_check returns nothing, at once, on a closed connection: without
+                        # this check the loop would spin until the deadline.
+                        raise OSError("the server closed the connection")
                 return False
             finally:
                 c.idle_done()

@@ -9,8 +9,11 @@ comes at the next interval.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
+import socket
+import threading
 import time
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
@@ -22,7 +25,7 @@ from .config import Settings
 from .db import Database
 from .emails import Templates
 from .intake import Intake, PollSummary
-from .mailbox import ImapMailbox, MaildirMailbox, MailboxError
+from .mailbox import ImapMailbox, MailboxError, MaildirMailbox
 from .rawstore import RawStore
 from .sender import FolderSender, SmtpSender
 
@@ -177,6 +180,8 @@ class Runner:
     """Runs cycles on a schedule; after an outage it waits longer each time, up to 30 minutes.
 
     Each outage is logged once when it starts and once when it ends, not at every try.
+    `wake()` asks for a cycle now (new mail was pushed); a wake that comes while a cycle
+    is running is not lost: another cycle follows at once.
     """
 
     MAX_BACKOFF = 1800.0
@@ -187,8 +192,21 @@ class Runner:
         self.failures = 0
         self.resume_at = 0.0
         self.down: set[str] = set()
+        self._again = threading.Event()
+
+    def wake(self) -> None:
+        self._again.set()
 
     def tick(self) -> CycleSummary | None:
+        summary = None
+        for _ in range(10):  # bounded: a flood of wakes cannot keep one tick going forever
+            self._again.clear()
+            summary = self._cycle() or summary
+            if not self._again.is_set():
+                break
+        return summary
+
+    def _cycle(self) -> CycleSummary | None:
         if self.clock() < self.resume_at:
             return None
         try:
@@ -219,23 +237,79 @@ class Runner:
             log.info("%s is back; catching up", what)
 
 
+class MailWatcher:
+    """Waits on IMAP IDLE for new mail and wakes the runner the moment it comes.
+
+    The scheduled poll stays as a backstop, so nothing depends on push alone.
+    IDLE is renewed every `IDLE_RENEW` seconds (servers drop it after 29
+    minutes); a lost connection is re-made with growing waits.
+    """
+
+    IDLE_RENEW = 540.0
+
+    def __init__(self, settings: Settings, wake, stop: threading.Event):
+        self.settings, self.wake, self.stop = settings, wake, stop
+        self._mailbox: ImapMailbox | None = None
+
+    def run(self) -> None:
+        wait = 1.0
+        while not self.stop.is_set():
+            try:
+                with ImapMailbox(self.settings.imap) as mailbox:
+                    self._mailbox = mailbox
+                    wait = 1.0
+                    while not self.stop.is_set():
+                        if mailbox.idle_wait(self.settings.imap.folder, self.IDLE_RENEW):
+                            self.wake()
+            except MailboxError as e:
+                if self.stop.is_set():
+                    return
+                log.debug("push: connection lost (%s); reconnecting in %.0f s", e, wait)
+                self.stop.wait(wait)
+                wait = min(wait * 2, 300.0)
+            finally:
+                self._mailbox = None
+
+    def interrupt(self) -> None:
+        """Cut the IDLE connection so `run` returns now instead of at the next renewal."""
+        mailbox = self._mailbox
+        if mailbox is not None:
+            with contextlib.suppress(Exception):
+                mailbox.client.socket().shutdown(socket.SHUT_RDWR)
+
+
 def run_forever(app: App, source: MailSource) -> None:
-    """Poll every `worker.poll_interval_seconds`, one cycle at a time, until stopped."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
+    """Poll every `worker.poll_interval_seconds` and, where the server offers IDLE, the moment
+    mail arrives; one cycle at a time, until stopped."""
+    from apscheduler.schedulers.background import BackgroundScheduler
 
+    settings = app.settings
     runner = Runner(app, source)
-    scheduler = BlockingScheduler(timezone="UTC")
-    scheduler.add_job(runner.tick, "interval", seconds=app.settings.worker.poll_interval_seconds,
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(runner.tick, "interval", seconds=settings.worker.poll_interval_seconds,
                       max_instances=1, coalesce=True, next_run_time=datetime.now(UTC), id="poll")
-    log.info("polling every %s seconds; press Ctrl-C to stop", app.settings.worker.poll_interval_seconds)
+    stop = threading.Event()
 
-    def stop(_signum, _frame):
-        scheduler.shutdown(wait=False)
+    def wake() -> None:
+        runner.wake()
+        with contextlib.suppress(Exception):  # the scheduler may be shutting down
+            scheduler.modify_job("poll", next_run_time=datetime.now(UTC))
 
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    lease.release(app.db, f"mailbox:{source.account(app.settings)}", runner.holder)
+    watcher = MailWatcher(settings, wake, stop) if settings.worker.push and source.maildir is None else None
+
+    def on_signal(_signum, _frame) -> None:
+        stop.set()
+        if watcher is not None:
+            watcher.interrupt()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    scheduler.start()
+    log.info("watching %s%s; full poll every %s seconds; Ctrl-C stops", settings.imap.folder,
+             " (push: IMAP IDLE)" if watcher else "", settings.worker.poll_interval_seconds)
+    if watcher is not None:
+        watcher.run()
+    stop.wait()
+    scheduler.shutdown(wait=True)
+    lease.release(app.db, f"mailbox:{source.account(settings)}", runner.holder)
     log.info("stopped")
