@@ -41,7 +41,8 @@ class TemporaryFailure(SendFailure):
 
 
 class LoginFailure(TemporaryFailure):
-    """The server refused our login: a configuration problem, not the message's fault."""
+    """The server refused our login, or mail without the TLS or login it requires: a configuration
+    problem, not the message's fault."""
 
 
 class PermanentFailure(SendFailure):
@@ -78,22 +79,28 @@ class SmtpSender:
         # Certificates are always verified; ca_file adds a CA to the system's, it does not replace them.
         ctx = ssl.create_default_context()
         if self.settings.ca_file:
-            ctx.load_verify_locations(cafile=self.settings.ca_file)
+            try:
+                ctx.load_verify_locations(cafile=self.settings.ca_file)
+            except (OSError, ssl.SSLError) as e:
+                # Not this email's fault (no reply code): the outbox keeps it for when the setting is fixed.
+                raise TemporaryFailure(None, f"smtp.ca_file {self.settings.ca_file} cannot be used: "
+                                       f"{getattr(e, 'strerror', None) or e}; point it at the PEM file of "
+                                       f"the CA that signed the server's certificate") from None
         return ctx
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
         if s.security == "none" and s.username and s.host not in ("127.0.0.1", "::1", "localhost"):
             log.warning("smtp.security is none: the login to %s crosses the network unencrypted", s.host)
+        ctx = self._ssl_context() if s.security != "none" else None
         smtp: smtplib.SMTP | None = None
         try:
             if s.security == "ssl":
-                smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds,
-                                        context=self._ssl_context())
+                smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds, context=ctx)
             else:
                 smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
                 if s.security == "starttls":
-                    smtp.starttls(context=self._ssl_context())
+                    smtp.starttls(context=ctx)
             smtp.ehlo_or_helo_if_needed()
             if s.username:
                 smtp.login(s.username, s.password.get_secret_value())
@@ -108,8 +115,7 @@ class SmtpSender:
                                f"set smtp.security to starttls or ssl") from None
         except ssl.SSLCertVerificationError as e:
             self._drop(smtp)
-            raise TemporaryFailure(None, f"the certificate of {self._where()} could not be verified "
-                                   f"({e.verify_message}); set smtp.ca_file if it uses its own CA") from None
+            raise TemporaryFailure(None, _certificate_refused(e, self._where())) from None
         except smtplib.SMTPResponseException as e:
             self._drop(smtp)
             raise _failure(e.smtp_code, e.smtp_error, f"connecting to {self._where()}") from None
@@ -174,6 +180,15 @@ class SmtpSender:
                 raise PermanentFailure(None, f"{self._where()} cannot take non-ASCII addresses (no SMTPUTF8)")
             options.append("SMTPUTF8")
         code, reply = smtp.mail(envelope_from, options)
+        if code == 530:
+            # 530 at MAIL is "STARTTLS first" (RFC 3207) or "log in first" (RFC 4954): our settings,
+            # not this email, are at fault, so the outbox must keep it rather than give it up.
+            if self.settings.security == "none" and ("STARTTLS" in _words(reply).upper()
+                                                     or smtp.has_extn("starttls")):
+                hint = "the server takes mail only over TLS: set smtp.security to starttls or ssl"
+            else:
+                hint = "the server takes mail only after a login: set smtp.username and its password"
+            raise LoginFailure(code, f"{_words(reply)} (while giving the sender {envelope_from}); {hint}")
         if code != 250:
             raise _failure(code, reply, f"giving the sender {envelope_from}")
         refused: dict[str, tuple[int, bytes]] = {}
@@ -207,6 +222,16 @@ class SmtpSender:
         except (OSError, smtplib.SMTPException):
             self._drop(smtp)
             self._smtp = None
+
+
+def _certificate_refused(e: ssl.SSLCertVerificationError, where: str) -> str:
+    why = (e.verify_message or str(e)).rstrip(".")
+    # X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH: trusting another CA cannot help.
+    if e.verify_code in (62, 64):
+        return (f"the certificate of {where} could not be verified: it was issued for another host ({why}); "
+                f"set smtp.host to a name the certificate is for")
+    return (f"the certificate of {where} could not be verified ({why}); if the server's certificate "
+            f"comes from a CA of its own, set smtp.ca_file to that CA's certificate (a PEM file)")
 
 
 def _words(reply: bytes | str) -> str:

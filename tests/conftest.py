@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from servers import DovecotServer, SmtpServer
+from servers import DovecotServer, SmtpServer, TestPki, TlsDovecotServer, TlsSmtpServer
 
 
 @pytest.fixture(scope="session")
@@ -27,3 +27,42 @@ def smtp_server() -> Iterator[SmtpServer]:
     server = SmtpServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def test_pki() -> Iterator[TestPki]:
+    """A test CA and the server certificates it signed (for 127.0.0.1, and for another host)."""
+    pki = TestPki()
+    yield pki
+    pki.remove()
+
+
+@pytest.fixture(scope="session")
+def tls_dovecot(test_pki: TestPki) -> Iterator[TlsDovecotServer]:
+    """A second real Dovecot that requires TLS: IMAPS on `imaps_port`, STARTTLS on `port`."""
+    server = TlsDovecotServer(test_pki).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tls_imap_user(tls_dovecot: TlsDovecotServer) -> str:
+    """A new user with an empty mailbox on the TLS Dovecot."""
+    return tls_dovecot.add_user()
+
+
+@pytest.fixture(scope="session")
+def smtp_starttls_server(test_pki: TestPki) -> Iterator[TlsSmtpServer]:
+    """A real aiosmtpd that refuses mail until the client has done STARTTLS (as Gmail's port 587)."""
+    server = TlsSmtpServer(test_pki, "starttls").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_ssl_server(test_pki: TestPki) -> Iterator[TlsSmtpServer]:
+    """A real aiosmtpd speaking TLS from the first byte (as Gmail's port 465)."""
+    server = TlsSmtpServer(test_pki, "ssl").start()
+    yield server
+    server.stop()
+

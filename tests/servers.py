@@ -17,6 +17,7 @@ import pwd
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -401,3 +402,197 @@ class SmtpServer:
         # A Controller's event loop cannot be started twice.
         self.controller = self._controller()
         self.start()
+
+
+# --- TLS ---------------------------------------------------------------------------------------
+# A CA of the tests' own signs the servers' certificates, so the adapters' default (verify against
+# the system's CAs) must refuse them, and `ca_file` pointing at this CA must let them through.
+
+WRONG_HOST = "mail.example.org"
+# On the TLS Dovecot, this address presents a certificate our CA signed for WRONG_HOST instead.
+HOST_WITH_WRONG_CERT = "127.0.0.2"
+# Dovecot counts a connection whose two ends share an address (127.0.0.1 to 127.0.0.1) as secure and
+# lets it log in without TLS; one to this address comes from another, as a remote client's would.
+HOST_SEEN_AS_REMOTE = "127.0.0.3"
+
+
+@dataclass(frozen=True)
+class CertKey:
+    cert: Path
+    key: Path
+
+
+class TestPki:
+    """A test CA and certificates it signed, made with the `openssl` command in a temporary directory.
+
+    `server` is valid for 127.0.0.1 and localhost; `wrong_host` is signed by the same CA but names
+    only WRONG_HOST, so it is refused for 127.0.0.1 even when the CA is trusted.
+    """
+
+    __test__ = False  # a helper, not a test class, despite its name
+
+    def __init__(self) -> None:
+        openssl = shutil.which("openssl")
+        if openssl is None:
+            raise RuntimeError("the TLS tests make their certificates with the openssl command, which "
+                               "is not installed: `apt-get install -y openssl`")
+        self.openssl = openssl
+        self.root = Path(tempfile.mkdtemp(prefix="inbox-worker-pki-"))
+        # Dovecot's processes read the certificates as other users; the keys protect nothing real.
+        self.root.chmod(0o755)
+        self.ca = self._make_ca()
+        self.server = self._issue("server", "localhost", "DNS:localhost,IP:127.0.0.1")
+        self.wrong_host = self._issue("wrong-host", WRONG_HOST, f"DNS:{WRONG_HOST}")
+
+    @property
+    def ca_file(self) -> str:
+        return str(self.ca.cert)
+
+    def _run(self, *args: str) -> None:
+        done = subprocess.run([self.openssl, *args], capture_output=True, check=False)  # noqa: S603
+        if done.returncode != 0:
+            raise RuntimeError(f"openssl {args[0]} failed: {done.stderr.decode(errors='replace')}")
+
+    def _make_ca(self) -> CertKey:
+        ca = CertKey(self.root / "ca.pem", self.root / "ca.key")
+        # P-256 keys take milliseconds where RSA takes a noticeable part of a second.
+        self._run("req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                  "-nodes", "-keyout", str(ca.key), "-out", str(ca.cert), "-days", "2",
+                  "-subj", "/CN=inbox-worker test CA",
+                  "-addext", "basicConstraints=critical,CA:TRUE",
+                  "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        return ca
+
+    def _issue(self, name: str, common_name: str, alt_names: str) -> CertKey:
+        out = CertKey(self.root / f"{name}.pem", self.root / f"{name}.key")
+        csr = self.root / f"{name}.csr"
+        ext = self.root / f"{name}.ext"
+        # Extensions a strict verifier (Python 3.13's VERIFY_X509_STRICT) insists on, besides the names.
+        ext.write_text("basicConstraints=critical,CA:FALSE\n"
+                       "keyUsage=critical,digitalSignature\n"
+                       "extendedKeyUsage=serverAuth\n"
+                       f"subjectAltName={alt_names}\n"
+                       "authorityKeyIdentifier=keyid\n"
+                       "subjectKeyIdentifier=hash\n")
+        self._run("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                  "-keyout", str(out.key), "-out", str(csr), "-subj", f"/CN={common_name}")
+        self._run("x509", "-req", "-in", str(csr), "-CA", str(self.ca.cert), "-CAkey", str(self.ca.key),
+                  "-set_serial", str(int.from_bytes(os.urandom(8), "big")), "-days", "2",
+                  "-extfile", str(ext), "-out", str(out.cert))
+        for f in (out.cert, out.key):
+            f.chmod(0o644)
+        return out
+
+    def client_context(self) -> ssl.SSLContext:
+        """A context that trusts this CA, for the tests' own clients."""
+        return ssl.create_default_context(cafile=self.ca_file)
+
+    def server_context(self, cert: CertKey | None = None) -> ssl.SSLContext:
+        cert = cert or self.server
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert.cert, cert.key)
+        return ctx
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class TlsDovecotServer(DovecotServer):
+    """The test Dovecot with TLS required: IMAPS on `imaps_port`, STARTTLS on `port`.
+
+    Its config is the plain server's plus the lines below (Dovecot lets a later setting override an
+    earlier one and merges repeated sections), so both servers stay alike in everything else.
+    Logging in without TLS is refused, as it would be by a careful real server. On
+    HOST_WITH_WRONG_CERT it presents the certificate for WRONG_HOST.
+    """
+
+    def __init__(self, pki: TestPki) -> None:
+        super().__init__()
+        self.pki = pki
+        self.imaps_port = free_port()
+
+    def _write_config(self) -> Path:
+        conf = super()._write_config()
+        pki = self.pki
+        with conf.open("a") as f:
+            f.write(f"""
+ssl = required
+disable_plaintext_auth = yes
+ssl_cert = <{pki.server.cert}
+ssl_key = <{pki.server.key}
+service imap-login {{
+  inet_listener imaps {{
+    address = 127.0.0.1, {HOST_WITH_WRONG_CERT}
+    port = {self.imaps_port}
+  }}
+}}
+local {HOST_WITH_WRONG_CERT} {{
+  ssl_cert = <{pki.wrong_host.cert}
+  ssl_key = <{pki.wrong_host.key}
+}}
+""")
+        return conf
+
+    def start(self) -> TlsDovecotServer:
+        super().start()
+        # The plain port answered; the IMAPS one is a separate listener and must be up too.
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                raw = socket.create_connection(("127.0.0.1", self.imaps_port), timeout=1)
+                with self.pki.client_context().wrap_socket(raw, server_hostname="127.0.0.1") as s:
+                    if s.recv(256).startswith(b"* OK"):
+                        return self
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"dovecot did not answer IMAPS on 127.0.0.1:{self.imaps_port}")
+            time.sleep(0.05)
+
+    def imap_settings_for(self, user: str, **overrides: object) -> ImapSettings:
+        """Settings for IMAPS with the test CA trusted; the port follows `security` unless given."""
+        values: dict[str, object] = {"security": "ssl", "ca_file": self.pki.ca_file}
+        values.update(overrides)
+        values.setdefault("port", self.imaps_port if values["security"] == "ssl" else self.port)
+        return super().imap_settings_for(user, **values)
+
+    def client(self, user: str) -> IMAPClient:
+        # The helpers (append, list_folder, ...) must log in over TLS too: the server refuses plain text.
+        c = IMAPClient("127.0.0.1", self.imaps_port, ssl=True, ssl_context=self.pki.client_context(),
+                       timeout=10)
+        c.login(user, PASSWORD)
+        return c
+
+
+class TlsSmtpServer(SmtpServer):
+    """An aiosmtpd server speaking TLS: `mode` "starttls" (required before MAIL) or "ssl" (implicit).
+
+    With `cert` it presents that certificate instead of the one for 127.0.0.1 (to test name checks).
+    """
+
+    def __init__(self, pki: TestPki, mode: str, cert: CertKey | None = None) -> None:
+        if mode not in ("starttls", "ssl"):
+            raise ValueError(f"mode is starttls or ssl, not {mode!r}")
+        self.pki = pki
+        self.mode = mode
+        self.tls = pki.server_context(cert)
+        super().__init__()
+
+    def _controller(self) -> Controller:
+        common: dict[str, object] = {
+            "hostname": "127.0.0.1", "port": self.port, "authenticator": self._authenticate,
+            "decode_data": False,
+        }
+        if self.mode == "starttls":
+            # Like Gmail's port 587: nothing, not even AUTH, before STARTTLS.
+            return Controller(self.handler, tls_context=self.tls, require_starttls=True,
+                              auth_require_tls=True, **common)
+        # aiosmtpd 1.4 counts only STARTTLS as TLS, so on a TLS listener AUTH must be allowed by hand.
+        return Controller(self.handler, ssl_context=self.tls, auth_require_tls=False, **common)
+
+    def smtp_settings(self, **overrides: object) -> SmtpSettings:
+        """Settings for this server's mode with the test CA trusted; override to vary."""
+        values: dict[str, object] = {"security": self.mode, "ca_file": self.pki.ca_file}
+        values.update(overrides)
+        return super().smtp_settings(**values)
