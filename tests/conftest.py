@@ -66,3 +66,12 @@ def smtp_ssl_server(test_pki: TestPki) -> Iterator[TlsSmtpServer]:
     yield server
     server.stop()
 
+
+@pytest.fixture
+def database_url(tmp_path) -> Iterator[str]:
+    """A fresh, empty database for one test: SQLite by default, PostgreSQL when
+    INBOX_WORKER_TEST_DATABASE=postgresql (then an unreachable server fails the test, never skips it)."""
+    from databases import fresh_database
+
+    with fresh_database(tmp_path) as url:
+        yield url

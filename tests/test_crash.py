@@ -57,9 +57,9 @@ def describe(db: Database) -> str:
 
 
 def test_sigkill_at_random_moments_loses_nothing_and_duplicates_only_in_the_window(
-        dovecot, imap_user, smtp_server, tmp_path, capsys):
+        dovecot, imap_user, smtp_server, tmp_path, database_url, capsys):
     """100 applications through 20+ SIGKILLs: each recorded once, each acknowledged, duplicates bounded."""
-    env = worker_env(dovecot, imap_user, smtp_server, tmp_path)
+    env = worker_env(dovecot, imap_user, smtp_server, tmp_path, database_url)
     rng = random.Random(20261129)
     kills, window_kills, stage_at_kill = 0, 0, Counter()
     # The applications arrive in five waves, so the kills keep landing in the middle of work.

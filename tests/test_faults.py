@@ -20,7 +20,7 @@ import pytest
 from pydantic import SecretStr
 from servers import DovecotServer
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from test_crash import application
 from test_intake_e2e import NOW, settings_for
 from workers import WorkerProcess, worker_env
@@ -58,13 +58,14 @@ def own_dovecot():
     server.stop()
 
 
-def test_imap_outage_mid_run_is_logged_once_backed_off_and_caught_up(own_dovecot, smtp_server, tmp_path, caplog):
+def test_imap_outage_mid_run_is_logged_once_backed_off_and_caught_up(
+        own_dovecot, smtp_server, tmp_path, database_url, caplog):
     """The IMAP server stops in the middle of a poll and returns: every message is processed once."""
     dovecot, user = own_dovecot, own_dovecot.add_user()
     total = 100  # enough that the server stops while the poll is still going
     for n in range(total):
         dovecot.append(user, application(n))
-    app = bootstrap(settings_for(dovecot, user, smtp_server, tmp_path))
+    app = bootstrap(settings_for(dovecot, user, smtp_server, tmp_path, database_url))
     clock = FakeClock()
     runner = Runner(app, MailSource(), clock=clock)
 
@@ -106,9 +107,10 @@ def test_imap_outage_mid_run_is_logged_once_backed_off_and_caught_up(own_dovecot
     app.db.dispose()
 
 
-def test_a_refused_login_is_one_clear_line_without_the_password(dovecot, imap_user, smtp_server, tmp_path, caplog):
+def test_a_refused_login_is_one_clear_line_without_the_password(
+        dovecot, imap_user, smtp_server, tmp_path, database_url, caplog):
     """A wrong password: the worker says so once, names the setting, never prints the password."""
-    settings = settings_for(dovecot, imap_user, smtp_server, tmp_path)
+    settings = settings_for(dovecot, imap_user, smtp_server, tmp_path, database_url)
     settings.imap.password = SecretStr("wrong-Secret-99")
     app = bootstrap(settings)
     clock = FakeClock()
@@ -125,11 +127,12 @@ def test_a_refused_login_is_one_clear_line_without_the_password(dovecot, imap_us
     app.db.dispose()
 
 
-def test_smtp_down_then_temporary_refusals_then_back(dovecot, imap_user, smtp_server, tmp_path, caplog):
+def test_smtp_down_then_temporary_refusals_then_back(
+        dovecot, imap_user, smtp_server, tmp_path, database_url, caplog):
     """SMTP stopped, then 421/451 replies: mail waits, one line is logged, and all of it goes out once."""
     for n in range(5):
         dovecot.append(imap_user, application(n))
-    app = bootstrap(settings_for(dovecot, imap_user, smtp_server, tmp_path))
+    app = bootstrap(settings_for(dovecot, imap_user, smtp_server, tmp_path, database_url))
     clock = FakeClock()
     runner = Runner(app, MailSource(), clock=clock)
     caplog.set_level(logging.INFO, logger="inbox_worker")
@@ -155,11 +158,12 @@ def test_smtp_down_then_temporary_refusals_then_back(dovecot, imap_user, smtp_se
     app.db.dispose()
 
 
-def test_two_workers_on_one_mailbox_never_process_or_send_twice(dovecot, imap_user, smtp_server, tmp_path):
+def test_two_workers_on_one_mailbox_never_process_or_send_twice(
+        dovecot, imap_user, smtp_server, tmp_path, database_url):
     """Two `inbox-worker run` processes on one database and mailbox: each message handled once."""
     for n in range(40):
         dovecot.append(imap_user, application(n))
-    env = worker_env(dovecot, imap_user, smtp_server, tmp_path)
+    env = worker_env(dovecot, imap_user, smtp_server, tmp_path, database_url)
     first = WorkerProcess(env, tmp_path / "first.log")
     second = WorkerProcess(env, tmp_path / "second.log")
     db = Database(env["INBOX_WORKER_DATABASE__URL"])
@@ -169,7 +173,7 @@ def test_two_workers_on_one_mailbox_never_process_or_send_twice(dovecot, imap_us
             with db.unit_of_work() as s:
                 return s.scalar(select(func.count()).select_from(OutgoingMessage).where(
                     OutgoingMessage.state == "sent", OutgoingMessage.template == "acknowledgement")) == 40
-        except OperationalError:  # the workers have not created the tables yet
+        except DBAPIError:  # the workers have not created the tables yet
             return False
 
     try:
@@ -188,11 +192,11 @@ def test_two_workers_on_one_mailbox_never_process_or_send_twice(dovecot, imap_us
     assert waited, "neither worker saw the other's lease"
 
 
-def test_a_dead_workers_lease_is_taken_over(dovecot, imap_user, smtp_server, tmp_path):
+def test_a_dead_workers_lease_is_taken_over(dovecot, imap_user, smtp_server, tmp_path, database_url):
     """A worker that holds the lease and dies does not keep the mailbox: a new one takes over."""
-    env = worker_env(dovecot, imap_user, smtp_server, tmp_path)
+    env = worker_env(dovecot, imap_user, smtp_server, tmp_path, database_url)
     first = WorkerProcess(env, tmp_path / "first.log")
-    assert first.wait_for(lambda: "polling every" in first.log(), timeout=60)
+    assert first.wait_for(lambda: "mailbox: 0 new" in first.log(), timeout=60)
     time.sleep(1.5)
     first.kill()
     dovecot.append(imap_user, application(7))

@@ -29,11 +29,11 @@ COORDINATOR = "coordinator@example.org"
 NOW = datetime(2026, 4, 10, 9, 0)
 
 
-def settings_for(dovecot, user, smtp_server, tmp_path: Path) -> Settings:
+def settings_for(dovecot, user, smtp_server, tmp_path: Path, database_url: str) -> Settings:
     return Settings(
         imap=dovecot.imap_settings_for(user),
         smtp=smtp_server.smtp_settings(),
-        database=DatabaseSettings(url=f"sqlite:///{tmp_path / 'iw.sqlite3'}"),
+        database=DatabaseSettings(url=database_url),
         program=ProgramSettings(coordinators=[COORDINATOR], raw_store_dir=str(tmp_path / "raw")),
         worker=WorkerSettings(outbox_dir=str(tmp_path / "outbox"), retry_base_seconds=60),
         # These tests count every email intake sends; the coordinators' digest has tests of its own.
@@ -55,8 +55,8 @@ def addressed_to(received, address: str) -> list:
 
 
 @pytest.fixture
-def world(dovecot, imap_user, smtp_server, tmp_path):
-    settings = settings_for(dovecot, imap_user, smtp_server, tmp_path)
+def world(dovecot, imap_user, smtp_server, tmp_path, database_url):
+    settings = settings_for(dovecot, imap_user, smtp_server, tmp_path, database_url)
     app = bootstrap(settings)
     yield dovecot, imap_user, smtp_server, settings, app
     app.db.dispose()
@@ -199,7 +199,8 @@ def test_dry_run_changes_nothing(world, tmp_path):
         assert s.scalars(select(OutgoingMessage)).all() == []
 
 
-def test_run_once_from_the_command_line_configured_by_environment(dovecot, imap_user, smtp_server, tmp_path):
+def test_run_once_from_the_command_line_configured_by_environment(dovecot, imap_user, smtp_server, tmp_path,
+                                                                  database_url):
     """`inbox-worker run --once` configured only by INBOX_WORKER_* variables does the whole job."""
     append_all(dovecot, imap_user)
     imap = dovecot.imap_settings_for(imap_user)
@@ -211,7 +212,7 @@ def test_run_once_from_the_command_line_configured_by_environment(dovecot, imap_
         "INBOX_WORKER_IMAP__SECURITY": "none",
         "INBOX_WORKER_SMTP__HOST": "127.0.0.1", "INBOX_WORKER_SMTP__PORT": str(smtp_server.port),
         "INBOX_WORKER_SMTP__SECURITY": "none", "INBOX_WORKER_SMTP__FROM_ADDRESS": "program@example.org",
-        "INBOX_WORKER_DATABASE__URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "INBOX_WORKER_DATABASE__URL": database_url,
         "INBOX_WORKER_PROGRAM__COORDINATORS": json.dumps([COORDINATOR]),
         "INBOX_WORKER_PROGRAM__RAW_STORE_DIR": str(tmp_path / "raw"),
         "INBOX_WORKER_SCHEDULE__DIGEST": "off",

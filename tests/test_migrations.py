@@ -8,9 +8,9 @@ from inbox_worker.db import Database
 from inbox_worker.models import Base
 
 
-def test_migrations_match_the_models(tmp_path):
+def test_migrations_match_the_models(database_url):
     """After `upgrade`, autogenerate finds nothing left to change."""
-    db = Database(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    db = Database(database_url)
     db.upgrade()
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)

@@ -8,9 +8,11 @@ from test_faults import acks
 from workers import WorkerProcess, worker_env
 
 
-def test_new_mail_is_answered_at_once_by_idle_not_by_the_poll(dovecot, imap_user, smtp_server, tmp_path):
+def test_new_mail_is_answered_at_once_by_idle_not_by_the_poll(
+        dovecot, imap_user, smtp_server, tmp_path, database_url):
     """With a 10-minute poll, mail appended while the worker idles is acknowledged within seconds."""
-    env = worker_env(dovecot, imap_user, smtp_server, tmp_path, INBOX_WORKER_WORKER__POLL_INTERVAL_SECONDS="600")
+    env = worker_env(dovecot, imap_user, smtp_server, tmp_path, database_url,
+                     INBOX_WORKER_WORKER__POLL_INTERVAL_SECONDS="600")
     worker = WorkerProcess(env, tmp_path / "push.log")
     try:
         assert worker.wait_for(lambda: "mailbox: 0 new" in worker.log(), timeout=60), worker.log()

@@ -19,7 +19,7 @@ STAGE = re.compile(r"(intake: UID \d+ (fetched|extracted|committed|moved)|outbox
                    r"(accepted by the server|marked sent))")
 
 
-def worker_env(dovecot, user: str, smtp_server, workdir: Path, **extra: str) -> dict[str, str]:
+def worker_env(dovecot, user: str, smtp_server, workdir: Path, database_url: str, **extra: str) -> dict[str, str]:
     imap = dovecot.imap_settings_for(user)
     env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_WORKER_")}
     env.update({
@@ -29,7 +29,7 @@ def worker_env(dovecot, user: str, smtp_server, workdir: Path, **extra: str) -> 
         "INBOX_WORKER_SMTP__HOST": "127.0.0.1", "INBOX_WORKER_SMTP__PORT": str(smtp_server.port),
         "INBOX_WORKER_SMTP__SECURITY": "none", "INBOX_WORKER_SMTP__FROM_ADDRESS": "program@example.org",
         "INBOX_WORKER_SMTP__TIMEOUT_SECONDS": "5",
-        "INBOX_WORKER_DATABASE__URL": f"sqlite:///{workdir / 'worker.sqlite3'}",
+        "INBOX_WORKER_DATABASE__URL": database_url,
         "INBOX_WORKER_PROGRAM__COORDINATORS": json.dumps(["coordinator@example.org"]),
         "INBOX_WORKER_PROGRAM__RAW_STORE_DIR": str(workdir / "raw"),
         "INBOX_WORKER_WORKER__POLL_INTERVAL_SECONDS": "1",
