@@ -59,11 +59,11 @@ DANA, GRACE, LOU = "dwhitfield@natronacounty.example", "gholm@sweetwaterlibrarie
 class Year:
     """The servers, the app and small readers of what the SMTP server received."""
 
-    def __init__(self, dovecot, user, smtp, tmp_path: Path):
+    def __init__(self, dovecot, user, smtp, tmp_path: Path, database_url: str):
         self.dovecot, self.user, self.smtp = dovecot, user, smtp
         self.settings = Settings(
             imap=dovecot.imap_settings_for(user), smtp=smtp.smtp_settings(from_address=PROGRAM),
-            database=DatabaseSettings(url=f"sqlite:///{tmp_path / 'year.sqlite3'}"),
+            database=DatabaseSettings(url=database_url),
             program=ProgramSettings(coordinators=[COORDINATOR, SECOND_COORDINATOR], mailbox_address=PROGRAM,
                                     raw_store_dir=str(tmp_path / "raw")),
             worker=WorkerSettings(outbox_dir=str(tmp_path / "outbox")),
@@ -149,8 +149,8 @@ def reply(original: EmailMessage, sender: str, body: str, *, to: str = PROGRAM, 
 
 
 @pytest.fixture
-def year(dovecot, imap_user, smtp_server, tmp_path):
-    y = Year(dovecot, imap_user, smtp_server, tmp_path)
+def year(dovecot, imap_user, smtp_server, tmp_path, database_url):
+    y = Year(dovecot, imap_user, smtp_server, tmp_path, database_url)
     yield y
     y.app.db.dispose()
 
