@@ -17,7 +17,8 @@ from inbox_worker.extract.text import read_text
 from inbox_worker.record import RefusedInput, UnreadableInput
 
 FIXTURES = Path(__file__).parent / "fixtures" / "readers"
-SAMPLES = Path("/work/shared/samples")
+# The public samples sit beside the checkout (../shared/samples), when they are there.
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 READERS = {"docx": read_docx, "pdf": read_pdf, "odt": read_odt, "html": read_html, "text": read_text}
 
 
