@@ -37,7 +37,9 @@ _NEUTRAL = set(" \t\u00a0\u2610\u2611\u2612\u25a0\u25a1\u00b7\u2022\u25aa\u25cf\
 def _strict(data: bytes, encoding: str) -> str | None:
     try:
         return data.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
+    # Not only UnicodeDecodeError: a sender may name any codec, and some raise plain
+    # UnicodeError ("punycode", "idna", "undefined") or ValueError (a NUL in the name).
+    except (ValueError, LookupError):
         return None
 
 
