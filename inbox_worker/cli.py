@@ -302,6 +302,30 @@ def preview(
     typer.echo(rendered.html if html else rendered.text)
 
 
+# ---------------------------------------------------------------- health
+@app.command()
+def health(config: ConfigOption = None) -> None:
+    """Exit 0 when the worker is keeping up, 1 (with the reasons) when it is not.
+
+    For a process supervisor or a container health probe: fails when the database does not answer,
+    no poll happened recently, or email has waited long after it was due.
+    """
+    from . import health as checks
+    from .db import DatabaseError
+    from .worker import bootstrap
+
+    try:
+        application = bootstrap(settings_from(config))
+    except DatabaseError as e:
+        raise fail(str(e)) from None
+    problems = checks.check(application, parse_now(None))
+    for problem in problems:
+        typer.echo(f"unhealthy: {problem}", err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo("healthy")
+
+
 # ---------------------------------------------------------------- forget
 @app.command()
 def forget(

@@ -99,7 +99,7 @@ class DrainSummary:
 
 
 def drain(db: Database, sender, envelope_from: str, now: datetime, *, max_attempts: int,
-          retry_base_seconds: int, limit: int = 500, keep_lease=lambda: True) -> DrainSummary:
+          retry_base_seconds: int, limit: int = 500) -> DrainSummary:
     """Send every email that is due; never raises for a single email's failure."""
     summary = DrainSummary()
     with db.unit_of_work() as s:
@@ -110,11 +110,16 @@ def drain(db: Database, sender, envelope_from: str, now: datetime, *, max_attemp
             .limit(limit)
         ).all()
     for outgoing_id in due:
-        if summary.server_down or not keep_lease():
+        if summary.server_down:
             break
         with db.unit_of_work() as s:
-            row = s.get(OutgoingMessage, outgoing_id)
-            if row is None or row.state != "pending":
+            # Every worker drains the outbox. The row stays locked while it is sent, and a row
+            # another worker is sending is skipped (SKIP LOCKED on PostgreSQL; SQLite's single
+            # writer does the same), so no email goes out twice.
+            row = s.scalar(select(OutgoingMessage)
+                           .where(OutgoingMessage.id == outgoing_id, OutgoingMessage.state == "pending")
+                           .with_for_update(skip_locked=True))
+            if row is None:
                 continue
             row.attempts += 1
             try:

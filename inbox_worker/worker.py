@@ -83,9 +83,7 @@ class CycleSummary:
     smtp_down: bool = False
 
     def lines(self) -> list[str]:
-        if self.skipped:
-            return [self.skipped]
-        out = []
+        out = [self.skipped] if self.skipped else []
         if self.poll:
             p = self.poll
             out.append(f"mailbox: {p.seen} new message(s): {p.applications} application(s), {p.updates} "
@@ -106,11 +104,13 @@ def lease_ttl(settings: Settings) -> timedelta:
 
 def run_cycle(app: App, source: MailSource, now: datetime, *, dry_run: bool = False,
               outbox_folder: Path | None = None, holder: str | None = None) -> CycleSummary:
-    """One full cycle: poll, process, drain the outbox. Never raises for an outage.
+    """One full cycle: poll, process, run the program's due jobs, drain the outbox.
+    Never raises for an outage.
 
-    The cycle runs only while this worker holds the mailbox's lease, so two
-    workers on one mailbox never process or send the same thing. A dry run
-    changes nothing and needs no lease.
+    Polling and the program's jobs run only while this worker holds the
+    mailbox's lease, so two workers never process the same message. Every
+    worker drains the outbox; a row being sent is locked, so no email goes
+    out twice. A dry run changes nothing and needs no lease.
     """
     summary = CycleSummary()
     settings = app.settings
@@ -121,10 +121,6 @@ def run_cycle(app: App, source: MailSource, now: datetime, *, dry_run: bool = Fa
     holder = holder or lease.holder_name()
     lease_name = f"mailbox:{account}"
     ttl = lease_ttl(settings)
-    if not dry_run and not lease.acquire(app.db, lease_name, holder, ttl):
-        summary.skipped = (f"another worker ({lease.holder_of(app.db, lease_name)}) is polling {account}; "
-                           "this one waits")
-        return summary
 
     def keep_lease() -> bool:
         return dry_run or lease.acquire(app.db, lease_name, holder, ttl)
@@ -132,44 +128,55 @@ def run_cycle(app: App, source: MailSource, now: datetime, *, dry_run: bool = Fa
     with ExitStack() as stack:
         if dry_run:
             stack.enter_context(app.db.dry_run())
-        try:
-            with source.open(settings) as mailbox:
-                intake = Intake(settings=settings, db=app.db, mailbox=mailbox,
-                                raw_store=None if dry_run else app.raw_store, templates=app.templates,
-                                account=account, dry_run=dry_run, keep_lease=keep_lease)
-                summary.poll = intake.poll(now)
-                summary.problems += summary.poll.problems
-        except MailboxError as e:
-            summary.mailbox_down = True
-            summary.problems.append(f"mailbox unavailable: {e}")
-        # The program's calendar: reminders, escalations, closings, notes and the digest due at `now`.
         if keep_lease():
-            try:
-                for line in program_jobs.run_due(app, now):
-                    log.info("program: %s", line)
-            except Exception as e:  # one failing job must not stop the mail already queued from going
-                log.exception("program jobs failed")
-                summary.problems.append(f"program jobs failed: {e}")
-            if not dry_run:
-                purged = privacy.purge_if_due(app.db, app.raw_store, now, settings.program.retention_days)
-                if purged and purged.applications:
-                    log.info("retention: %s", "; ".join(purged.lines()))
+            _poll_and_plan(app, source, now, summary, dry_run=dry_run, keep_lease=keep_lease)
+        else:
+            summary.skipped = (f"another worker ({lease.holder_of(app.db, lease_name)}) is polling "
+                               f"{account}; this one only helps send")
         folder = outbox_folder or (Path(settings.worker.outbox_dir) if dry_run else None)
-        if keep_lease():
-            try:
-                with open_sender(settings, to_folder=folder) as sender:
-                    summary.drain = outbox.drain(
-                        app.db, sender, settings.smtp.from_address, now,
-                        max_attempts=settings.worker.max_send_attempts,
-                        retry_base_seconds=settings.worker.retry_base_seconds, keep_lease=keep_lease)
-                    summary.problems += summary.drain.problems
-                    summary.smtp_down = summary.drain.server_down
-            except Exception as e:  # the SMTP server being away must not stop the worker
-                summary.smtp_down = True
-                summary.problems.append(f"outbox not drained: {e}")
-    if one_off and not dry_run:
+        try:
+            with open_sender(settings, to_folder=folder) as sender:
+                summary.drain = outbox.drain(
+                    app.db, sender, settings.smtp.from_address, now,
+                    max_attempts=settings.worker.max_send_attempts,
+                    retry_base_seconds=settings.worker.retry_base_seconds)
+                summary.problems += summary.drain.problems
+                summary.smtp_down = summary.drain.server_down
+        except Exception as e:  # the SMTP server being away must not stop the worker
+            summary.smtp_down = True
+            summary.problems.append(f"outbox not drained: {e}")
+    if one_off and not dry_run and summary.skipped is None:
         lease.release(app.db, lease_name, holder)
     return summary
+
+
+def _poll_and_plan(app: App, source: MailSource, now: datetime, summary: CycleSummary, *, dry_run: bool,
+                   keep_lease) -> None:
+    """The lease holder's part: the mailbox, then the program's calendar and the retention purge."""
+    settings = app.settings
+    try:
+        with source.open(settings) as mailbox:
+            intake = Intake(settings=settings, db=app.db, mailbox=mailbox,
+                            raw_store=None if dry_run else app.raw_store, templates=app.templates,
+                            account=source.account(settings), dry_run=dry_run, keep_lease=keep_lease)
+            summary.poll = intake.poll(now)
+            summary.problems += summary.poll.problems
+    except MailboxError as e:
+        summary.mailbox_down = True
+        summary.problems.append(f"mailbox unavailable: {e}")
+    if not keep_lease():
+        return
+    # The program's calendar: reminders, escalations, closings, notes and the digest due at `now`.
+    try:
+        for line in program_jobs.run_due(app, now):
+            log.info("program: %s", line)
+    except Exception as e:  # one failing job must not stop the mail already queued from going
+        log.exception("program jobs failed")
+        summary.problems.append(f"program jobs failed: {e}")
+    if not dry_run:
+        purged = privacy.purge_if_due(app.db, app.raw_store, now, settings.program.retention_days)
+        if purged and purged.applications:
+            log.info("retention: %s", "; ".join(purged.lines()))
 
 
 def utcnow() -> datetime:
