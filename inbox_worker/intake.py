@@ -12,8 +12,6 @@ aside for review, so it never blocks the ones behind it.
 """
 from __future__ import annotations
 
-import email
-import email.policy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +37,7 @@ from .emails import (
     valid_address,
 )
 from .extract import extract_message
+from .extract.message import parse_bytes
 from .formgen import write_form
 from .mailbox import Mailbox, MailboxError, MessageRef
 from .models import (
@@ -156,7 +155,7 @@ class Intake:
         raw = self.mailbox.fetch(ref, limit)
         log.debug("intake: UID %s fetched (%s bytes)", ref.uid, len(raw))
         sha = self.raw_store.put(raw) if self.raw_store is not None else None
-        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        msg = parse_bytes(raw)
         classification = classify(msg, self._own_addresses())
         # Replies to the program's own mail (a coordinator's APPROVE/REJECT to a digest, a participant's
         # answer to an assessment reminder) are handled by `replies` and never read as forms.
@@ -165,6 +164,9 @@ class Intake:
         extraction: Extraction | None = None
         problem = None
         if classification.from_person:
+            # From here on only the headers are read: keep those alone, so a message with a
+            # large attachment is not held parsed twice while extraction parses it again.
+            msg = parse_bytes(raw[:_header_end(raw)])
             try:
                 extraction = extract_message(raw)
             except UnreadableInput as e:
@@ -404,6 +406,12 @@ def _applicant_key(extraction: Extraction, msg: Message) -> str:
         if candidate and valid_address(candidate.strip()):
             return candidate.strip().lower()
     return ""
+
+
+def _header_end(raw: bytes) -> int:
+    """Where the header block ends (after its blank line), or the end if it has none."""
+    ends = [i + len(sep) for sep in (b"\r\n\r\n", b"\n\n") if (i := raw.find(sep)) >= 0]
+    return min(ends) if ends else len(raw)
 
 
 def _sender(msg: Message, extraction: Extraction | None) -> str:

@@ -16,6 +16,7 @@ import email.policy
 import os
 from dataclasses import dataclass, field
 from email.message import Message
+from email.parser import BytesFeedParser
 from email.utils import parseaddr, parsedate_to_datetime
 
 from pydantic import ValidationError
@@ -80,14 +81,29 @@ def extract_message(raw: bytes) -> Extraction:
 # ---------------------------------------------------------------- parsing
 
 
+# `email.message_from_bytes` copies the whole message into a StringIO (four bytes a character)
+# before feeding its parser: a 35 MB message peaked at 270 MB. Feeding the parser in pieces
+# gives the same Message in little more than the message's own size.
+PARSE_CHUNK = 64 * 1024
+
+
+def parse_bytes(raw: bytes, policy: email.policy.Policy = email.policy.default) -> Message:
+    """`raw` parsed exactly as `email.message_from_bytes(raw, policy=policy)` would, in bounded memory."""
+    parser = BytesFeedParser(policy=policy)
+    view = memoryview(raw)
+    for start in range(0, len(view), PARSE_CHUNK):
+        parser.feed(view[start:start + PARSE_CHUNK].tobytes())
+    return parser.close()
+
+
 def _parse(raw: bytes) -> Message:
     if not isinstance(raw, (bytes, bytearray)):
         raise UnreadableInput("expected the message as bytes")
     try:
-        msg = email.message_from_bytes(bytes(raw), policy=email.policy.default)
+        msg = parse_bytes(raw, email.policy.default)
         list(msg.keys())
     except Exception:  # malformed beyond what the modern parser tolerates
-        msg = email.message_from_bytes(bytes(raw), policy=email.policy.compat32)
+        msg = parse_bytes(raw, email.policy.compat32)
     if not list(msg.keys()):
         raise UnreadableInput("this is not an email message: it has no headers")
     return msg
@@ -197,6 +213,8 @@ def _leaf(part: Message, walk: Walk, depth: int, forwarded_from: str | None, top
         disposition = (part.get_content_disposition() or "").lower()
     except Exception:
         disposition = ""
+    if ctype.startswith(("image/", "audio/", "video/")):
+        return  # never read, so never decoded: a 25 MB photo costs nothing here
     data = _payload(part)
     if not data.strip():
         return
@@ -217,8 +235,6 @@ def _leaf(part: Message, walk: Walk, depth: int, forwarded_from: str | None, top
             if top and piece.forwarded_from and walk.forwarded_from is None and forwarded_from is None:
                 walk.forwarded_from = piece.forwarded_from
             walk.documents.append(piece)
-        return
-    if ctype.startswith(("image/", "audio/", "video/")):
         return
     kind = _sniff(data, name)
     if kind == "eml" or ctype == "message/rfc822":
