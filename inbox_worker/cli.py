@@ -43,9 +43,30 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def settings_from(config: Path | None) -> Settings:
+# Set by the global --program option: which program a command is about.
+SELECTED: dict[str, str | None] = {"program": None}
+
+
+@app.callback()
+def choose_program(
+    program: Annotated[str | None, typer.Option("--program", "-p", help="In a deployment that runs several "
+                       "programs, the one to act on (its key in the configuration). `run` without it runs "
+                       "them all.", show_default=False)] = None,
+) -> None:
+    SELECTED["program"] = program
+
+
+def all_settings_from(config: Path | None) -> Settings:
     try:
         return load_settings(config)
+    except ConfigError as e:
+        raise fail(str(e)) from None
+
+
+def settings_from(config: Path | None) -> Settings:
+    """The settings of the program this command is about."""
+    try:
+        return all_settings_from(config).for_program(SELECTED["program"])
     except ConfigError as e:
         raise fail(str(e)) from None
 
@@ -104,18 +125,25 @@ def run(
     from .worker import MailSource, run_cycle, run_forever
 
     setup_logging(verbose)
-    settings = settings_from(config)
-    application = open_app(settings)
+    everything = all_settings_from(config)
+    try:
+        keys = [SELECTED["program"]] if SELECTED["program"] else everything.program_keys()
+        apps = [open_app(everything.for_program(k)) for k in keys]
+    except ConfigError as e:
+        raise fail(str(e)) from None
     if not once:
         if dry_run or now:
             raise fail("--dry-run and --now work with --once; add --once")
-        run_forever(application, MailSource())
+        run_forever(apps, MailSource())
         return
-    summary = run_cycle(application, MailSource(), parse_now(now), dry_run=dry_run)
-    for line in summary.lines():
-        typer.echo(line)
+    for application in apps:
+        summary = run_cycle(application, MailSource(), parse_now(now), dry_run=dry_run)
+        prefix = f"[{application.settings.program_key}] " if len(apps) > 1 else ""
+        for line in summary.lines():
+            typer.echo(prefix + line)
     if dry_run:
-        typer.echo(f"dry run: nothing was changed; the mail that would be sent is in {settings.worker.outbox_dir}")
+        typer.echo("dry run: nothing was changed; the mail that would be sent is in "
+                   f"{everything.worker.outbox_dir}")
 
 
 # ---------------------------------------------------------------- demo
@@ -314,11 +342,16 @@ def health(config: ConfigOption = None) -> None:
     from .db import DatabaseError
     from .worker import bootstrap
 
-    try:
-        application = bootstrap(settings_from(config))
-    except DatabaseError as e:
-        raise fail(str(e)) from None
-    problems = checks.check(application, parse_now(None))
+    everything = all_settings_from(config)
+    keys = [SELECTED["program"]] if SELECTED["program"] else everything.program_keys()
+    problems = []
+    for key in keys:
+        try:
+            application = bootstrap(everything.for_program(key))
+        except (DatabaseError, ConfigError) as e:
+            problems.append(f"[{key}] {e}")
+            continue
+        problems += [f"[{key}] {p}" if len(keys) > 1 else p for p in checks.check(application, parse_now(None))]
     for problem in problems:
         typer.echo(f"unhealthy: {problem}", err=True)
     if problems:

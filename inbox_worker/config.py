@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 ENV_PREFIX = "INBOX_WORKER_"
@@ -74,6 +74,24 @@ class SmtpSettings(BaseModel):
 
 class DatabaseSettings(BaseModel):
     url: str = "sqlite:///inbox-worker.sqlite3"
+    # PostgreSQL: the schema holding this program's tables (one schema per program, so no
+    # query can mix two programs' people). Empty: the database's default (public).
+    schema_name: str = Field(default="", pattern=r"^[a-z0-9_]*$")
+
+
+class ProgramEntry(BaseModel):
+    """One program in a deployment that serves several: its key and what differs from the
+    top-level settings (its mailbox, coordinators, schedule, templates...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    imap: dict[str, Any] = Field(default_factory=dict)
+    smtp: dict[str, Any] = Field(default_factory=dict)
+    program: dict[str, Any] = Field(default_factory=dict)
+    schedule: dict[str, Any] = Field(default_factory=dict)
+    matching: dict[str, Any] = Field(default_factory=dict)
+    worker: dict[str, Any] = Field(default_factory=dict)
 
 
 class ProgramSettings(BaseModel):
@@ -203,6 +221,45 @@ class Settings(BaseSettings):
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    # Several programs in one deployment; none listed means one program, "default".
+    programs: list[ProgramEntry] = Field(default_factory=list)
+    # Which program these settings are for (set by `for_program`).
+    program_key: str = "default"
+
+    def program_keys(self) -> list[str]:
+        return [p.key for p in self.programs] or ["default"]
+
+    def for_program(self, key: str | None = None) -> Settings:
+        """The settings of one program: the top level, with that program's own values over it.
+
+        Each program keeps its records apart: its own schema on PostgreSQL, its own file
+        on SQLite, its own raw-mail folder.
+        """
+        keys = self.program_keys()
+        if key is None:
+            if len(keys) > 1:
+                raise ConfigError(f"this deployment runs several programs ({', '.join(keys)}): say which "
+                                  "with --program KEY")
+            key = keys[0]
+        if key not in keys:
+            raise ConfigError(f"no program {key!r} in the configuration; the programs are: {', '.join(keys)}")
+        if not self.programs:
+            return self
+        entry = next(p for p in self.programs if p.key == key)
+        data = self.model_dump(exclude={"programs", "program_key"})
+        for section in ("imap", "smtp", "program", "schedule", "matching", "worker"):
+            data[section] = _deep_merge(data[section], getattr(entry, section))
+        db = dict(data["database"])
+        if db["url"].startswith("sqlite:///") and db["url"] != "sqlite:///:memory:":
+            stem, dot, ext = db["url"].rpartition(".")
+            db["url"] = f"{stem}.{key}.{ext}" if dot and "/" not in ext else f"{db['url']}.{key}"
+        else:
+            db["schema_name"] = f"program_{key.replace('-', '_')}"
+        data["database"] = db
+        if "raw_store_dir" not in entry.program:
+            data["program"]["raw_store_dir"] = str(Path(data["program"]["raw_store_dir"]) / key)
+        data = _reveal(data)
+        return Settings.model_validate({**data, "programs": [], "program_key": key})
 
     @classmethod
     def settings_customise_sources(
@@ -222,6 +279,17 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     for k, v in over.items():
         out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
+
+
+def _reveal(value: Any) -> Any:
+    """Secrets as plain values again, so a dumped model can be validated anew."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {k: _reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_reveal(v) for v in value]
+    return value
 
 
 def load_settings(path: str | Path | None = None, *, overrides: dict[str, Any] | None = None) -> Settings:

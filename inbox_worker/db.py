@@ -8,6 +8,7 @@ run does everything it would do and leaves no trace.
 """
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any fixed number: the PostgreSQL advisory lock that serialises migrations.
 MIGRATION_LOCK = 7_340_213
@@ -29,9 +31,10 @@ class DatabaseError(Exception):
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, schema: str = ""):
         self.url = url
-        self.engine = _engine(url)
+        self.schema = schema
+        self.engine = _engine(url, schema)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._dry_session: Session | None = None
 
@@ -45,6 +48,7 @@ class Database:
                     # Workers starting together on a new database take turns: one migrates,
                     # the others then find nothing to do.
                     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except Exception as e:
@@ -93,7 +97,7 @@ class Database:
         self.engine.dispose()
 
 
-def _engine(url: str) -> Engine:
+def _engine(url: str, schema: str = "") -> Engine:
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         path = Path(url[len("sqlite:///"):])
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,6 +106,19 @@ def _engine(url: str) -> Engine:
             fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
             os.close(fd)
     engine = create_engine(url, future=True)
+    if schema and engine.dialect.name == "postgresql":
+        _create_schema(url, schema)
+
+        @event.listens_for(engine, "connect")
+        def _program_schema(dbapi_conn, _record):
+            # Every table this program uses lives in its own schema; unqualified names find them
+            # there, so no query can reach another program's people. (`schema` is checked to be
+            # [a-z0-9_] by the settings.)
+            cur = dbapi_conn.cursor()
+            cur.execute(f'SET search_path TO "{schema}"')
+            cur.close()
+            dbapi_conn.commit()
+
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -120,3 +137,21 @@ def _engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _create_schema(url: str, schema: str) -> None:
+    """Make the program's schema before the engine first connects, so the engine sees it as
+    its default schema from the start."""
+    from sqlalchemy.exc import DBAPIError
+
+    maker = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with maker.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    except DBAPIError as e:
+        # Two workers creating it at once: one wins, the other's error is harmless. Anything
+        # else shows again, with its reason, at the first real query.
+        if "already exists" not in str(e) and "duplicate" not in str(e).lower():
+            log.debug("could not create schema %s: %s", schema, e)
+    finally:
+        maker.dispose()

@@ -9,7 +9,7 @@ typed can change a message's structure.
 """
 from __future__ import annotations
 
-import hashlib
+import uuid
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -106,9 +106,13 @@ def one_line(text: str) -> str:
 
 
 def message_id_for(key: str, domain: str) -> str:
-    """A Message-ID of our own domain, fixed by the email's idempotency key."""
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-    return f"<{digest}.inbox-worker@{domain}>"
+    """A new Message-ID of our own domain, naming the email's reason for people reading headers.
+
+    Unique across programs and deployments: the random part, not the key, makes it so
+    (two programs both have an "ack:1").
+    """
+    readable = re.sub(r"[^A-Za-z0-9-]+", "-", key)[:40].strip("-") or "mail"
+    return f"<{readable}.{uuid.uuid4().hex}.inbox-worker@{domain}>"
 
 
 def build_message(rendered: Rendered, envelope: Envelope, *, message_id: str, date: datetime,

@@ -42,7 +42,7 @@ class App:
 
 def bootstrap(settings: Settings) -> App:
     """Open the database (migrating it to the newest schema) and the other local stores."""
-    db = Database(settings.database.url)
+    db = Database(settings.database.url, settings.database.schema_name)
     db.upgrade()
     return App(settings=settings, db=db, templates=Templates(settings.program.templates_dir),
                raw_store=RawStore(settings.program.raw_store_dir))
@@ -122,8 +122,19 @@ def run_cycle(app: App, source: MailSource, now: datetime, *, dry_run: bool = Fa
     lease_name = f"mailbox:{account}"
     ttl = lease_ttl(settings)
 
+    renewed_at = [time.monotonic()]
+
     def keep_lease() -> bool:
-        return dry_run or lease.acquire(app.db, lease_name, holder, ttl)
+        # Asked before every message; a renewal is a write transaction, so renew only once a
+        # third of the TTL has gone by. Until the TTL is out nobody else can take the lease.
+        if dry_run:
+            return True
+        if time.monotonic() - renewed_at[0] < ttl.total_seconds() / 3:
+            return True
+        held = lease.acquire(app.db, lease_name, holder, ttl)
+        if held:
+            renewed_at[0] = time.monotonic()
+        return held
 
     with ExitStack() as stack:
         if dry_run:
@@ -285,38 +296,51 @@ class MailWatcher:
                 mailbox.client.socket().shutdown(socket.SHUT_RDWR)
 
 
-def run_forever(app: App, source: MailSource) -> None:
-    """Poll every `worker.poll_interval_seconds` and, where the server offers IDLE, the moment
-    mail arrives; one cycle at a time, until stopped."""
+def run_forever(apps: list[App], source: MailSource) -> None:
+    """Run every program: a full poll every `worker.poll_interval_seconds` and, where the server
+    offers IDLE, the moment mail arrives; one cycle at a time per program, until stopped."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    settings = app.settings
-    runner = Runner(app, source)
     scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(runner.tick, "interval", seconds=settings.worker.poll_interval_seconds,
-                      max_instances=1, coalesce=True, next_run_time=datetime.now(UTC), id="poll")
     stop = threading.Event()
+    runners, watchers = [], []
+    for app in apps:
+        settings = app.settings
+        runner = Runner(app, source)
+        runners.append(runner)
+        job_id = f"poll:{settings.program_key}"
+        scheduler.add_job(runner.tick, "interval", seconds=settings.worker.poll_interval_seconds,
+                          max_instances=1, coalesce=True, next_run_time=datetime.now(UTC), id=job_id)
 
-    def wake() -> None:
-        runner.wake()
-        with contextlib.suppress(Exception):  # the scheduler may be shutting down
-            scheduler.modify_job("poll", next_run_time=datetime.now(UTC))
+        def wake(runner=runner, job_id=job_id) -> None:
+            runner.wake()
+            with contextlib.suppress(Exception):  # the scheduler may be shutting down
+                scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
 
-    watcher = MailWatcher(settings, wake, stop) if settings.worker.push and source.maildir is None else None
+        if settings.worker.push and source.maildir is None:
+            watchers.append(MailWatcher(settings, wake, stop))
 
     def on_signal(_signum, _frame) -> None:
         stop.set()
-        if watcher is not None:
+        for watcher in watchers:
             watcher.interrupt()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     scheduler.start()
-    log.info("watching %s%s; full poll every %s seconds; Ctrl-C stops", settings.imap.folder,
-             " (push: IMAP IDLE)" if watcher else "", settings.worker.poll_interval_seconds)
-    if watcher is not None:
-        watcher.run()
+    for app in apps:
+        s = app.settings
+        log.info("watching %s%s%s; full poll every %s seconds; Ctrl-C stops",
+                 f"[{s.program_key}] " if len(apps) > 1 else "", s.imap.folder,
+                 " (push: IMAP IDLE)" if watchers else "", s.worker.poll_interval_seconds)
+    threads = [threading.Thread(target=w.run, name=f"push-{w.settings.program_key}", daemon=True)
+               for w in watchers]
+    for t in threads:
+        t.start()
     stop.wait()
+    for t in threads:
+        t.join(timeout=10)
     scheduler.shutdown(wait=True)
-    lease.release(app.db, f"mailbox:{source.account(settings)}", runner.holder)
+    for app, runner in zip(apps, runners, strict=True):
+        lease.release(app.db, f"mailbox:{source.account(app.settings)}", runner.holder)
     log.info("stopped")
