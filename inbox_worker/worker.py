@@ -122,7 +122,8 @@ def run_cycle(app: App, source: MailSource, now: datetime, *, dry_run: bool = Fa
     lease_name = f"mailbox:{account}"
     ttl = lease_ttl(settings)
 
-    renewed_at = [time.monotonic()]
+    # Not yet held: the first call below must really acquire the lease.
+    renewed_at = [float("-inf")]
 
     def keep_lease() -> bool:
         # Asked before every message; a renewal is a write transaction, so renew only once a
