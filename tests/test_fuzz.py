@@ -41,8 +41,10 @@ from inbox_worker.record import Extraction, RefusedInput, UnreadableInput
 pytestmark = pytest.mark.filterwarnings("ignore:invalid escape sequence:DeprecationWarning")
 
 EXAMPLES = 10_000
-# Each call must return well within this; the slowest call seen is printed in the summary.
-SECONDS_PER_INPUT = 2.0
+# A guard against hangs (a loop that never ends, a regex that backtracks forever), not a speed
+# target: small inputs take milliseconds, but a loaded 2-core machine can stall any call for a
+# second or two. The slowest call seen is printed in the summary.
+SECONDS_PER_INPUT = 10.0
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
