@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mailbox
 import shutil
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -52,8 +53,10 @@ def run_demo(out: Path, now: datetime | None = None) -> list[str]:
     sent = sorted((out / "sent").glob("*.eml"))
     lines += ["", f"{len(sent)} email(s) written to {out / 'sent'} instead of being sent:"]
     lines += [f"  {p.name}" for p in sent]
+    command = _command()
     lines += ["", f"records are in {out / 'inbox-worker.sqlite3'}; try:",
-              f"  inbox-worker applications list --config {out}/demo.toml",
+              f"  {command} applications list --config {out}/demo.toml",
+              f"  {command} matches suggest --config {out}/demo.toml",
               "", "To run on the real mailbox, copy config.example.toml, fill it in and run "
               "`inbox-worker run --once --config YOUR.toml --dry-run` first."]
     (out / "demo.toml").write_text(
@@ -62,3 +65,9 @@ def run_demo(out: Path, now: datetime | None = None) -> list[str]:
         encoding="utf-8")
     app.db.dispose()
     return lines
+
+
+def _command() -> str:
+    """How to call inbox-worker from here: the virtual environment's script if it is not on PATH."""
+    script = Path(sys.executable).parent / "inbox-worker"
+    return "inbox-worker" if shutil.which("inbox-worker") == str(script) or not script.exists() else str(script)
