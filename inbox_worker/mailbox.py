@@ -198,6 +198,8 @@ class ImapMailbox:
         self._delimiter = "/"
         # (folder, read-only?, uidvalidity) of the folder now selected.
         self._selected: tuple[str, bool, int] | None = None
+        # Folders known to exist on this connection.
+        self._folders: set[str] = set()
         self._secrets: tuple[str, ...] = (settings.password.get_secret_value(),)
 
     # connection ------------------------------------------------------------------------------
@@ -279,6 +281,7 @@ class ImapMailbox:
 
     def close(self) -> None:
         client, self._client, self._selected = self._client, None, None
+        self._folders = set()
         if client is None:
             return
         try:
@@ -301,7 +304,9 @@ class ImapMailbox:
         return folder.replace("/", self._delimiter)
 
     def _select(self, folder: str, readonly: bool) -> int:
-        if self._selected and self._selected[:2] == (folder, readonly):
+        # A read-write selection serves reads too (they only PEEK), so fetching and moving
+        # messages one after another does not switch between EXAMINE and SELECT each time.
+        if self._selected and self._selected[0] == folder and (readonly or not self._selected[1]):
             return self._selected[2]
         try:
             info = self.client.select_folder(self._server_name(folder), readonly=readonly)
@@ -321,9 +326,12 @@ class ImapMailbox:
 
     def ensure_folder(self, folder: str) -> None:
         name = self._server_name(folder)
+        if name in self._folders:
+            return  # checked on this connection already: every move would otherwise LIST first
         try:
             if not self.client.folder_exists(name):
                 self.client.create_folder(name)
+            self._folders.add(name)
         except IMAPClientError as e:
             raise MailboxError(f"could not create the folder {folder!r} on {self.settings.host}: "
                                f"{_server_words(e)}; create it by hand or pick another name") from None

@@ -10,13 +10,14 @@ accepts it, which keeps the window for a double send as small as it can be.
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session
 
 from .db import Database
@@ -67,9 +68,15 @@ def _withheld(session: Session, addresses: list[str], now: datetime, daily_cap: 
     out = {}
     for row in session.scalars(select(SuppressedAddress).where(SuppressedAddress.address.in_(addresses))):
         out[row.address] = "undeliverable: " + row.reason
-    if daily_cap is not None:
+    if daily_cap is not None and addresses:
+        # Only rows whose stored recipients contain one of the addresses as text: without this
+        # every answer of the last day was loaded for each new one (quadratic in a backlog).
+        # The exact check below still decides.
+        mentions = or_(*(cast(OutgoingMessage.recipients, String).contains(json.dumps(a), autoescape=True)
+                         for a in addresses))
         recent = session.scalars(select(OutgoingMessage.recipients).where(
-            OutgoingMessage.created_at > now - timedelta(days=1), OutgoingMessage.auto_reply.is_(True))).all()
+            OutgoingMessage.created_at > now - timedelta(days=1), OutgoingMessage.auto_reply.is_(True),
+            mentions)).all()
         for address in addresses:
             if address not in out and sum(address in r for r in recent) >= daily_cap:
                 out[address] = f"already {daily_cap} automatic answers in 24 hours (a mail loop?)"
