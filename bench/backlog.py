@@ -1,0 +1,194 @@
+"""Backlog benchmark: 2,000 mixed applications already in INBOX, and the floor beside it.
+
+A real Dovecot and aiosmtpd are started on 127.0.0.1 and INBOX is filled
+with generated applications, a third each inline, docx and pdf, every one a
+new applicant. Then, in this one process:
+
+1. the floor: every message fetched with imapclient and parsed with the
+   standard library's `email` (each part decoded), nothing else;
+2. the backlog: `run_cycle` repeated until the SMTP server has received an
+   answer for every message (the outbox sends at most 500 a cycle), timed
+   per stage (fetch, extract, store, render, send, file) by wrapping the
+   functions that do each.
+
+Prints one JSON line, then a table.
+
+    .venv/bin/python bench/backlog.py [--count 2000] [--seed 20250601]
+
+Targets: at least 25 messages per second, and the stages other than
+extraction under 30% of the time.
+"""
+from __future__ import annotations
+
+import argparse
+import email
+import email.policy
+import os
+import re
+import shutil
+import sys
+import time
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness
+from stages import StageClock
+
+from inbox_worker import intake, lease
+from inbox_worker.db import Database
+from inbox_worker.emails import Templates
+from inbox_worker.mailbox import ImapMailbox
+from inbox_worker.rawstore import RawStore
+from inbox_worker.sender import SmtpSender
+from inbox_worker.worker import MailSource, bootstrap, run_cycle
+
+NOW = datetime(2026, 4, 10, 9, 0)
+TARGET_RATE = 25.0
+TARGET_OTHER_SHARE = 0.30
+# Each cycle sends at most 500; a few more than count/500 cycles is a generous bound.
+MAX_CYCLES = 40
+FLOOR_BATCH = 100
+MESSAGE_ID = re.compile(rb"(?im)^Message-ID:[ \t]*(<[^>\r\n]*>)")
+
+
+def floor(srv: harness.Servers) -> tuple[float, int]:
+    """Fetch every message in INBOX (batches of FLOOR_BATCH) and parse it: seconds, bytes."""
+    began = time.perf_counter()
+    total = 0
+    with srv.dovecot.client(srv.user) as c:
+        c.select_folder("INBOX", readonly=True)
+        uids = c.search(["ALL"])
+        for i in range(0, len(uids), FLOOR_BATCH):
+            for data in c.fetch(uids[i:i + FLOOR_BATCH], ["BODY.PEEK[]"]).values():
+                raw = data[b"BODY[]"]
+                total += len(raw)
+                msg = email.message_from_bytes(raw, policy=email.policy.default)
+                for part in msg.walk():
+                    if not part.is_multipart():
+                        part.get_payload(decode=True)
+    return time.perf_counter() - began, total
+
+
+def instrument(clock: StageClock, formats: dict[bytes, str],
+               extract_by_format: dict[str, list[float]]) -> None:
+    clock.wrap(ImapMailbox, "scan", "fetch")
+    clock.wrap(ImapMailbox, "fetch", "fetch")
+    clock.wrap(ImapMailbox, "move", "file")
+    clock.wrap(lease, "acquire", "lease")
+    clock.wrap_context(Database, "unit_of_work", "store")
+    clock.wrap(RawStore, "put", "store")
+    clock.wrap(Templates, "render", "render")
+    clock.wrap(intake, "build_message", "render")
+    clock.wrap(intake, "_blank_form", "render")
+    clock.wrap(SmtpSender, "send", "send")
+    extract = intake.extract_message
+
+    def timed_extract(raw: bytes):
+        began = time.perf_counter()
+        try:
+            return extract(raw)
+        finally:
+            m = MESSAGE_ID.search(raw[:8192])
+            extract_by_format[formats.get(m.group(1) if m else b"", "?")].append(time.perf_counter() - began)
+
+    intake.extract_message = timed_extract
+    clock.wrap(intake, "extract_message", "extract")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--count", type=int, default=2000)
+    ap.add_argument("--seed", type=int, default=20250601)
+    ap.add_argument("--profile", metavar="FILE.txt",
+                    help="also profile the cycles with pyinstrument (pip install pyinstrument) into "
+                         "FILE.txt; "
+                         "the profiler slows the run, so its figures are not the benchmark's")
+    args = ap.parse_args()
+
+    messages = harness.corpus(args.count, args.seed)
+    formats = {}
+    for fmt, raw in messages:
+        m = MESSAGE_ID.search(raw[:8192])
+        formats[m.group(1)] = fmt
+    work = harness.workdir("backlog")
+    with harness.servers() as srv:
+        append_seconds = harness.append_many(srv, [raw for _fmt, raw in messages])
+        floor_seconds, floor_bytes = floor(srv)
+
+        settings = harness.settings_for(srv, work)
+        app = bootstrap(settings)
+        clock = StageClock()
+        extract_by_format: dict[str, list[float]] = defaultdict(list)
+        instrument(clock, formats, extract_by_format)
+        profiler = None
+        if args.profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.002)
+            profiler.start()
+        began = time.perf_counter()
+        cycles = 0
+        while len(srv.smtp.received) < args.count and cycles < MAX_CYCLES:
+            summary = run_cycle(app, MailSource(), NOW)
+            cycles += 1
+            if summary.problems:
+                print("problems:", *summary.problems[:5], sep="\n  ", file=sys.stderr)
+        if profiler is not None:
+            profiler.stop()
+            Path(args.profile).write_text(profiler.output_text(unicode=False, color=False))
+        # aiosmtpd records a message on its own thread just after answering DATA.
+        harness.wait_until(lambda: len(srv.smtp.received) >= args.count, timeout=10)
+        wall = time.perf_counter() - began
+        received = list(srv.smtp.received)
+        left = srv.dovecot.list_folder(srv.user, "INBOX")
+        app.db.dispose()
+    shutil.rmtree(work, ignore_errors=True)
+
+    acks = sum(1 for r in received if harness.COORDINATOR not in r.recipients)
+    reviews = len(received) - acks
+    stages = dict(clock.seconds)
+    other = max(0.0, wall - sum(stages.values()))
+    shares = {k: round(v / wall, 4) for k, v in sorted(stages.items(), key=lambda kv: -kv[1])}
+    shares["other"] = round(other / wall, 4)
+    not_extract = 1 - stages.get("extract", 0.0) / wall
+    rate = args.count / wall
+    floor_rate = args.count / floor_seconds
+    figures = {
+        "messages": args.count,
+        "formats": {f: sum(1 for g, _ in messages if g == f) for f in harness.FORMATS},
+        "seconds": round(wall, 2), "messages_per_second": round(rate, 2), "cycles": cycles,
+        "acknowledged": acks, "review_notices": reviews, "left_in_inbox": len(left),
+        "stage_seconds": {k: round(v, 2) for k, v in stages.items()} | {"other": round(other, 2)},
+        "stage_share": shares, "share_not_extraction": round(not_extract, 4),
+        "extract_ms_by_format": {f: round(1000 * sum(v) / len(v), 1)
+                                 for f, v in sorted(extract_by_format.items())},
+        "floor_seconds": round(floor_seconds, 2), "floor_messages_per_second": round(floor_rate, 1),
+        "floor_megabytes": round(floor_bytes / 1e6, 1), "ratio_to_floor": round(wall / floor_seconds, 1),
+        "append_seconds": round(append_seconds, 2), "load_average_1min": round(os.getloadavg()[0], 2),
+        "target_messages_per_second": TARGET_RATE, "target_share_not_extraction": TARGET_OTHER_SHARE,
+        "met": rate >= TARGET_RATE and not_extract < TARGET_OTHER_SHARE and len(received) == args.count,
+    }
+    rows = [
+        ("messages (inline/docx/pdf)", f"{args.count} ({'/'.join(map(str, figures['formats'].values()))})",
+         ""),
+        ("all answered in", f"{wall:.1f} s", f"{cycles} cycle(s)"),
+        ("messages per second", f"{rate:.1f}", f"target >= {TARGET_RATE:g}"),
+        ("acknowledgements / review notices", f"{acks} / {reviews}", f"{len(left)} left in INBOX"),
+    ]
+    rows += [(f"  {k}", f"{100 * v:.1f} %", f"{stages.get(k, other):.1f} s") for k, v in shares.items()]
+    rows += [
+        ("share not extraction", f"{100 * not_extract:.1f} %", f"target < {100 * TARGET_OTHER_SHARE:g} %"),
+        ("extract ms per message by format",
+         ", ".join(f"{k} {v}" for k, v in figures["extract_ms_by_format"].items()), ""),
+        ("floor: fetch + stdlib parse", f"{floor_seconds:.1f} s", f"{floor_rate:.0f} msg/s"),
+        ("backlog / floor", f"{wall / floor_seconds:.1f}x", ""),
+    ]
+    harness.report("backlog", figures, rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
