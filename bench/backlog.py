@@ -8,8 +8,11 @@ new applicant. Then, in this one process:
    standard library's `email` (each part decoded), nothing else;
 2. the backlog: `run_cycle` repeated until the SMTP server has received an
    answer for every message (the outbox sends at most 500 a cycle), timed
-   per stage (fetch, extract, store, render, send, file) by wrapping the
-   functions that do each.
+   per stage by wrapping the functions that do each: fetch (IMAP scan and
+   download), classify (parsing for the sender and replies to our mail),
+   extract, store (database transactions and the raw-mail file), render
+   (templates and the outgoing email's bytes), send (SMTP), file (IMAP
+   MOVE), lease; "other" is what no wrapper covers.
 
 Prints one JSON line, then a table.
 
@@ -30,6 +33,7 @@ import sys
 import time
 from collections import defaultdict
 from datetime import datetime
+from email.message import EmailMessage
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -37,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness
 from stages import StageClock
 
-from inbox_worker import intake, lease
+from inbox_worker import intake, lease, replies
 from inbox_worker.db import Database
 from inbox_worker.emails import Templates
 from inbox_worker.mailbox import ImapMailbox
@@ -78,6 +82,12 @@ def instrument(clock: StageClock, formats: dict[bytes, str],
     clock.wrap(ImapMailbox, "fetch", "fetch")
     clock.wrap(ImapMailbox, "move", "file")
     clock.wrap(lease, "acquire", "lease")
+    # Reading the message for who sent it and whether it answers the program's own mail.
+    clock.wrap(intake, "parse_bytes", "classify")
+    clock.wrap(intake, "classify", "classify")
+    clock.wrap(replies, "route", "classify")
+    # The outgoing email turned into its bytes for the outbox row.
+    clock.wrap(EmailMessage, "as_bytes", "render")
     clock.wrap_context(Database, "unit_of_work", "store")
     clock.wrap(RawStore, "put", "store")
     clock.wrap(Templates, "render", "render")
