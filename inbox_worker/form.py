@@ -83,7 +83,7 @@ TEXT_FIELDS: tuple[TextField, ...] = (
     TextField("phone", "Phone #", ("phone", "phone number", "telephone", "tel", "cell", "work phone", "phone no")),
     TextField("address", "Address", ("street address", "mailing address", "street", "home address")),
     TextField("city", "City", ("town", "city/town")),
-    TextField("state", "State", ()),
+    TextField("state", "State", ("st",)),
     TextField("zip", "Zip Code", ("zip", "zipcode", "postal code", "zip code", "zip/postal code")),
     TextField("email", "Email Address", ("email", "e-mail", "e-mail address", "email address", "your email")),
     TextField("library_name", "Library Name", ("library", "name of library", "institution", "employer",

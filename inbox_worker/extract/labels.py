@@ -48,6 +48,8 @@ CATEGORY_ALIASES = (
     "check all that apply",
     "protege categories",
     "mentor categories",
+    "protege mentor categories",
+    "mentor protege categories",
     "which apply",
     "protege category",
     "mentor category",

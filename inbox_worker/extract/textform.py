@@ -46,7 +46,19 @@ MULTILINE = {f.key for f in form.TEXT_FIELDS if f.multiline}
 PRINTED = {f.key: fold_key(f.label) for f in form.TEXT_FIELDS}
 CHOICE_KINDS = ("role", "protege_categories", "mentor_categories")
 BULLET = re.compile(r"^\s*(?:[-*\u2022\u00b7>]+|\d{1,2}[.)])\s+")
-SEPARATOR = re.compile(r"\s*(?:\([^)]{0,60}\))?\s*#?\s*(?:[:=|\t\uff1a]|\s-\s|\s{2,})\s*")
+# After a label: a colon, a spaced dash (also at the end of the line: "GOALS -" with the answer below),
+# a question mark ("Supervisor support? Yes"), a tab or a wide gap; "St.:" keeps its abbreviation dot.
+SEPARATOR = re.compile(
+    r"\.?\s*(?:\([^)]{0,60}\))?\s*#?\s*(?:\?\s*[:=\-]?|[:=|\t\uff1a]|\s-(?=\s|$)|\s{2,})\s*"
+)
+# Words people put around a label without changing what it asks for: "Do you have your supervisor's
+# support?", "Supervisor's name and title:".
+LEAD_WORDS = re.compile(
+    r"(?:(?:do|does|did|has|have|is|was|what\s+is|please\s+(?:list|enter|give|provide))\s+)"
+    r"(?:(?:you|your|the|applicant\s+s|have|has|got|received|secured|obtained)\s+)*"
+)
+QUALIFIERS = {"and", "or", "title", "position", "name", "number", "no", "address", "of", "your", "current",
+              "work", "cell", "home", "full", "s", "the", "here", "please", "job", "s"}
 
 
 @dataclass
@@ -409,16 +421,27 @@ def _label_value_start(text: str) -> tuple[str, str, bool] | None:
     if not stripped or len(stripped) > MAX_LINE:
         return None
     folded = fold_chars(stripped)
-    for key, end in labels_at(folded, 0):
+    found = labels_at(folded, 0)
+    lead = LEAD_WORDS.match(folded) if not found else None
+    if lead:
+        found = labels_at(folded, lead.end())
+    for key, end in found:
         after = stripped[end:]
         sep = SEPARATOR.match(after)
-        if sep is not None:
-            return key, after[sep.end() :], True
-        # A few words of the applicant's own before the colon: "Strengths and experience:".
-        more = re.match(r"([^:\uff1a]{1,40}?)\s*[:\uff1a]\s*", after) if key in MULTILINE else None
+        asked = sep is not None and "?" in sep.group()
+        if sep is not None and (not lead or asked or ":" in sep.group()):
+            if not (asked and not after[sep.end() :].strip()):
+                return key, after[sep.end() :], True
+            # A question alone on its line is the printed question, answered below it.
+        # A few words of the applicant's own before the colon: "Strengths and experience:",
+        # "Supervisor's name and title:" (for one-line fields only words that qualify the label).
+        more = re.match(r"([^:?\uff1a]{1,40}?)\s*[:?\uff1a]\s*", after)
         if more and not re.search(r"[\d@]", more.group(1)) and len(more.group(1).split()) <= 4:
+            words = set(fold_chars(more.group(1)).split())
+            if words and words <= QUALIFIERS:
+                return key, after[more.end() :], True
             others = {key_for(m.group(1)) for m in label_table()[0].finditer(fold_chars(more.group(1)))}
-            if others <= {key}:
+            if key in MULTILINE and others <= {key}:
                 return key, after[more.end() :], True
         if re.fullmatch(r"\s*(?:\([^)]{0,60}\))?\s*[?:]?\s*", after):
             return key, "", False
