@@ -188,4 +188,9 @@ def support_answer(text: str, require_word: bool = False) -> bool | None:
         return True
     if answer == "box":
         return None
-    return bool_yes(rest if not require_word else "yes " + rest) if fold_key(rest)[:2] != "no" else None
+    if fold_key(rest)[:2] in ("no", "na", "n "):
+        return None
+    if not require_word and m.group("colon") in ("-", "") and re.match(r"[,;.]?\s*[A-Za-z]", rest):
+        # "Yes - she supports this", "Yes, my director approved": the word is the answer, the rest a remark.
+        return True
+    return bool_yes(rest if not require_word else "yes " + rest)
