@@ -86,8 +86,33 @@ def matches_suggest(config: ConfigOption = None, as_json: JsonOption = False, no
             for x in result.suggestions))
         typer.echo("next: `inbox-worker matches approve PROTEGE MENTOR` or `inbox-worker matches reject "
                    "PROTEGE MENTOR`, or reply APPROVE N / REJECT N to the digest")
-    elif not result.unmatched:
+    pending = _pending_suggestions(config, exclude=set(numbers.values()))
+    if pending:
+        typer.echo(f"\n{len(pending)} earlier suggestion(s) still wait for a decision:")
+        for line in pending:
+            typer.echo("  " + line)
+        typer.echo("decide with `inbox-worker matches approve PROTEGE MENTOR` or `... reject ...`")
+    elif not result.suggestions and not result.unmatched:
         typer.echo("nobody is waiting for a match. See `inbox-worker applications list --role protege`.")
+
+
+def _pending_suggestions(config, exclude: set[int]) -> list[str]:
+    """Suggestions made earlier (by this command or before a digest) that nobody has decided yet."""
+    from sqlalchemy import select
+
+    from .models import Application, MentoringRelationship
+
+    application = open_app(settings_from(config))
+    with application.db.unit_of_work() as s:
+        rows = s.scalars(select(MentoringRelationship).where(MentoringRelationship.state == "suggested")
+                         .order_by(MentoringRelationship.id)).all()
+        out = []
+        for rel in (r for r in rows if r.id not in exclude):
+            protege, mentor = s.get(Application, rel.protege_id), s.get(Application, rel.mentor_id)
+            score = f" (score {rel.score:.2f})" if rel.score is not None else ""
+            out.append(f"#{rel.id} {protege.name or protege.email} <{protege.email}> with "
+                       f"{mentor.name or mentor.email} <{mentor.email}>{score}")
+        return out
 
 
 @matches_app.command("approve")
