@@ -114,7 +114,8 @@ def _prepare(doc: Document) -> list[Row]:
             break
         for piece in raw.replace("\r", "\n").split("\n"):
             text = re.sub(r"[\u00a0\u2007\u202f\u2002\u2003\u2009]", " ", piece)
-            text = re.sub(r"[\u200b\u200c\u200d\ufeff\u00ad]", "", text)
+            # Invisible characters, including the variation selectors of emoji marks ("\u2714\ufe0f").
+            text = re.sub(r"[\u200b\u200c\u200d\ufeff\u00ad\ufe0e\ufe0f]", "", text)
             rows.append(Row(_expand_tabs(text).rstrip(), bool(line.emphasis), text))
     return rows
 
