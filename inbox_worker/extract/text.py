@@ -169,7 +169,8 @@ class LineBuilder:
 
 def _emphasised(runs: list[tuple[str, bool]]) -> bool:
     """True when every run that says something is emphasised, and at least one does."""
-    saying = [emph for text, emph in runs if any(ch not in _NEUTRAL for ch in text)]
+    # Any whitespace is neutral: the source's own line break before a <b> says nothing.
+    saying = [emph for text, emph in runs if any(ch not in _NEUTRAL and not ch.isspace() for ch in text)]
     return bool(saying) and all(saying)
 
 
