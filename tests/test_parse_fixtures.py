@@ -1,10 +1,14 @@
-"""The parser over the fixture corpus in tests/fixtures/applications/.
+"""The parser over the fixture corpus in tests/fixtures/applications/, and the probe corpus.
 
 Every case is an input (a message .eml, or a bare .docx/.pdf/.odt/.txt/.html/.htm)
 with NAME.expected.json beside it: the record `inbox-worker parse` should print,
 or {"no_application": true}.  Fields are compared with the scorer's rules
 (tests/fieldcompare.py).  The corpus is made by tests/fixtures/make_fixtures.py
 from the people it invents, never from parser output.
+
+tests/fixtures/probe/ is a second, independent corpus (tests/fixtures/make_probe.py)
+in other wordings and layouts; each of its cases is run the same way, under the
+same rule of no wrong guess.
 
 The last tests print a corpus summary (field accuracy, records, negatives, wrong
 non-null guesses) and require no wrong guess: a value where the applicant left
@@ -23,25 +27,29 @@ from fieldcompare import compare, is_empty
 
 HERE = Path(__file__).parent
 CASES_DIR = HERE / "fixtures" / "applications"
+PROBE_DIR = HERE / "fixtures" / "probe"
 INPUT_EXTS = (".eml", ".docx", ".pdf", ".odt", ".txt", ".html", ".htm")
 RECORD_KEYS = ["role", "name", "phone", "address", "city", "state", "zip", "email", "library_name", "position",
                "library_type", "supervisor_support", "supervisor_name", "supervisor_email", "protege_categories",
                "mentor_categories", "goals", "strengths"]
 
 
-def _cases() -> dict[str, Path]:
+def _cases(folder: Path, prefix: str = "") -> dict[str, Path]:
     out = {}
-    for p in sorted(CASES_DIR.iterdir()):
+    for p in sorted(folder.iterdir()):
         if p.suffix.lower() in INPUT_EXTS and not p.name.endswith(".expected.json"):
-            out[p.stem] = p
+            out[prefix + p.stem] = p
     return out
 
 
-CASES = _cases()
+CASES = _cases(CASES_DIR)
+PROBE_CASES = _cases(PROBE_DIR, "probe/")
+ALL_CASES = {**CASES, **PROBE_CASES}
 
 
 def _expected(name: str) -> dict:
-    return json.loads((CASES_DIR / f"{name}.expected.json").read_text(encoding="utf-8"))
+    path = ALL_CASES[name]
+    return json.loads(path.with_name(path.stem + ".expected.json").read_text(encoding="utf-8"))
 
 
 def _is_negative(expected: dict) -> bool:
@@ -54,7 +62,7 @@ def _outcome(name: str) -> dict:
     from inbox_worker.extract import extract_path
 
     try:
-        ex = extract_path(CASES[name])
+        ex = extract_path(ALL_CASES[name])
     except Exception as e:  # an exception is a wrong answer, reported as such
         return {"kind": None, "record": None, "error": f"{type(e).__name__}: {e}"}
     record = ex.output() if ex.kind == "application" else None
@@ -84,7 +92,16 @@ def test_corpus_matches_its_generator():
 
 
 # ---------------------------------------------------------------- the parser, case by case
-@pytest.mark.parametrize("name", list(CASES))
+def test_probe_corpus_is_well_formed():
+    assert len(PROBE_CASES) >= 50
+    for name in PROBE_CASES:
+        exp = _expected(name)
+        assert _is_negative(exp) or list(exp) == RECORD_KEYS, name
+    stems = {p.name[: -len(".expected.json")] for p in PROBE_DIR.glob("*.expected.json")}
+    assert {"probe/" + s for s in stems} == set(PROBE_CASES), "every expected file needs its input and vice versa"
+
+
+@pytest.mark.parametrize("name", list(CASES) + list(PROBE_CASES))
 def test_fixture(name):
     expected = _expected(name)
     out = _outcome(name)
@@ -162,3 +179,15 @@ def test_no_wrong_guesses():
 def test_no_negative_read_as_application():
     s = _summary()
     assert s["false_apps"] == 0, f"{s['false_apps']} non-application(s) returned a record"
+
+
+def test_probe_no_wrong_guesses():
+    """The probe corpus under the same rule: never a value where null was expected."""
+    guesses = []
+    for name in PROBE_CASES:
+        expected, out = _expected(name), _outcome(name)
+        if _is_negative(expected) or out["kind"] != "application":
+            continue
+        wrong = compare(expected, out["record"])
+        guesses += [f"{name}: {w['field']} = {_short(w['got'])}" for w in wrong if w["guess"]]
+    assert not guesses, f"{len(guesses)} wrong non-null guess(es):\n" + "\n".join(guesses)
