@@ -181,8 +181,9 @@ def email(value: str | None) -> str | None:
     """The first email address in the value, lower case."""
     if not value:
         return None
-    found = EMAIL.search(str(value))
-    return found.group(0).strip(".'-").lower() if found else None
+    # The form's blank lines run into an address typed over them ("__jo@lib.example__").
+    found = EMAIL.search(UNDERSCORES.sub(" ", str(value)))
+    return found.group(0).strip(".'-_").lower() if found else None
 
 
 def phone(value: str | None) -> str | None:

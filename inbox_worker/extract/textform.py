@@ -54,11 +54,13 @@ SEPARATOR = re.compile(
 # Words people put around a label without changing what it asks for: "Do you have your supervisor's
 # support?", "Supervisor's name and title:".
 LEAD_WORDS = re.compile(
-    r"(?:(?:do|does|did|has|have|is|was|what\s+is|please\s+(?:list|enter|give|provide))\s+)"
-    r"(?:(?:you|your|the|applicant\s+s|have|has|got|received|secured|obtained)\s+)*"
+    r"(?:(?:do|does|did|has|have|is|was|what(?:\s+is)?|please\s+(?:list|enter|give|provide)|your|my|best|"
+    r"preferred|primary|work|home)\s+)"
+    r"(?:(?:you|your|my|the|applicant\s+s|have|has|got|received|secured|obtained|full|work|current)\s+)*"
 )
 QUALIFIERS = {"and", "or", "title", "position", "name", "number", "no", "address", "of", "your", "current",
-              "work", "cell", "home", "full", "s", "the", "here", "please", "job", "s"}
+              "work", "cell", "home", "full", "s", "the", "here", "please", "job", "to", "reach", "you", "at",
+              "contact", "best", "preferred", "i", "me"}
 
 
 @dataclass
