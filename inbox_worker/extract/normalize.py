@@ -169,7 +169,12 @@ def fold_text(value: str | None) -> str | None:
     text = UNDERSCORES.sub(" ", str(value).replace("\u00a0", " "))
     text = SPACES.sub(" ", text).strip()
     text = text.strip("_ ")
+    if NOT_APPLICABLE.match(text) and len(text.split()) <= 8:
+        return None  # "N/A (applying as a mentor)": the question does not apply, nothing was answered
     return text or None
+
+
+NOT_APPLICABLE = re.compile(r"^\s*(?:n\s*/\s*a|n\.a\.|not applicable|none|does not apply)\s*(?:[-\u2013(,;:.]|$)", re.I)
 
 
 def text_value(value: str | None) -> str | None:

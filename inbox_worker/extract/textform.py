@@ -561,6 +561,10 @@ def _split_more_labels(key: str, value: str) -> list[tuple[str, str]]:
         if m.start() == 0:
             continue
         sep = re.match(r"\s*#?\s*[:|]", value[m.end() :])
+        if sep is None and re.search(r"\s{2}$", value[: m.start()]):
+            # Table cells joined on one line ("Name  Zoë Ruiz  Phone #  307-555-0176"): a known label
+            # standing alone between cell gaps starts the next cell.
+            sep = re.match(r"\s{2,}(?=\S)", value[m.end() :])
         nxt = key_for(m.group(1))
         if sep is None or nxt is None or nxt in MULTILINE:
             continue
@@ -613,11 +617,15 @@ def split_address(value: str) -> dict[str, str]:
     """ "3566 Buffalo Ridge Rd, Casper, WY 82601": the street line, then the place after its comma."""
     if "," not in value or not re.search(r"\d{5}(?:-\d{4})?\s*$", value):
         return {}
-    street, _, place = value.partition(",")
-    parts = split_place(place.strip())
-    if not parts or "zip" not in parts:
-        return {}
-    return {"address": street.strip(), **parts}
+    # The place is the shortest tail that reads as "City, ST 12345": the street may hold commas of its
+    # own ("Apt 3B, 211 E 2nd St, Casper, WY 82601").
+    cuts = [i for i, ch in enumerate(value) if ch == ","]
+    for cut in reversed(cuts):
+        street, place = value[:cut].strip(), value[cut + 1 :].strip()
+        parts = split_place(place)
+        if street and parts and "zip" in parts and parts.get("city"):
+            return {"address": street, **parts}
+    return {}
 
 
 def _put_categories(reading: FormReading, chosen: list[str], confidence: float) -> None:
