@@ -31,6 +31,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from inbox_worker.config import ImapSettings, OAuth2Settings
+from inbox_worker.tls import CaFileError, certificate_refused, client_context
 
 log = logging.getLogger(__name__)
 
@@ -156,17 +157,6 @@ def _server_words(e: BaseException) -> str:
     return text.strip() or e.__class__.__name__
 
 
-def _certificate_refused(e: ssl.SSLCertVerificationError, where: str, section: str) -> str:
-    """Why a server's certificate was refused, and which setting would fix it."""
-    why = (e.verify_message or str(e)).rstrip(".")
-    # X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH: trusting another CA cannot help.
-    if e.verify_code in (62, 64):
-        return (f"the certificate of {where} could not be verified: it was issued for another host ({why}); "
-                f"set {section}.host to a name the certificate is for")
-    return (f"the certificate of {where} could not be verified ({why}); if the server's certificate "
-            f"comes from a CA of its own, set {section}.ca_file to that CA's certificate (a PEM file)")
-
-
 def _closed(client: IMAPClient) -> bool:
     """Whether the server has closed the connection (a read would return end-of-file)."""
     try:
@@ -215,16 +205,10 @@ class ImapMailbox:
         return f"{self.settings.host}:{self.settings.port}"
 
     def _ssl_context(self) -> ssl.SSLContext:
-        # Certificates are always verified; ca_file adds a CA to the system's, it does not replace them.
-        ctx = ssl.create_default_context()
-        if self.settings.ca_file:
-            try:
-                ctx.load_verify_locations(cafile=self.settings.ca_file)
-            except (OSError, ssl.SSLError) as e:
-                raise MailboxError(f"imap.ca_file {self.settings.ca_file} cannot be used: "
-                                   f"{getattr(e, 'strerror', None) or e}; point it at the PEM file of the "
-                                   f"CA that signed the server's certificate") from None
-        return ctx
+        try:
+            return client_context(self.settings.ca_file, "imap")
+        except CaFileError as e:
+            raise MailboxError(str(e)) from None
 
     def connect(self) -> None:
         s = self.settings
@@ -237,7 +221,7 @@ class ImapMailbox:
             if s.security == "starttls":
                 client.starttls(ctx)
         except ssl.SSLCertVerificationError as e:
-            raise MailboxError(_certificate_refused(e, self._where(), "imap")) from None
+            raise MailboxError(certificate_refused(e, self._where(), "imap")) from None
         except (OSError, IMAPClientError) as e:
             raise MailboxError(f"could not connect to {self._where()} ({s.security}): {_server_words(e)}; "
                                f"check imap.host, imap.port and imap.security") from None

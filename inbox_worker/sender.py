@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from inbox_worker.config import SmtpSettings
+from inbox_worker.tls import CaFileError, certificate_refused, client_context
 
 log = logging.getLogger(__name__)
 
@@ -76,17 +77,11 @@ class SmtpSender:
         return f"{self.settings.host}:{self.settings.port}"
 
     def _ssl_context(self) -> ssl.SSLContext:
-        # Certificates are always verified; ca_file adds a CA to the system's, it does not replace them.
-        ctx = ssl.create_default_context()
-        if self.settings.ca_file:
-            try:
-                ctx.load_verify_locations(cafile=self.settings.ca_file)
-            except (OSError, ssl.SSLError) as e:
-                # Not this email's fault (no reply code): the outbox keeps it for when the setting is fixed.
-                raise TemporaryFailure(None, f"smtp.ca_file {self.settings.ca_file} cannot be used: "
-                                       f"{getattr(e, 'strerror', None) or e}; point it at the PEM file of "
-                                       f"the CA that signed the server's certificate") from None
-        return ctx
+        try:
+            return client_context(self.settings.ca_file, "smtp")
+        except CaFileError as e:
+            # Not this email's fault (no reply code): the outbox keeps it for when the setting is fixed.
+            raise TemporaryFailure(None, str(e)) from None
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
@@ -115,7 +110,7 @@ class SmtpSender:
                                f"set smtp.security to starttls or ssl") from None
         except ssl.SSLCertVerificationError as e:
             self._drop(smtp)
-            raise TemporaryFailure(None, _certificate_refused(e, self._where())) from None
+            raise TemporaryFailure(None, certificate_refused(e, self._where(), "smtp")) from None
         except smtplib.SMTPResponseException as e:
             self._drop(smtp)
             raise _failure(e.smtp_code, e.smtp_error, f"connecting to {self._where()}") from None
@@ -222,16 +217,6 @@ class SmtpSender:
         except (OSError, smtplib.SMTPException):
             self._drop(smtp)
             self._smtp = None
-
-
-def _certificate_refused(e: ssl.SSLCertVerificationError, where: str) -> str:
-    why = (e.verify_message or str(e)).rstrip(".")
-    # X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH: trusting another CA cannot help.
-    if e.verify_code in (62, 64):
-        return (f"the certificate of {where} could not be verified: it was issued for another host ({why}); "
-                f"set smtp.host to a name the certificate is for")
-    return (f"the certificate of {where} could not be verified ({why}); if the server's certificate "
-            f"comes from a CA of its own, set smtp.ca_file to that CA's certificate (a PEM file)")
 
 
 def _words(reply: bytes | str) -> str:
