@@ -71,12 +71,14 @@ def _withheld(session: Session, addresses: list[str], now: datetime, daily_cap: 
     if daily_cap is not None and addresses:
         # Only rows whose stored recipients contain one of the addresses as text: without this
         # every answer of the last day was loaded for each new one (quadratic in a backlog).
-        # The exact check below still decides.
+        # The exact check below still decides. The text test comes first: SQLite tests the terms in
+        # order, and created_at is stored after the email's bytes, so reading it for every row of
+        # the day walked each row's overflow pages (38 ms a message after 2,000; now about 1 ms).
         mentions = or_(*(cast(OutgoingMessage.recipients, String).contains(json.dumps(a), autoescape=True)
                          for a in addresses))
         recent = session.scalars(select(OutgoingMessage.recipients).where(
-            OutgoingMessage.created_at > now - timedelta(days=1), OutgoingMessage.auto_reply.is_(True),
-            mentions)).all()
+            mentions, OutgoingMessage.auto_reply.is_(True),
+            OutgoingMessage.created_at > now - timedelta(days=1))).all()
         for address in addresses:
             if address not in out and sum(address in r for r in recent) >= daily_cap:
                 out[address] = f"already {daily_cap} automatic answers in 24 hours (a mail loop?)"
