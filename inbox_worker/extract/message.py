@@ -11,6 +11,8 @@ anywhere means no application.
 
 from __future__ import annotations
 
+import binascii
+
 import email
 import email.policy
 import os
@@ -196,12 +198,19 @@ def _name(part: Message) -> str | None:
 
 
 def _payload(part: Message) -> bytes:
+    raw = part.get_payload()
+    if isinstance(raw, str) and part.get("Content-Transfer-Encoding", "").strip().lower() == "base64":
+        # Decoded in one step: the email package splits a base64 body into lines and joins them
+        # again first, holding several copies of a 25 MB attachment at once.
+        try:
+            return binascii.a2b_base64(raw.encode("ascii", "ignore"))
+        except (binascii.Error, ValueError):
+            pass  # broken base64: the email package's forgiving decoder below does what it can
     try:
         data = part.get_payload(decode=True)
     except Exception:
         data = None
     if data is None:
-        raw = part.get_payload()
         data = raw.encode("utf-8", "replace") if isinstance(raw, str) else b""
     return data
 
