@@ -131,6 +131,7 @@ def drain(db: Database, sender, envelope_from: str, now: datetime, *, max_attemp
             if row is None:
                 continue
             row.attempts += 1
+            log.debug("outbox: email %s being sent", row.id)
             try:
                 reply = sender.send(envelope_from, list(row.recipients), row.raw)
             except PermanentFailure as e:

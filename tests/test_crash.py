@@ -40,10 +40,14 @@ def application(n: int) -> bytes:
 
 
 def in_window(stages: list[str]) -> int:
-    """How many emails the server accepted that this process did not mark sent (0 or 1)."""
-    accepted = {s.split()[2] for s in stages if s.endswith("accepted by the server")}
+    """How many emails this process began to send and did not mark sent (0 or 1).
+
+    That is the window a duplicate can come from: the server may have accepted the email
+    (its reply may even be on its way) when the kill fell, before our commit.
+    """
+    sending = {s.split()[2] for s in stages if s.endswith("being sent")}
     marked = {s.split()[2] for s in stages if s.endswith("marked sent")}
-    return len(accepted - marked)
+    return len(sending - marked)
 
 
 def describe(db: Database) -> str:

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 STAGE = re.compile(r"(intake: UID \d+ (fetched|extracted|committed|moved)|outbox: email \d+ "
-                   r"(accepted by the server|marked sent))")
+                   r"(being sent|accepted by the server|marked sent))")
 
 
 def worker_env(dovecot, user: str, smtp_server, workdir: Path, database_url: str, **extra: str) -> dict[str, str]:
