@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from .clock import utcnow
 from .config import ConfigError, Settings, load_settings
 
 app = typer.Typer(
@@ -74,7 +75,7 @@ def settings_from(config: Path | None) -> Settings:
 def parse_now(value: str | None) -> datetime:
     """The clock for this run: --now, else the real time (naive UTC, as stored)."""
     if not value:
-        return datetime.now(UTC).replace(tzinfo=None)
+        return utcnow()
     try:
         when = datetime.fromisoformat(value)
     except ValueError:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from .clock import utcnow
 from .db import Database
 from .models import Lease
 
@@ -23,13 +24,9 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def wall_clock() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def acquire(db: Database, name: str, holder: str, ttl: timedelta, now: datetime | None = None) -> bool:
     """Take or renew the lease; False when someone else holds it and it has not expired."""
-    now = now or wall_clock()
+    now = now or utcnow()
     try:
         with db.unit_of_work() as s:
             row = s.get(Lease, name, with_for_update=True)
@@ -72,7 +69,7 @@ def release(db: Database, name: str, holder: str) -> None:
 
 
 def holder_of(db: Database, name: str, now: datetime | None = None) -> str | None:
-    now = now or wall_clock()
+    now = now or utcnow()
     with db.unit_of_work() as s:
         row = s.get(Lease, name)
         return row.holder if row is not None and row.expires_at > now else None

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from . import lease, outbox, privacy, program_jobs
+from .clock import utcnow
 from .config import Settings
 from .db import Database
 from .emails import Templates
@@ -189,10 +190,6 @@ def _poll_and_plan(app: App, source: MailSource, now: datetime, summary: CycleSu
         purged = privacy.purge_if_due(app.db, app.raw_store, now, settings.program.retention_days)
         if purged and purged.applications:
             log.info("retention: %s", "; ".join(purged.lines()))
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Runner:
