@@ -37,8 +37,7 @@ from .emails import (
     message_id_for,
     valid_address,
 )
-from .extract import extract_message
-from .extract.message import parse_bytes
+from .extract.message import extract_parsed, parse_message
 from .formgen import write_form
 from .mailbox import Mailbox, MailboxError, MessageRef
 from .models import (
@@ -54,6 +53,8 @@ from .rawstore import RawStore
 from .record import ApplicationRecord, Extraction, UnreadableInput
 
 log = logging.getLogger(__name__)
+# Finished messages moved out of the watched folder by one IMAP command.
+FILE_BATCH = 50
 
 
 @dataclass
@@ -102,38 +103,42 @@ class Intake:
             uidvalidity, refs = self.mailbox.scan(folder, after_uid=0)
         done_upto = 0 if uidvalidity != last_validity else last_uid
         blocked = False
+        # Finished messages are moved out in groups, one IMAP command for each group. Until
+        # then they are recorded and unfiled, which is exactly what `_file_pending` picks up
+        # after a crash, so grouping the moves changes nothing about what survives one.
+        to_file: list[int] = []
         for ref in refs:
             if not self.keep_lease():
                 summary.problems.append("another worker took over the mailbox; stopping this poll")
                 break
             summary.seen += 1
-            finished = self._process(ref, now, summary)
+            finished, row_id = self._process(ref, now, summary)
+            if row_id is not None:
+                to_file.append(row_id)
+                if len(to_file) >= FILE_BATCH:
+                    self._file(to_file, summary)
+                    to_file = []
             if finished and not blocked:
                 done_upto = max(done_upto, ref.uid)
             blocked = blocked or not finished
+        self._file(to_file, summary)
         self._save_position(folder, uidvalidity, done_upto, now)
         return summary
 
     # ------------------------------------------------------------ one message
-    def _process(self, ref: MessageRef, now: datetime, summary: PollSummary) -> bool:
-        """Walk one message down the path. True when it is finished with (recorded)."""
+    def _process(self, ref: MessageRef, now: datetime, summary: PollSummary) -> tuple[bool, int | None]:
+        """Walk one message down the path: (finished with it?, its row if it is to be filed away)."""
         with self.db.unit_of_work() as s:
             row = self._row_for(s, ref, now)
-            if row.state != "new":
-                row_id, filing = row.id, row.filed_to
-                already = True
-            else:
-                already = False
-                duplicate = self._earlier_copy(s, ref, row)
-                if duplicate is not None:
-                    row.state, row.reason = "duplicate", f"same Message-ID as message {duplicate.id}"
-                    row.classification = duplicate.classification
-                    row.updated_at = now
-                row_id = row.id
-        if already:
-            if filing is None:
-                self._file(row_id, summary)
-            return True
+            row_id, state, filing = row.id, row.state, row.filed_to
+            if state == "new" and (duplicate := self._earlier_copy(s, ref, row)) is not None:
+                row.state, row.reason = "duplicate", f"same Message-ID as message {duplicate.id}"
+                row.classification = duplicate.classification
+                row.updated_at = now
+                summary.duplicates += 1
+                return True, row_id
+        if state != "new":
+            return True, (row_id if filing is None else None)
         try:
             outcome = self._walk(row_id, ref, now)
             log.debug("intake: UID %s committed (%s)", ref.uid, outcome)
@@ -141,14 +146,9 @@ class Intake:
             log.exception("intake: message UID %s failed", ref.uid)
             return self._count_failure(row_id, ref, now, e, summary)
         setattr(summary, outcome, getattr(summary, outcome) + 1)
-        self._file(row_id, summary)
-        return True
+        return True, row_id
 
     def _walk(self, row_id: int, ref: MessageRef, now: datetime) -> str:
-        with self.db.unit_of_work() as s:
-            row = s.get(IncomingMessage, row_id)
-            if row.state == "duplicate":
-                return "duplicates"
         limit = self.settings.imap.max_message_bytes
         if ref.size > limit:
             return self._set_aside(row_id, now, "the message is too large to read "
@@ -156,7 +156,13 @@ class Intake:
         raw = self.mailbox.fetch(ref, limit)
         log.debug("intake: UID %s fetched (%s bytes)", ref.uid, len(raw))
         sha = self.raw_store.put(raw) if self.raw_store is not None else None
-        msg = parse_bytes(raw)
+        # Parsed once: classification, replies and extraction all read this one copy, so a
+        # message with a large attachment is never held parsed twice.
+        try:
+            msg = parse_message(raw)
+        except UnreadableInput as e:
+            return self._set_aside(row_id, now, f"the message could not be read: {e}", sha=sha)
+        del raw
         classification = classify(msg, self._own_addresses())
         # Replies to the program's own mail (a coordinator's APPROVE/REJECT to a digest, a participant's
         # answer to an assessment reminder) are handled by `replies` and never read as forms.
@@ -165,11 +171,8 @@ class Intake:
         extraction: Extraction | None = None
         problem = None
         if classification.from_person:
-            # From here on only the headers are read: keep those alone, so a message with a
-            # large attachment is not held parsed twice while extraction parses it again.
-            msg = parse_bytes(raw[:_header_end(raw)])
             try:
-                extraction = extract_message(raw)
+                extraction = extract_parsed(msg)
             except UnreadableInput as e:
                 problem = f"the message could not be read: {e}"
             log.debug("intake: UID %s extracted", ref.uid)
@@ -225,20 +228,21 @@ class Intake:
                 self._queue_review_notice(s, row, outcome.reason, now)
         return "review" if outcome.state == "review" else "replies"
 
-    def _set_aside(self, row_id: int, now: datetime, reason: str) -> str:
+    def _set_aside(self, row_id: int, now: datetime, reason: str, sha: str | None = None) -> str:
         with self.db.unit_of_work() as s:
             row = s.get(IncomingMessage, row_id)
             row.state, row.reason, row.updated_at = "review", reason, now
+            row.raw_sha256 = sha or row.raw_sha256
             self._queue_review_notice(s, row, reason, now)
         return "review"
 
     def _count_failure(self, row_id: int, ref: MessageRef, now: datetime, error: Exception,
-                       summary: PollSummary) -> bool:
+                       summary: PollSummary) -> tuple[bool, int | None]:
         if isinstance(error, MailboxError):
             # The mailbox itself is failing: not this message's fault; try again next poll.
             summary.problems.append(f"mailbox problem at message UID {ref.uid}: {error}")
             summary.retry_later += 1
-            return False
+            return False, None
         with self.db.unit_of_work() as s:
             row = s.get(IncomingMessage, row_id)
             row.attempts += 1
@@ -250,32 +254,40 @@ class Intake:
             self._set_aside(row_id, now, reason)
             summary.review += 1
             summary.problems.append(f"message UID {ref.uid} set aside: {reason}")
-            self._file(row_id, summary)
-            return True
+            return True, row_id
         summary.retry_later += 1
         summary.problems.append(f"message UID {ref.uid} failed (try {attempts}); it will be tried again")
-        return False
+        return False, None
 
     # ------------------------------------------------------------ filing
-    def _file(self, row_id: int, summary: PollSummary) -> None:
-        """Move a finished message to its folder; remember that it moved."""
+    def _file(self, row_ids: list[int], summary: PollSummary) -> None:
+        """Move finished messages to their folders; remember which moved."""
+        if not row_ids:
+            return
+        groups: dict[tuple[str, str, int], list[tuple[int, MessageRef]]] = {}
         with self.db.unit_of_work() as s:
-            row = s.get(IncomingMessage, row_id)
-            target = (self.settings.imap.review_folder if row.state == "review"
-                      else self.settings.imap.processed_folder)
-            ref = MessageRef(row.folder, row.uidvalidity, row.uid, row.size, row.message_id)
+            for row in s.scalars(select(IncomingMessage).where(IncomingMessage.id.in_(row_ids))):
+                target = (self.settings.imap.review_folder if row.state == "review"
+                          else self.settings.imap.processed_folder)
+                ref = MessageRef(row.folder, row.uidvalidity, row.uid, row.size, row.message_id)
+                groups.setdefault((target, row.folder, row.uidvalidity), []).append((row.id, ref))
         if self.dry_run:
             return
-        try:
-            self.mailbox.move(ref, target)
-        except MailboxError as e:
-            # Recorded already; the move is tried again at the next poll.
-            summary.problems.append(f"could not file message UID {ref.uid} to {target}: {e}")
-            return
-        log.debug("intake: UID %s moved to %s", ref.uid, target)
-        with self.db.unit_of_work() as s:
-            s.get(IncomingMessage, row_id).filed_to = target
-        summary.filed += 1
+        for (target, _folder, _validity), rows in groups.items():
+            refs = [ref for _id, ref in rows]
+            try:
+                self.mailbox.move_many(refs, target)
+            except MailboxError as e:
+                # Recorded already; the move is tried again at the next poll.
+                summary.problems.append(f"could not file {len(refs)} message(s) to {target}: {e}")
+                continue
+            if log.isEnabledFor(logging.DEBUG):
+                for ref in refs:
+                    log.debug("intake: UID %s moved to %s", ref.uid, target)
+            with self.db.unit_of_work() as s:
+                for row_id, _ref in rows:
+                    s.get(IncomingMessage, row_id).filed_to = target
+            summary.filed += len(rows)
 
     def _file_pending(self, summary: PollSummary) -> None:
         """Messages recorded earlier whose move did not happen (a crash, an outage)."""
@@ -286,10 +298,10 @@ class Intake:
                     IncomingMessage.folder == self.settings.imap.folder,
                     IncomingMessage.state != "new",
                     IncomingMessage.filed_to.is_(None),
-                )
+                ).order_by(IncomingMessage.id)
             ).all()
-        for row_id in pending:
-            self._file(row_id, summary)
+        for i in range(0, len(pending), FILE_BATCH):
+            self._file(list(pending[i:i + FILE_BATCH]), summary)
 
     # ------------------------------------------------------------ store
     def _row_for(self, s: Session, ref: MessageRef, now: datetime) -> IncomingMessage:
@@ -407,12 +419,6 @@ def _applicant_key(extraction: Extraction, msg: Message) -> str:
         if candidate and valid_address(candidate.strip()):
             return candidate.strip().lower()
     return ""
-
-
-def _header_end(raw: bytes) -> int:
-    """Where the header block ends (after its blank line), or the end if it has none."""
-    ends = [i + len(sep) for sep in (b"\r\n\r\n", b"\n\n") if (i := raw.find(sep)) >= 0]
-    return min(ends) if ends else len(raw)
 
 
 def _sender(msg: Message, extraction: Extraction | None) -> str:

@@ -66,6 +66,7 @@ class Mailbox(Protocol):
     def scan(self, folder: str, after_uid: int = 0) -> tuple[int, list[MessageRef]]: ...
     def fetch(self, ref: MessageRef, max_bytes: int) -> bytes: ...
     def move(self, ref: MessageRef, to_folder: str) -> None: ...
+    def move_many(self, refs: list[MessageRef], to_folder: str) -> None: ...
     def idle_wait(self, folder: str, timeout: float) -> bool: ...
 
 
@@ -372,25 +373,35 @@ class ImapMailbox:
         return b"".join(parts)
 
     def move(self, ref: MessageRef, to_folder: str) -> None:
+        self.move_many([ref], to_folder)
+
+    def move_many(self, refs: list[MessageRef], to_folder: str) -> None:
+        """Move messages of one folder together: one command for the lot, not one each."""
+        if not refs:
+            return
+        if len({(r.folder, r.uidvalidity) for r in refs}) > 1:
+            raise ValueError("move_many takes messages of one folder")
         self.ensure_folder(to_folder)
-        self._select_ref(ref, readonly=False)
+        self._select_ref(refs[0], readonly=False)
         target = self._server_name(to_folder)
+        uids = [r.uid for r in refs]
         c = self.client
         try:
             if c.has_capability("MOVE"):
-                c.move([ref.uid], target)
+                c.move(uids, target)
             elif c.has_capability("UIDPLUS"):
-                c.copy([ref.uid], target)
-                c.add_flags([ref.uid], [b"\\Deleted"], silent=True)
-                # UID EXPUNGE removes only this message, never others flagged \Deleted.
-                c.uid_expunge([ref.uid])
+                c.copy(uids, target)
+                c.add_flags(uids, [b"\\Deleted"], silent=True)
+                # UID EXPUNGE removes only these messages, never others flagged \Deleted.
+                c.uid_expunge(uids)
             else:
                 # A plain EXPUNGE could remove other people's \Deleted mail: leave the flag, which
                 # scan() skips, for the server's own clean-up.
-                c.copy([ref.uid], target)
-                c.add_flags([ref.uid], [b"\\Deleted"], silent=True)
+                c.copy(uids, target)
+                c.add_flags(uids, [b"\\Deleted"], silent=True)
         except (OSError, IMAPClientError) as e:
-            raise self._io_error(f"moving UID {ref.uid} from {ref.folder!r} to {to_folder!r}", e) from None
+            what = f"UID {uids[0]}" if len(uids) == 1 else f"{len(uids)} messages (UIDs {uids[0]}-{uids[-1]})"
+            raise self._io_error(f"moving {what} from {refs[0].folder!r} to {to_folder!r}", e) from None
 
     def idle_wait(self, folder: str, timeout: float) -> bool:
         """Wait up to `timeout` seconds for new mail in `folder`; True if some may have come."""
@@ -524,6 +535,10 @@ class MaildirMailbox:
         dst.add(src.get_bytes(key))
         src.remove(key)
         self._index(src)
+
+    def move_many(self, refs: list[MessageRef], to_folder: str) -> None:
+        for ref in refs:
+            self.move(ref, to_folder)
 
     def idle_wait(self, folder: str, timeout: float) -> bool:
         time.sleep(timeout)

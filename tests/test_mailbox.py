@@ -172,6 +172,32 @@ def test_move_without_the_move_extension_copies_and_deletes_only_that_message(
         assert keep in c.search(["ALL"])
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1", HOST_WITHOUT_MOVE, HOST_WITHOUT_MOVE_OR_UIDPLUS])
+def test_move_many_files_several_messages_and_leaves_the_others(dovecot: DovecotServer, imap_user: str,
+                                                                 host: str):
+    """move_many moves exactly the messages given, with or without the MOVE extension."""
+    uids = [dovecot.append(imap_user, message(i)) for i in range(5)]
+    with ImapMailbox(dovecot.imap_settings_for(imap_user, host=host)) as mb:
+        _, refs = mb.scan("INBOX")
+        mb.move_many([refs[0], refs[2], refs[3]], "inbox-worker/processed")
+        mb.move_many([], "inbox-worker/processed")
+        assert [r.uid for r in mb.scan("INBOX")[1]] == [uids[1], uids[4]]
+    assert list(dovecot.list_folder(imap_user, "inbox-worker/processed").values()) == [
+        message(0), message(2), message(3)]
+
+
+def test_move_many_refuses_messages_of_two_folders(dovecot: DovecotServer, imap_user: str):
+    """One command moves from one folder: refs of two folders are a caller's mistake, and nothing moves."""
+    dovecot.append(imap_user, message(1))
+    dovecot.append(imap_user, message(2), folder="other")
+    with ImapMailbox(dovecot.imap_settings_for(imap_user)) as mb:
+        [inbox_ref], [other_ref] = mb.scan("INBOX")[1], mb.scan("other")[1]
+        with pytest.raises(ValueError, match="one folder"):
+            mb.move_many([inbox_ref, other_ref], "done")
+    assert list(dovecot.list_folder(imap_user).values()) == [message(1)]
+    assert list(dovecot.list_folder(imap_user, "other").values()) == [message(2)]
+
+
 def test_a_rebuilt_folder_makes_old_refs_fail_instead_of_naming_other_mail(dovecot: DovecotServer,
                                                                             imap_user: str):
     """After UIDVALIDITY changes, fetch and move of an old ref raise MailboxError, touching nothing."""
@@ -355,6 +381,17 @@ def test_maildir_move_files_into_a_subfolder_and_uids_are_not_reused(tmp_path: P
     assert [r.uid for r in mb.scan("INBOX")[1]] == [refs[0].uid, 3]
     with pytest.raises(MailboxError):
         mb.fetch(refs[1], 10_000)
+
+
+def test_maildir_move_many_moves_exactly_those_messages(tmp_path: Path):
+    """move_many on a Maildir moves the messages given and keeps the rest in INBOX."""
+    for i in range(4):
+        deliver(tmp_path, message(i), f"{1700000000 + i}.M{i}P1.host")
+    mb = MaildirMailbox(tmp_path)
+    _, refs = mb.scan("INBOX")
+    mb.move_many([refs[1], refs[3]], "done")
+    assert [r.uid for r in mb.scan("INBOX")[1]] == [refs[0].uid, refs[2].uid]
+    assert sorted(mb.fetch(r, 10_000) for r in mb.scan("done")[1]) == [message(1), message(3)]
 
 
 def test_maildir_missing_folder_is_an_error(tmp_path: Path):
