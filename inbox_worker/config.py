@@ -128,6 +128,9 @@ class WorkerSettings(BaseModel):
     max_replies_per_address_per_day: int = 5
     # With dry_run, nothing in the mailbox changes and mail is written here instead of sent.
     outbox_dir: str = "outbox-eml"
+    # Processes that read a large backlog's forms beside the worker (0: the worker reads every
+    # message itself). By default one for each core but the worker's own.
+    extraction_processes: int = Field(default_factory=lambda: max(0, (os.cpu_count() or 1) - 1), ge=0, le=32)
 
 
 class MatchingSettings(BaseModel):

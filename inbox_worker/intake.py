@@ -37,7 +37,7 @@ from .emails import (
     message_id_for,
     valid_address,
 )
-from .extract.message import extract_parsed, parse_message
+from .extract.message import parse_message
 from .formgen import write_form
 from .mailbox import Mailbox, MailboxError, MessageRef
 from .models import (
@@ -50,6 +50,7 @@ from .models import (
     WorkerState,
 )
 from .rawstore import RawStore
+from .readahead import ReadAhead
 from .record import ApplicationRecord, Extraction, UnreadableInput
 
 log = logging.getLogger(__name__)
@@ -107,26 +108,29 @@ class Intake:
         # then they are recorded and unfiled, which is exactly what `_file_pending` picks up
         # after a crash, so grouping the moves changes nothing about what survives one.
         to_file: list[int] = []
-        for ref in refs:
-            if not self.keep_lease():
-                summary.problems.append("another worker took over the mailbox; stopping this poll")
-                break
-            summary.seen += 1
-            finished, row_id = self._process(ref, now, summary)
-            if row_id is not None:
-                to_file.append(row_id)
-                if len(to_file) >= FILE_BATCH:
-                    self._file(to_file, summary)
-                    to_file = []
-            if finished and not blocked:
-                done_upto = max(done_upto, ref.uid)
-            blocked = blocked or not finished
+        with ReadAhead(self.mailbox, refs, self.settings.imap.max_message_bytes,
+                       self.settings.worker.extraction_processes) as ahead:
+            for ref in refs:
+                if not self.keep_lease():
+                    summary.problems.append("another worker took over the mailbox; stopping this poll")
+                    break
+                summary.seen += 1
+                finished, row_id = self._process(ref, now, summary, ahead)
+                if row_id is not None:
+                    to_file.append(row_id)
+                    if len(to_file) >= FILE_BATCH:
+                        self._file(to_file, summary)
+                        to_file = []
+                if finished and not blocked:
+                    done_upto = max(done_upto, ref.uid)
+                blocked = blocked or not finished
         self._file(to_file, summary)
         self._save_position(folder, uidvalidity, done_upto, now)
         return summary
 
     # ------------------------------------------------------------ one message
-    def _process(self, ref: MessageRef, now: datetime, summary: PollSummary) -> tuple[bool, int | None]:
+    def _process(self, ref: MessageRef, now: datetime, summary: PollSummary,
+                 ahead: ReadAhead) -> tuple[bool, int | None]:
         """Walk one message down the path: (finished with it?, its row if it is to be filed away)."""
         with self.db.unit_of_work() as s:
             row = self._row_for(s, ref, now)
@@ -140,7 +144,7 @@ class Intake:
         if state != "new":
             return True, (row_id if filing is None else None)
         try:
-            outcome = self._walk(row_id, ref, now)
+            outcome = self._walk(row_id, ref, now, ahead)
             log.debug("intake: UID %s committed (%s)", ref.uid, outcome)
         except Exception as e:  # a bug or an outage on one message must not stop the queue
             log.exception("intake: message UID %s failed", ref.uid)
@@ -148,12 +152,12 @@ class Intake:
         setattr(summary, outcome, getattr(summary, outcome) + 1)
         return True, row_id
 
-    def _walk(self, row_id: int, ref: MessageRef, now: datetime) -> str:
+    def _walk(self, row_id: int, ref: MessageRef, now: datetime, ahead: ReadAhead) -> str:
         limit = self.settings.imap.max_message_bytes
         if ref.size > limit:
             return self._set_aside(row_id, now, "the message is too large to read "
                                    f"({ref.size:,} bytes; the limit is {limit:,})")
-        raw = self.mailbox.fetch(ref, limit)
+        raw = ahead.fetch(ref, limit)
         log.debug("intake: UID %s fetched (%s bytes)", ref.uid, len(raw))
         sha = self.raw_store.put(raw) if self.raw_store is not None else None
         # Parsed once: classification, replies and extraction all read this one copy, so a
@@ -172,7 +176,7 @@ class Intake:
         problem = None
         if classification.from_person:
             try:
-                extraction = extract_parsed(msg)
+                extraction = ahead.extraction(ref, msg)
             except UnreadableInput as e:
                 problem = f"the message could not be read: {e}"
             log.debug("intake: UID %s extracted", ref.uid)

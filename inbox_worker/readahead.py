@@ -1,0 +1,176 @@
+"""Read ahead: the next messages of a backlog are fetched and read for a form in other
+processes while this one stores and answers the current one.
+
+Extraction is a pure function of the message's bytes and costs more than
+everything else a message needs, so on a machine with more than one core a
+backlog goes faster when it runs beside the rest instead of before it. Only
+the reading moves: the database, the mailbox's state and every email stay in
+the one process that owns them, and messages are still recorded one by one,
+in order, so what survives a crash is unchanged.
+
+Small polls (the usual case: a message or two, or push) never start a
+process. Large messages are read in this process as before, so their bytes
+are never copied to another one. If a reading process dies (the operating
+system killed it, say), the messages it held fail like any other failure:
+they are tried again and, after too many tries, set aside for review, and the
+worker itself goes on.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from email.message import Message
+
+from .extract.message import extract_message, extract_parsed
+from .mailbox import Mailbox, MailboxError, MessageRef
+from .record import Extraction, UnreadableInput
+
+log = logging.getLogger(__name__)
+
+# A poll with fewer new messages than this reads them here: starting a process costs
+# about a second, more than a few messages take to read.
+MIN_BACKLOG = 40
+# Messages fetched and handed out ahead of the one being processed.
+WINDOW = 8
+# Bigger messages are read in this process, so their bytes are never held twice.
+MAX_AHEAD_BYTES = 1024 * 1024
+
+
+class ExtractionLost(Exception):
+    """The process reading this message died before it answered."""
+
+
+class ReadAhead:
+    """Fetches and extracts `refs` ahead of their turn. Use as a context manager.
+
+    `fetch(ref)` and `extraction(ref, msg)` are called for the refs in their
+    order; a ref that was never handed out (too big, a mailbox error while
+    prefetching, no pool) is fetched and read here, exactly as without it.
+    """
+
+    def __init__(self, mailbox: Mailbox, refs: list[MessageRef], max_bytes: int, processes: int) -> None:
+        self._mailbox = mailbox
+        self._refs = refs
+        self._max_bytes = min(max_bytes, MAX_AHEAD_BYTES)
+        self._index = {ref.uid: i for i, ref in enumerate(refs)}
+        self._next = 0  # the next ref to consider handing out
+        self._ahead: dict[int, tuple[bytes, Future]] = {}
+        self._pool: ProcessPoolExecutor | None = None
+        # CPU seconds spent extracting, here and in the reading processes (for the benchmarks).
+        self.busy_seconds = 0.0
+        if processes > 0 and len(refs) >= MIN_BACKLOG:
+            # forkserver, not fork: the worker has threads (IDLE watcher, scheduler), and a
+            # forked copy of a process with threads can hang on a lock held at fork time.
+            context = multiprocessing.get_context("forkserver")
+            # The server that forks the reading processes imports the readers once.
+            context.set_forkserver_preload(["inbox_worker.readahead"])
+            self._pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_follow_parent)
+            log.info("intake: %s messages to read; reading ahead in %s process(es)", len(refs), processes)
+
+    def __enter__(self) -> ReadAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._ahead.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def fetch(self, ref: MessageRef, max_bytes: int) -> bytes:
+        """The message's bytes: handed out ahead already, or fetched now."""
+        position = self._index.get(ref.uid)
+        if position is not None:
+            # Whatever was handed out for refs before this one is not needed any more.
+            for uid in [u for u in self._ahead if self._index[u] < position]:
+                del self._ahead[uid]
+            self._fill(position + 1)
+        held = self._ahead.get(ref.uid)
+        if held is not None:
+            return held[0]
+        return self._mailbox.fetch(ref, max_bytes)
+
+    def extraction(self, ref: MessageRef, msg: Message) -> Extraction:
+        """The message read for a form: the reading process's answer, or read here.
+
+        Raises UnreadableInput as `extract_parsed` does, and ExtractionLost when
+        the process reading it died.
+        """
+        held = self._ahead.pop(ref.uid, None)
+        if held is None:
+            began = time.process_time()
+            try:
+                return extract_parsed(msg)
+            finally:
+                self.busy_seconds += time.process_time() - began
+        try:
+            kind, value, seconds = held[1].result()
+        except BrokenProcessPool:
+            self._give_up(ref)
+            raise ExtractionLost(f"the process reading message UID {ref.uid} died before it "
+                                 "answered") from None
+        self.busy_seconds += seconds
+        if kind == "unreadable":
+            raise UnreadableInput(value)
+        return value
+
+    # -------------------------------------------------------------------- internals
+    def _fill(self, start: int) -> None:
+        """Hand out refs from `start` on, up to WINDOW of them at a time."""
+        if self._pool is None:
+            return
+        self._next = max(self._next, start)
+        while self._next < min(len(self._refs), start + WINDOW):
+            ref = self._refs[self._next]
+            self._next += 1
+            if ref.size > self._max_bytes or ref.uid in self._ahead:
+                continue
+            try:
+                raw = self._mailbox.fetch(ref, self._max_bytes)
+            except MailboxError:
+                # Left to the message's own turn, which reports it properly.
+                continue
+            try:
+                self._ahead[ref.uid] = (raw, self._pool.submit(_read, raw))
+            except BrokenProcessPool:
+                # The messages already handed out find out when their turn comes.
+                self._give_up(ref)
+                return
+
+    def _give_up(self, ref: MessageRef) -> None:
+        """A reading process died: the rest of this poll is read here."""
+        if self._pool is not None:
+            log.error("intake: a reading process died (at message UID %s); reading the rest here", ref.uid)
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+def _read(raw: bytes) -> tuple[str, object, float]:
+    """In a reading process: one message's extraction, or why it could not be read."""
+    began = time.process_time()
+    try:
+        result: tuple[str, object] = ("ok", extract_message(raw))
+    except UnreadableInput as e:
+        result = ("unreadable", str(e))
+    return (*result, time.process_time() - began)
+
+
+def _follow_parent() -> None:
+    """In a reading process: leave as soon as the worker that started it is gone. A SIGKILL
+    gives the worker no chance to stop its pool; the fork server that is this process's
+    parent then ends, and this process is handed to another parent."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
