@@ -21,6 +21,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -106,7 +107,8 @@ class OutgoingMessage(Base):
     template: Mapped[str] = mapped_column(String(100))
     recipients: Mapped[list] = mapped_column(JSON)
     subject: Mapped[str] = mapped_column(Text)
-    message_id: Mapped[str] = mapped_column(String(998))
+    # Indexed: a reply or a bounce names the email it answers by this.
+    message_id: Mapped[str] = mapped_column(String(998), index=True)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     # An answer to incoming mail (RFC 3834 "auto-replied"): these count against the daily cap.
     auto_reply: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -153,6 +155,23 @@ class SuppressedAddress(Base):
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime)
     incoming_message_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_messages.id"))
+
+
+class AutoReply(Base):
+    """One automatic answer to one address: what the daily cap per address counts.
+
+    Counted by an index on (address, at), so the check costs the same after a
+    backlog of thousands as on a quiet day. Only the last day matters: the
+    daily clean-up (`privacy.purge_if_due`) removes older rows.
+    """
+
+    __tablename__ = "auto_replies"
+    __table_args__ = (Index("ix_auto_replies_address_at", "address", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(320))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    outgoing_message_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_messages.id"))
 
 
 class Lease(Base):

@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from .db import Database
@@ -22,6 +22,7 @@ from .models import (
     Application,
     ApplicationVersion,
     AssessmentAnswer,
+    AutoReply,
     Event,
     IncomingMessage,
     MentoringRelationship,
@@ -96,6 +97,8 @@ def purge_if_due(db: Database, raw_store: RawStore, now: datetime, retention_day
         if last is not None and datetime.fromisoformat(last.value) > now - timedelta(days=1):
             return None
         s.merge(WorkerState(key="last_retention_purge", value=now.isoformat()))
+        # The daily cap looks back one day only: older counts identify people for nothing.
+        s.execute(delete(AutoReply).where(AutoReply.at < now - timedelta(days=1)))
     return purge_expired(db, raw_store, now, retention_days)
 
 
@@ -120,12 +123,16 @@ def _erase(s: Session, apps: list[Application], addresses: set[str], report: For
     for answer in s.scalars(select(AssessmentAnswer).where(AssessmentAnswer.participant.in_(addresses))):
         s.delete(answer)
         report.answers += 1
+    erased_emails = []
     for row in s.scalars(select(OutgoingMessage)):
         if row.application_id in app_ids or addresses & {r.lower() for r in row.recipients}:
             if row.state == "pending":
                 row.state = "failed"  # never send it now
             row.raw, row.subject, row.recipients = b"", "(erased)", []
+            erased_emails.append(row.id)
             report.emails += 1
+    s.execute(delete(AutoReply).where(or_(AutoReply.address.in_(addresses),
+                                          AutoReply.outgoing_message_id.in_(erased_emails))))
     shas = set()
     incoming = s.scalars(select(IncomingMessage).where(or_(
         IncomingMessage.sender.in_(addresses), IncomingMessage.application_id.in_(app_ids)))).all()

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 from test_intake_e2e import COORDINATOR, NOW, addressed_to, parsed, world  # noqa: F401 - a shared fixture
 
-from inbox_worker.models import Event, SuppressedAddress
+from inbox_worker.models import AutoReply, Event, SuppressedAddress
 from inbox_worker.worker import MailSource, run_cycle
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intake"
@@ -43,6 +43,10 @@ def test_answers_to_one_address_are_capped_per_day(world):
     dovecot.append(user, copy_of("01-protege-inline.eml", 99))
     run_cycle(app, MailSource(), NOW + timedelta(days=1, minutes=1))
     assert len(addressed_to(smtp.received, APPLICANT)) == cap + 1
+    # The cycle's daily clean-up kept only the last day's counts: the new answer's.
+    with app.db.unit_of_work() as s:
+        assert [(r.address, r.at) for r in s.scalars(select(AutoReply))] == [
+            (APPLICANT, NOW + timedelta(days=1, minutes=1))]
 
 
 def test_a_hard_bounce_of_our_mail_stops_further_mail_and_tells_the_coordinators(world):

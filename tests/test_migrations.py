@@ -1,11 +1,16 @@
 """The Alembic migrations build exactly the schema the models describe."""
 from __future__ import annotations
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
+from datetime import datetime
 
-from inbox_worker.db import Database
-from inbox_worker.models import Base
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import select, text
+
+from inbox_worker.db import MIGRATIONS, Database
+from inbox_worker.models import AutoReply, Base
 
 
 def test_migrations_match_the_models(database_url):
@@ -23,3 +28,25 @@ def test_the_database_file_is_private(tmp_path):
     path = tmp_path / "private.sqlite3"
     Database(f"sqlite:///{path}").upgrade()
     assert path.stat().st_mode & 0o077 == 0
+
+
+def test_answers_sent_before_the_auto_replies_table_still_count(tmp_path):
+    """Upgrading a database of the previous version counts its automatic answers in auto_replies."""
+    db = Database(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+        conn.execute(text(
+            "INSERT INTO outgoing_messages (idempotency_key, template, recipients, subject, message_id, raw, "
+            "auto_reply, state, attempts, next_attempt_at, created_at) VALUES "
+            "('ack:1', 'acknowledgement', '[\"A@Example.org\"]', 's', '<1@x>', x'00', 1, 'sent', 1, "
+            "'2026-04-10 09:00:00', '2026-04-10 09:00:00'), "
+            "('review:2', 'review_notice', '[\"c@example.org\"]', 's', '<2@x>', x'00', 0, 'sent', 1, "
+            "'2026-04-10 09:00:00', '2026-04-10 09:00:00')"))
+    db.upgrade()
+    with db.unit_of_work() as s:
+        rows = [(r.address, r.at, r.outgoing_message_id) for r in s.scalars(select(AutoReply))]
+    db.dispose()
+    assert rows == [("a@example.org", datetime(2026, 4, 10, 9, 0), 1)]

@@ -15,6 +15,7 @@ from inbox_worker import privacy
 from inbox_worker.models import (
     Application,
     ApplicationVersion,
+    AutoReply,
     IncomingMessage,
     MentoringRelationship,
     OutgoingMessage,
@@ -47,6 +48,9 @@ def test_forget_erases_a_person_and_keeps_the_count(world):
             ApplicationVersion.application_id == erased.id)).all() == []
         dump = json.dumps([[m.sender, m.subject] for m in s.scalars(select(IncomingMessage))])
         dump += repr([(o.recipients, o.raw) for o in s.scalars(select(OutgoingMessage))])
+        dump += repr([r.address for r in s.scalars(select(AutoReply))])
+        # The other applicant's answer still counts against the daily cap.
+        assert s.scalar(select(func.count()).select_from(AutoReply)) == 1
     assert APPLICANT not in dump and "Okafor" not in dump
     # The erased message is not processed again.
     assert run_cycle(app, MailSource(), NOW + timedelta(minutes=5)).poll.seen == 0
