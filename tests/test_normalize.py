@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
-from inbox_worker.extract import normalize
+from inbox_worker.extract import labels, normalize
+from inbox_worker.extract.labels import fold_chars
 
 LIBRARY_TYPES = [
     ("Public", "public"),
@@ -144,3 +147,23 @@ def test_text_value(raw, want):
 def test_bool_yes(raw, want):
     """Only a Yes or a tick is true; No and blanks are null, never false."""
     assert normalize.bool_yes(raw) is want
+
+
+def _fold_one(ch: str) -> str:
+    """fold_chars' rule for one character, written out plainly."""
+    base = unicodedata.normalize("NFKD", ch)[:1].lower()[:1] or " "
+    return base if (base.isalnum() and base.isascii()) or base in "#@" else " "
+
+
+def test_fold_chars_folds_every_character_by_its_rule_and_keeps_the_length():
+    """The table-driven fold gives each character what the plain rule gives, across Latin,
+    Greek, Cyrillic, symbols, combining marks, CJK and surrogates, and never changes a length."""
+    text = "".join(chr(c) for c in [*range(0, 0x3100), *range(0xD7F0, 0xE010), 0xFF21, 0x1F600])
+    assert fold_chars(text) == "".join(_fold_one(ch) for ch in text)
+    assert fold_chars("Ŕosé-Mañana Library #3 @ WY") == "rose manana library #3 @ wy"
+
+
+def test_the_fold_table_stops_growing():
+    """Text of many distinct characters does not grow the fold table past its bound."""
+    fold_chars("".join(chr(c) for c in range(0x4E00, 0x4E00 + labels.FOLD_TABLE_MAX + 5000)))
+    assert len(labels._FOLD) <= labels.FOLD_TABLE_MAX

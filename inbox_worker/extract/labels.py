@@ -80,13 +80,31 @@ PLACE_ALIASES = (
 )
 
 
+class _FoldTable(dict):
+    """str.translate's table for `fold_chars`, filled one character at a time as they are met.
+
+    Folding was a Python loop over every character of every line, several
+    times a line: the hottest code in extraction. A character folds the same
+    way every time, so each is worked out once. The table stops growing at
+    FOLD_TABLE_MAX entries, so text made of every Unicode character cannot
+    make it large.
+    """
+
+    def __missing__(self, code: int) -> str:
+        base = unicodedata.normalize("NFKD", chr(code))[:1].lower()[:1] or " "
+        folded = base if (base.isalnum() and base.isascii()) or base in "#@" else " "
+        if len(self) < FOLD_TABLE_MAX:
+            self[code] = folded
+        return folded
+
+
+FOLD_TABLE_MAX = 20_000
+_FOLD = _FoldTable()
+
+
 def fold_chars(text: str) -> str:
     """`text` lower-cased without accents, every non-word character a space, same length."""
-    out = []
-    for ch in text:
-        base = unicodedata.normalize("NFKD", ch)[:1].lower()[:1] or " "
-        out.append(base if (base.isalnum() and base.isascii()) or base in "#@" else " ")
-    return "".join(out)
+    return text.translate(_FOLD)
 
 
 def pattern_for(words: str) -> str:
@@ -322,6 +340,23 @@ class OptionHit:
 
 def find_options(text: str, choices: tuple[str, ...] | None = None) -> list[OptionHit]:
     """Non-overlapping option mentions in `text`, longest first, in order of position."""
+    if len(text) > CACHED_LINE_CHARS:
+        return _find_options(text, choices)
+    # Most lines of a form are its printed labels and options, the same in every application.
+    return list(_find_options_cached(text, choices))
+
+
+# Lines up to this long have their option mentions remembered (LINE_CACHE_SIZE of them).
+CACHED_LINE_CHARS = 300
+LINE_CACHE_SIZE = 8192
+
+
+@lru_cache(maxsize=LINE_CACHE_SIZE)
+def _find_options_cached(text: str, choices: tuple[str, ...] | None) -> tuple[OptionHit, ...]:
+    return tuple(_find_options(text, choices))
+
+
+def _find_options(text: str, choices: tuple[str, ...] | None) -> list[OptionHit]:
     folded = fold_chars(text)
     taken = [False] * len(folded)
     hits: list[OptionHit] = []

@@ -9,6 +9,7 @@ rather than a guess. All functions are pure and never raise on odd input.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -121,6 +122,16 @@ STATE_BY_NAME = {name: code for code, name in US_STATES.items()}
 
 def fold_key(text: str) -> str:
     """Text reduced for comparing words: no accents, lower case, punctuation as spaces."""
+    # Labels, headings and option names are folded again and again: remember the short ones.
+    return _fold_key_cached(text) if len(text) <= 300 else _fold_key(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_key_cached(text: str) -> str:
+    return _fold_key(text)
+
+
+def _fold_key(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     return " ".join(re.sub(r"[^a-z0-9#@]+", " ", text).split())

@@ -11,6 +11,7 @@ with confidence is left out rather than guessed.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -201,6 +202,18 @@ def _label_row(text: str) -> list[tuple[str, int, int]] | None:
     """A line that is nothing but printed labels: [(key, start column, end column)]."""
     if not text.strip() or len(text) > 300:
         return None
+    # Every line is asked this, and most lines are the form's own, the same in every application.
+    found = _label_row_cached(text)
+    return None if found is None else list(found)
+
+
+@functools.lru_cache(maxsize=8192)
+def _label_row_cached(text: str) -> tuple[tuple[str, int, int], ...] | None:
+    found = _find_label_row(text)
+    return None if found is None else tuple(found)
+
+
+def _find_label_row(text: str) -> list[tuple[str, int, int]] | None:
     # "· Library supervisor" is an option of the form, though its words are also labels.
     if any(hit.end - hit.start >= len(text.strip()) // 2 for hit in find_options(text)):
         return None
