@@ -2,6 +2,9 @@
 
     fetch -> classify -> extract -> decide -> store (+ outbox) -> file away
 
+In a large backlog the extract step of the next few messages runs ahead in
+other processes (`readahead`); every other step stays here, in order.
+
 Each message is one unit of work: its row, its application and the email
 that answers it are committed together, and only then is the message moved
 out of the folder being watched. A crash at any point leaves the message

@@ -112,8 +112,8 @@ class ReadAhead:
                 self.busy_seconds += time.process_time() - began
         try:
             kind, value, seconds = held[1].result()
-        except BrokenProcessPool:
-            self._give_up(ref)
+        except BrokenProcessPool as e:
+            self._give_up(ref, e)
             raise ExtractionLost(f"the process reading message UID {ref.uid} died before it "
                                  "answered") from None
         self.busy_seconds += seconds
@@ -139,15 +139,17 @@ class ReadAhead:
                 continue
             try:
                 self._ahead[ref.uid] = (raw, self._pool.submit(_read, raw))
-            except BrokenProcessPool:
+            except Exception as e:  # BrokenProcessPool, or a process that could not start at all
                 # The messages already handed out find out when their turn comes.
-                self._give_up(ref)
+                self._give_up(ref, e)
                 return
 
-    def _give_up(self, ref: MessageRef) -> None:
-        """A reading process died: the rest of this poll is read here."""
+    def _give_up(self, ref: MessageRef, error: BaseException) -> None:
+        """A reading process died or could not start: the rest of this poll is read here."""
         if self._pool is not None:
-            log.error("intake: a reading process died (at message UID %s); reading the rest here", ref.uid)
+            log.error("intake: reading ahead stopped at message UID %s (%s: %s); reading the rest here",
+                      ref.uid, type(error).__name__, str(error).strip().splitlines()[0] if str(error).strip()
+                      else "no detail")
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
