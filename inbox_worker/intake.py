@@ -111,14 +111,22 @@ class Intake:
         # then they are recorded and unfiled, which is exactly what `_file_pending` picks up
         # after a crash, so grouping the moves changes nothing about what survives one.
         to_file: list[int] = []
+        # Messages are registered (a row each, in state "new") a group at a time, one transaction
+        # for the group; Message-IDs finished during this poll tell a later copy it is a duplicate.
+        registered: dict[int, _Registration] = {}
+        finished_ids: dict[str, int] = {}
         with ReadAhead(self.mailbox, refs, self.settings.imap.max_message_bytes,
                        self.settings.worker.extraction_processes) as ahead:
-            for ref in refs:
+            for i, ref in enumerate(refs):
                 if not self.keep_lease():
                     summary.problems.append("another worker took over the mailbox; stopping this poll")
                     break
                 summary.seen += 1
-                finished, row_id = self._process(ref, now, summary, ahead)
+                if ref.uid not in registered:
+                    registered = self._register(refs[i:i + FILE_BATCH], now)
+                finished, row_id = self._process(ref, registered[ref.uid], finished_ids, now, summary, ahead)
+                if finished and ref.message_id and row_id is not None:
+                    finished_ids.setdefault(ref.message_id, row_id)
                 if row_id is not None:
                     to_file.append(row_id)
                     if len(to_file) >= FILE_BATCH:
@@ -132,18 +140,58 @@ class Intake:
         return summary
 
     # ------------------------------------------------------------ one message
-    def _process(self, ref: MessageRef, now: datetime, summary: PollSummary,
-                 ahead: ReadAhead) -> tuple[bool, int | None]:
-        """Walk one message down the path: (finished with it?, its row if it is to be filed away)."""
+    def _register(self, refs: list[MessageRef], now: datetime) -> dict[int, _Registration]:
+        """Rows for these messages (one folder's), made where missing; copies of messages
+        finished before are marked duplicates at once."""
         with self.db.unit_of_work() as s:
-            row = self._row_for(s, ref, now)
-            row_id, state, filing = row.id, row.state, row.filed_to
-            if state == "new" and (duplicate := self._earlier_copy(s, ref, row)) is not None:
-                row.state, row.reason = "duplicate", f"same Message-ID as message {duplicate.id}"
-                row.classification = duplicate.classification
-                row.updated_at = now
-                summary.duplicates += 1
-                return True, row_id
+            rows = {r.uid: r for r in s.scalars(select(IncomingMessage).where(
+                IncomingMessage.account == self.account, IncomingMessage.folder == refs[0].folder,
+                IncomingMessage.uidvalidity == refs[0].uidvalidity,
+                IncomingMessage.uid.in_([r.uid for r in refs])))}
+            for ref in refs:
+                if ref.uid not in rows:
+                    rows[ref.uid] = IncomingMessage(
+                        account=self.account, folder=ref.folder, uidvalidity=ref.uidvalidity, uid=ref.uid,
+                        message_id=ref.message_id, size=ref.size, state="new", attempts=0, received_at=now,
+                        updated_at=now)
+                    s.add(rows[ref.uid])
+            s.flush()
+            fresh = [row for row in rows.values() if row.state == "new" and row.message_id]
+            earlier = {}
+            if fresh:
+                for row in s.scalars(select(IncomingMessage).where(
+                        IncomingMessage.account == self.account,
+                        IncomingMessage.message_id.in_({r.message_id for r in fresh}),
+                        IncomingMessage.state != "new").order_by(IncomingMessage.id)):
+                    earlier.setdefault(row.message_id, row)
+            duplicates = set()
+            for row in fresh:
+                if (original := earlier.get(row.message_id)) is not None:
+                    self._mark_duplicate(row, original, now)
+                    duplicates.add(row.uid)
+            return {uid: _Registration(row.id, row.state, row.filed_to, uid in duplicates)
+                    for uid, row in rows.items()}
+
+    @staticmethod
+    def _mark_duplicate(row: IncomingMessage, original: IncomingMessage, now: datetime) -> None:
+        row.state, row.reason = "duplicate", f"same Message-ID as message {original.id}"
+        row.classification = original.classification
+        row.updated_at = now
+
+    def _process(self, ref: MessageRef, registration: _Registration, finished_ids: dict[str, int],
+                 now: datetime, summary: PollSummary, ahead: ReadAhead) -> tuple[bool, int | None]:
+        """Walk one message down the path: (finished with it?, its row if it is to be filed away)."""
+        row_id, state, filing = registration.row_id, registration.state, registration.filed_to
+        if state == "new" and ref.message_id in finished_ids:
+            # A copy of a message finished earlier in this poll, after the registration.
+            with self.db.unit_of_work() as s:
+                self._mark_duplicate(s.get(IncomingMessage, row_id),
+                                     s.get(IncomingMessage, finished_ids[ref.message_id]), now)
+            summary.duplicates += 1
+            return True, row_id
+        if registration.duplicate:
+            summary.duplicates += 1
+            return True, row_id
         if state != "new":
             return True, (row_id if filing is None else None)
         try:
@@ -311,25 +359,6 @@ class Intake:
             self._file(list(pending[i:i + FILE_BATCH]), summary)
 
     # ------------------------------------------------------------ store
-    def _row_for(self, s: Session, ref: MessageRef, now: datetime) -> IncomingMessage:
-        row = s.scalar(select(IncomingMessage).where(
-            IncomingMessage.account == self.account, IncomingMessage.folder == ref.folder,
-            IncomingMessage.uidvalidity == ref.uidvalidity, IncomingMessage.uid == ref.uid))
-        if row is None:
-            row = IncomingMessage(account=self.account, folder=ref.folder, uidvalidity=ref.uidvalidity,
-                                  uid=ref.uid, message_id=ref.message_id, size=ref.size, state="new",
-                                  attempts=0, received_at=now, updated_at=now)
-            s.add(row)
-            s.flush()
-        return row
-
-    def _earlier_copy(self, s: Session, ref: MessageRef, row: IncomingMessage) -> IncomingMessage | None:
-        if not ref.message_id:
-            return None
-        return s.scalar(select(IncomingMessage).where(
-            IncomingMessage.account == self.account, IncomingMessage.message_id == ref.message_id,
-            IncomingMessage.id != row.id, IncomingMessage.state != "new").limit(1))
-
     def _application_for(self, s: Session, extraction: Extraction, msg: Message) -> Application | None:
         key = _applicant_key(extraction, msg)
         return s.scalar(select(Application).where(Application.email == key)) if key else None
@@ -414,6 +443,17 @@ class Intake:
         with self.db.unit_of_work() as s:
             s.merge(WorkerState(key=f"position:{self.account}:{folder}", value=f"{uidvalidity}:{uid}"))
             s.merge(WorkerState(key="last_poll_at", value=now.isoformat()))
+
+
+@dataclass(frozen=True)
+class _Registration:
+    """A message's row as the poll found or made it."""
+
+    row_id: int
+    state: str
+    filed_to: str | None
+    # Marked a duplicate of an earlier message just now, by the registration.
+    duplicate: bool = False
 
 
 def _applicant_key(extraction: Extraction, msg: Message) -> str:

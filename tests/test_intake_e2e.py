@@ -147,6 +147,25 @@ def test_uidvalidity_change_causes_no_reprocessing(world):
     assert dovecot.list_folder(user, "INBOX") == {}
 
 
+def test_copies_of_one_message_in_one_poll_are_answered_once(world):
+    """The same message delivered three times (one Message-ID) before a poll: the first copy is
+    read and answered, the other two are recorded as its duplicates, and all three are filed."""
+    dovecot, user, smtp, settings, app = world
+    append_all(dovecot, user, ["01-protege-inline.eml", "01-protege-inline.eml", "02-mentor-inline.eml",
+                               "01-protege-inline.eml"])
+
+    summary = run_cycle(app, MailSource(), NOW)
+
+    assert (summary.poll.applications, summary.poll.duplicates) == (2, 2)
+    assert len(smtp.received) == 2
+    with app.db.unit_of_work() as s:
+        rows = s.scalars(select(IncomingMessage).order_by(IncomingMessage.uid)).all()
+        assert [r.state for r in rows] == ["processed", "duplicate", "processed", "duplicate"]
+        assert {r.reason for r in rows if r.state == "duplicate"} == {f"same Message-ID as message {rows[0].id}"}
+        assert all(r.filed_to for r in rows)
+    assert dovecot.list_folder(user, "INBOX") == {}
+
+
 def test_temporary_smtp_failure_is_retried_and_delivered_once(world):
     """A 451 defers the email; the next cycle after the backoff delivers it, once."""
     dovecot, user, smtp, settings, app = world

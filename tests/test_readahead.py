@@ -91,6 +91,35 @@ def test_a_reading_process_that_dies_fails_only_what_it_held(tmp_path: Path):
     assert len(lost) + len(read_here) == len(refs)
 
 
+class _NoProcesses:
+    """A pool that cannot start a process, as when the host refuses one (fork: EAGAIN)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def submit(self, *args, **kwargs):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    def shutdown(self, *args, **kwargs) -> None:
+        pass
+
+
+def test_when_no_process_can_start_every_message_is_read_here(tmp_path: Path, monkeypatch, caplog):
+    """A host that refuses new processes costs nothing but the speed: each message is still read,
+    here, correctly, and the log says once why reading ahead stopped."""
+    monkeypatch.setattr(readahead, "ProcessPoolExecutor", _NoProcesses)
+    mailbox = maildir_with(tmp_path, CORPUS)
+    _, refs = mailbox.scan("INBOX")
+    with caplog.at_level("ERROR", logger="inbox_worker.readahead"), \
+            ReadAhead(mailbox, refs, max_bytes=10_000_000, processes=1) as ahead:
+        for ref in refs:
+            raw = ahead.fetch(ref, 10_000_000)
+            assert ahead.extraction(ref, parse_message(raw)).model_dump() == extract_message(raw).model_dump()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"intake: reading ahead stopped at message UID {refs[1].uid} (BlockingIOError: [Errno 11] Resource "
+        "temporarily unavailable); reading the rest here"]
+
+
 def run_backlog(dovecot, smtp_server, workdir: Path, database_url: str, processes: int) -> dict:
     """The corpus through a real mailbox and SMTP server: what was recorded and sent."""
     user = dovecot.add_user()
