@@ -7,12 +7,18 @@ new applicant. Then, in this one process:
 1. the floor: every message fetched with imapclient and parsed with the
    standard library's `email` (each part decoded), nothing else;
 2. the backlog: `run_cycle` repeated until the SMTP server has received an
-   answer for every message (the outbox sends at most 500 a cycle), timed
-   per stage by wrapping the functions that do each: fetch (IMAP scan and
-   download), classify (parsing for the sender and replies to our mail),
-   extract, store (database transactions and the raw-mail file), render
-   (templates and the outgoing email's bytes), send (SMTP), file (IMAP
-   MOVE), lease; "other" is what no wrapper covers.
+   answer for every message (the outbox sends at most 500 a cycle), with the
+   worker's reading processes (`--extraction-processes`, default the
+   setting's) extracting ahead. The writer (this process) is timed per stage
+   by wrapping the functions that do each: fetch (IMAP scan and download),
+   parse, classify (sender, replies to our mail), extract (here: waiting for
+   a reading process, or reading a message itself), store (database
+   transactions and the raw-mail file), render (templates and the outgoing
+   email's bytes), send (SMTP), file (IMAP MOVE), lease; "other" is what no
+   wrapper covers. Extraction's CPU time is summed wherever it ran.
+
+The extraction target is judged on work: the writer's time outside
+extraction against that time plus extraction's CPU time.
 
 Prints one JSON line, then a table.
 
