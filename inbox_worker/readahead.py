@@ -9,7 +9,9 @@ the one process that owns them, and messages are still recorded one by one,
 in order, so what survives a crash is unchanged.
 
 Small polls (the usual case: a message or two, or push) never start a
-process. Large messages are read in this process as before, so their bytes
+process. The reading processes live for one poll; the small fork server they
+are started from stays beside the worker after its first backlog, so the
+next one starts at once. Large messages are read in this process as before, so their bytes
 are never copied to another one. If a reading process dies (the operating
 system killed it, say), the messages it held fail like any other failure:
 they are tried again and, after too many tries, set aside for review, and the
