@@ -53,3 +53,33 @@ def test_an_unknown_variable_in_a_template_is_an_error(tmp_path):
     (tmp_path / "acknowledgement" / "subject.txt").write_text("Hi {{ no_such_thing }}")
     with pytest.raises(Exception, match="no_such_thing"):
         Templates(tmp_path).render("acknowledgement", sample_context("acknowledgement", Settings()))
+
+
+def test_emails_built_with_remembered_headers_are_the_emails_built_without(monkeypatch):
+    """Every template, built twice with the header cache (cold, then warm) and once with plain
+    policy.default, gives the same bytes (MIME boundaries aside); a header carrying a line
+    break is still refused."""
+    import re
+
+    from inbox_worker import emails
+    from inbox_worker.intake import _blank_form
+    from inbox_worker.outbox import WIRE
+
+    envelope = Envelope(from_address="program@example.org", from_name="Wyoming Library Association — Mentoring",
+                        to=["anaïs.díaz@example.org"], in_reply_to="<their@example.net>", references=["<a@b>"])
+
+    def built(name: str) -> bytes:
+        rendered = Templates().render(name, sample_context(name, Settings()))
+        msg = build_message(rendered, envelope, message_id="<ack-1.x@example.org>", date=datetime(2026, 4, 10, 9),
+                            attachments=_blank_form())
+        return re.sub(rb"={15}\d+==", b"BOUNDARY", msg.as_bytes(policy=WIRE))
+
+    for name in TEMPLATES:
+        cold, warm = built(name), built(name)
+        with monkeypatch.context() as m:
+            m.setattr(emails, "BUILDING", email.policy.default)
+            plain = built(name)
+        assert cold == warm == plain, name
+    for _ in range(2):  # refused again when asked again: a refusal is not remembered as a value
+        with pytest.raises(ValueError):
+            email.message.EmailMessage(policy=emails.BUILDING)["Subject"] = "Hello\r\nBcc: evil@example.net"
