@@ -129,8 +129,10 @@ class WorkerSettings(BaseModel):
     # With dry_run, nothing in the mailbox changes and mail is written here instead of sent.
     outbox_dir: str = "outbox-eml"
     # Processes that read a large backlog's forms beside the worker (0: the worker reads every
-    # message itself). By default one for each core but the worker's own.
-    extraction_processes: int = Field(default_factory=lambda: max(0, (os.cpu_count() or 1) - 1), ge=0, le=32)
+    # message itself). By default one for each core but the worker's own, at most 4: the worker
+    # itself keeps about that many busy.
+    extraction_processes: int = Field(default_factory=lambda: min(4, max(0, (os.cpu_count() or 1) - 1)),
+                                      ge=0, le=8)
 
 
 class MatchingSettings(BaseModel):
