@@ -137,7 +137,7 @@ def main() -> int:
                          "the profiler slows the run, so its figures are not the benchmark's")
     ap.add_argument("--extraction-processes", type=int, default=None, metavar="N",
                     help="worker.extraction_processes for the run (default: the setting's own default, "
-                         "one per core but the worker's)")
+                         "one per core but the worker's, at most 4)")
     args = ap.parse_args()
 
     messages = harness.corpus(args.count, args.seed)
