@@ -46,9 +46,9 @@ import harness
 from stages import StageClock
 
 from inbox_worker import intake, lease, replies
-from inbox_worker.extract import extract_message
 from inbox_worker.db import Database
 from inbox_worker.emails import Templates
+from inbox_worker.extract import extract_message
 from inbox_worker.mailbox import ImapMailbox
 from inbox_worker.rawstore import RawStore
 from inbox_worker.readahead import ReadAhead
