@@ -9,18 +9,18 @@ typed can change a message's structure.
 """
 from __future__ import annotations
 
-import functools
 import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.policy import EmailPolicy
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from .mailpolicy import POLICY
 
 # Every template the program sends, and what it is for. `preview` and the
 # template test go through this table, so a template cannot be forgotten.
@@ -117,33 +117,12 @@ def message_id_for(key: str, domain: str) -> str:
     return f"<{readable}.{uuid.uuid4().hex}.inbox-worker@{domain}>"
 
 
-class _BuildingPolicy(EmailPolicy):
-    """policy.default, keeping the parsed form of the header values every email repeats.
-
-    Setting a header parses its value into an object, and most of an email's
-    headers (From, Auto-Submitted, the parts' Content-Type and encoding) are the
-    same in every email: building one spent a third of its time parsing them
-    again. The objects are immutable, so sharing them changes nothing else.
-    """
-
-    def header_store_parse(self, name, value):
-        if isinstance(value, str) and len(value) <= 200:
-            return _stored_header(self, name, value)
-        return super().header_store_parse(name, value)
-
-
-@functools.lru_cache(maxsize=512)
-def _stored_header(policy: EmailPolicy, name: str, value: str):
-    return EmailPolicy.header_store_parse(policy, name, value)
-
-
-BUILDING = _BuildingPolicy()
 
 
 def build_message(rendered: Rendered, envelope: Envelope, *, message_id: str, date: datetime,
                   attachments: list[Attachment] = ()) -> EmailMessage:
     """A multipart/alternative message (text and HTML), with attachments if any."""
-    msg = EmailMessage(policy=BUILDING)
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = formataddr((one_line(envelope.from_name), envelope.from_address))
     msg["To"] = ", ".join(one_line(a) for a in envelope.to)
     if envelope.cc:

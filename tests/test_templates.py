@@ -77,9 +77,9 @@ def test_emails_built_with_remembered_headers_are_the_emails_built_without(monke
     for name in TEMPLATES:
         cold, warm = built(name), built(name)
         with monkeypatch.context() as m:
-            m.setattr(emails, "BUILDING", email.policy.default)
+            m.setattr(emails, "POLICY", email.policy.default)
             plain = built(name)
         assert cold == warm == plain, name
     for _ in range(2):  # refused again when asked again: a refusal is not remembered as a value
         with pytest.raises(ValueError):
-            email.message.EmailMessage(policy=emails.BUILDING)["Subject"] = "Hello\r\nBcc: evil@example.net"
+            email.message.EmailMessage(policy=emails.POLICY)["Subject"] = "Hello\r\nBcc: evil@example.net"

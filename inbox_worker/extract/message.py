@@ -14,7 +14,6 @@ from __future__ import annotations
 import binascii
 import email
 import email.policy
-import functools
 import os
 from dataclasses import dataclass, field
 from email.message import Message
@@ -24,6 +23,7 @@ from email.utils import parseaddr, parsedate_to_datetime
 from pydantic import ValidationError
 
 from ..form import RECORD_KEYS
+from ..mailpolicy import POLICY
 from ..record import ApplicationRecord, Extraction, RefusedInput, UnreadableInput
 from . import bodies
 from .document import Document
@@ -93,37 +93,7 @@ def extract_parsed(msg: Message) -> Extraction:
 PARSE_CHUNK = 64 * 1024
 
 
-class _ReadingPolicy(email.policy.EmailPolicy):
-    """policy.default, with each header's parsed form kept for the next read.
-
-    policy.default parses a header's text into an object on every read, and a
-    message is read many times on its way (each part's Content-Type alone is
-    asked for several times during the walk): that was a sixth of the time
-    spent per message. The parsed objects are immutable and depend only on
-    (name, value), so sharing them changes nothing but the time.
-    """
-
-    def header_fetch_parse(self, name, value):
-        if hasattr(value, "name") or len(value) > HEADER_CACHE_MAX_CHARS:
-            return super().header_fetch_parse(name, value)
-        return _parsed_header(self, name, value)
-
-
-# Long values (a References chain, a hostile header of a megabyte) are parsed each time,
-# so the cache holds at most HEADER_CACHE_SIZE short strings.
-HEADER_CACHE_SIZE = 2048
-HEADER_CACHE_MAX_CHARS = 500
-
-
-@functools.lru_cache(maxsize=HEADER_CACHE_SIZE)
-def _parsed_header(policy: email.policy.EmailPolicy, name: str, value: str):
-    return email.policy.EmailPolicy.header_fetch_parse(policy, name, value)
-
-
-READING = _ReadingPolicy()
-
-
-def parse_bytes(raw: bytes, policy: email.policy.Policy = READING) -> Message:
+def parse_bytes(raw: bytes, policy: email.policy.Policy = POLICY) -> Message:
     """`raw` parsed exactly as `email.message_from_bytes(raw, policy=policy)` would, in bounded memory."""
     parser = BytesFeedParser(policy=policy)
     view = memoryview(raw)
@@ -137,7 +107,7 @@ def parse_message(raw: bytes) -> Message:
     if not isinstance(raw, (bytes, bytearray)):
         raise UnreadableInput("expected the message as bytes")
     try:
-        msg = parse_bytes(raw, READING)
+        msg = parse_bytes(raw, POLICY)
         list(msg.keys())
     except Exception:  # malformed beyond what the modern parser tolerates
         msg = parse_bytes(raw, email.policy.compat32)
