@@ -168,7 +168,7 @@ class SmtpSender:
     def _transaction(self, smtp: smtplib.SMTP, envelope_from: str, recipients: list[str],
                      data: bytes) -> str:
         options = []
-        if any(b > 127 for b in data) and smtp.has_extn("8bitmime"):
+        if not data.isascii() and smtp.has_extn("8bitmime"):
             options.append("BODY=8BITMIME")
         if not all(a.isascii() for a in [envelope_from, *recipients]):
             if not smtp.has_extn("smtputf8"):

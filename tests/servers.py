@@ -316,6 +316,8 @@ class Received:
     data: bytes
     # The user the client authenticated as, if it did.
     login: str | None = None
+    # The MAIL FROM parameters, e.g. ["BODY=8BITMIME"].
+    mail_options: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -342,7 +344,8 @@ class RecordingHandler:
             return self.fail_reply
         login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
-                                      bytes(envelope.original_content or envelope.content), login))
+                                      bytes(envelope.original_content or envelope.content), login,
+                                      list(envelope.mail_options)))
         return "250 2.0.0 OK queued"
 
 

@@ -37,6 +37,18 @@ def test_send_delivers_envelope_and_bytes(smtp_server: SmtpServer):
     assert got.login is None
 
 
+def test_eight_bit_mail_is_announced_and_seven_bit_mail_is_not(smtp_server: SmtpServer):
+    """BODY=8BITMIME goes with a message holding a byte over 127, and only with such a message."""
+    eight_bit = letter(subject="Eight", body="Grüße".encode().decode("latin-1"))
+    seven_bit = letter(subject="Seven", body="Hello")
+    with SmtpSender(smtp_server.smtp_settings()) as sender:
+        sender.send(FROM, ["mentor@example.org"], eight_bit)
+        sender.send(FROM, ["mentor@example.org"], seven_bit)
+    first, second = smtp_server.received
+    assert first.data == eight_bit and "BODY=8BITMIME" in first.mail_options
+    assert second.data == seven_bit and not any(o.startswith("BODY=") for o in second.mail_options)
+
+
 def test_one_sender_sends_many_messages(smtp_server: SmtpServer):
     """Several sends through one SmtpSender all arrive, in order."""
     with SmtpSender(smtp_server.smtp_settings()) as sender:
