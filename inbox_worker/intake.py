@@ -219,25 +219,27 @@ class Intake:
             return self._set_aside(row_id, now, f"the message could not be read: {e}", sha=sha)
         del raw
         classification = classify(msg, self._own_addresses())
-        # Replies to the program's own mail (a coordinator's APPROVE/REJECT to a digest, a participant's
-        # answer to an assessment reminder) are handled by `replies` and never read as forms.
-        if classification.from_person and (handled := self._route_reply(row_id, msg, sha, now)):
-            return handled
         extraction: Extraction | None = None
         problem = None
         if classification.from_person:
+            # Read before the transaction opens, so no other writer waits on the reading.
             try:
                 extraction = ahead.extraction(ref, msg)
             except UnreadableInput as e:
                 problem = f"the message could not be read: {e}"
             log.debug("intake: UID %s extracted", ref.uid)
         with self.db.unit_of_work() as s:
+            # Replies to the program's own mail (a coordinator's APPROVE/REJECT to a digest, a
+            # participant's answer to an assessment reminder) are handled by `replies`, and what
+            # was read from them as a form is set aside.
+            if classification.from_person and (handled := self._route_reply(s, row_id, msg, sha, now)):
+                return handled
+            existing = self._application_for(s, extraction, msg) if extraction and extraction.record else None
             row = s.get(IncomingMessage, row_id)
             row.raw_sha256 = sha
             row.sender = _sender(msg, extraction)
             row.subject = header(msg, "Subject")[:2000]
             row.classification = classification.kind
-            existing = self._application_for(s, extraction, msg) if extraction and extraction.record else None
             decision = decide(classification, extraction, problem=problem, known_applicant=existing is not None)
             row.state = {"application": "processed", "ignored": "ignored", "review": "review"}[decision.outcome]
             row.reason = decision.reason
@@ -268,19 +270,18 @@ class Intake:
             self._queue_review_notice(s, row, f"{reason.strip()}: no more automatic mail goes to that address",
                                       now, key=f"undeliverable:{failed.address}")
 
-    def _route_reply(self, row_id: int, msg: Message, sha: str | None, now: datetime) -> str | None:
-        """A reply the program handles: recorded in one unit of work with what it caused; else None."""
-        with self.db.unit_of_work() as s:
-            outcome = replies.route(s, msg, sender_address(msg), self.settings, self.templates, now)
-            if outcome is None:
-                return None
-            row = s.get(IncomingMessage, row_id)
-            row.raw_sha256, row.sender = sha, _sender(msg, None)
-            row.subject = header(msg, "Subject")[:2000]
-            row.classification, row.state, row.reason, row.updated_at = (
-                outcome.kind, outcome.state, outcome.reason, now)
-            if outcome.notify:
-                self._queue_review_notice(s, row, outcome.reason, now)
+    def _route_reply(self, s: Session, row_id: int, msg: Message, sha: str | None, now: datetime) -> str | None:
+        """A reply the program handles: recorded with what it caused; else None."""
+        outcome = replies.route(s, msg, sender_address(msg), self.settings, self.templates, now)
+        if outcome is None:
+            return None
+        row = s.get(IncomingMessage, row_id)
+        row.raw_sha256, row.sender = sha, _sender(msg, None)
+        row.subject = header(msg, "Subject")[:2000]
+        row.classification, row.state, row.reason, row.updated_at = (
+            outcome.kind, outcome.state, outcome.reason, now)
+        if outcome.notify:
+            self._queue_review_notice(s, row, outcome.reason, now)
         return "review" if outcome.state == "review" else "replies"
 
     def _set_aside(self, row_id: int, now: datetime, reason: str, sha: str | None = None) -> str:
