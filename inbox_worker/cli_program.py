@@ -173,17 +173,30 @@ def matches_reject(protege: Protege, mentor: Mentor, config: ConfigOption = None
 @matches_app.command("end")
 def matches_end(relationship: Annotated[int, typer.Argument(help="The relationship number (see `people show`).")],
                 reason: Annotated[str, typer.Option("--reason", help="Why it ends early (required; on the record).")],
+                no_email: Annotated[bool, typer.Option(
+                    "--no-email", help="Do not email the pair (say so when you have told them yourself).")] = False,
                 config: ConfigOption = None, now: NowOption = None, by: ByOption = None) -> None:
-    """End a running relationship before its twelve months, with the reason on record."""
+    """End a running relationship before its twelve months, with the reason on record.
+
+    Each of the pair gets a short email of their own saying the relationship
+    has ended and that no more check-in questions will come; the reason is
+    not in it (it stays on the record, for the coordinators). The email goes
+    out at the worker's next cycle.
+    """
     from . import program
 
     when = parse_now(now)
 
     def work(s, application):
-        program.end_early(s, program.find_relationship(s, relationship), when, _actor(by), reason)
+        program.end_early(s, application.settings, application.templates,
+                          program.find_relationship(s, relationship), when, _actor(by), reason,
+                          tell_participants=not no_email)
 
     _run(config, work)
-    typer.echo(f"relationship #{relationship} ended early: {reason}. No more reminders will go to the pair.")
+    told = ("the pair were not emailed." if no_email
+            else "each of the pair will get an email saying so at the worker's next cycle.")
+    typer.echo(f"relationship #{relationship} ended early: {reason}. No more reminders will go to the pair; "
+               f"{told}")
 
 
 # ---------------------------------------------------------------- people

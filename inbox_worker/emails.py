@@ -33,6 +33,7 @@ TEMPLATES: dict[str, str] = {
     "assessment_reminder": "to each participant at the configured months: short questions answered by reply",
     "assessment_escalation": "to the coordinators: an assessment reminder went unanswered",
     "closing": "to each participant at 12 months: the year is complete; feedback on the program, please",
+    "relationship_ended": "to each participant when a coordinator ends their relationship early (no reason given)",
     "waiting_list_note": "to a protégé waiting long for a match: not forgotten",
     "call_for_mentors": "a draft for the listserv, attached to the digest, when protégés outnumber mentors",
     "digest": "to the coordinators, daily or weekly: what happened and what waits for a decision",

@@ -270,7 +270,8 @@ class Intake:
             self._queue_review_notice(s, row, f"{reason.strip()}: no more automatic mail goes to that address",
                                       now, key=f"undeliverable:{failed.address}")
 
-    def _route_reply(self, s: Session, row_id: int, msg: Message, sha: str | None, now: datetime) -> str | None:
+    def _route_reply(self, s: Session, row_id: int, msg: Message, sha: str | None,
+                     now: datetime) -> str | None:
         """A reply the program handles: recorded with what it caused; else None."""
         outcome = replies.route(s, msg, sender_address(msg), self.settings, self.templates, now)
         if outcome is None:

@@ -3,7 +3,7 @@
 A relationship walks the states the program document describes:
 
     suggested -> approved -> (supervisor_notified) -> introduced -> active -> closed
-                 rejected (a coordinator said no)          ended_early (with a reason)
+                 rejected (a coordinator said no)          ended_early (with a reason; each told)
 
 Every step takes `now` and `actor` and writes an `Event`, so the records say
 who did what and when. Approving checks the hard rules again (the world may
@@ -233,15 +233,30 @@ def reject(s: Session, rel: MentoringRelationship, now: datetime, actor: str, re
     record(s, now, actor, "match_rejected", rel_subject(rel), reason=reason)
 
 
-def end_early(s: Session, rel: MentoringRelationship, now: datetime, actor: str, reason: str) -> None:
-    """End a running relationship before its twelve months, with the reason on record."""
+def end_early(s: Session, settings: Settings, templates: Templates, rel: MentoringRelationship, now: datetime,
+              actor: str, reason: str, *, tell_participants: bool = True) -> None:
+    """End a running relationship before its twelve months, with the reason on record.
+
+    Each participant is told in an email of their own, without the reason, unless
+    the coordinator has told them already (`tell_participants=False`).
+    """
     if not reason.strip():
         raise ProgramError("say why the relationship ends early: --reason \"...\" (it goes on the record).")
     if rel.state not in RUNNING_STATES:
         raise ProgramError(f"relationship {rel.id} is {rel.state.replace('_', ' ')}, not running; "
                            f"nothing to end.")
     rel.state, rel.end_reason, rel.closed_at, rel.updated_at = "ended_early", reason.strip(), now, now
-    record(s, now, actor, "relationship_ended_early", rel_subject(rel), reason=reason.strip())
+    record(s, now, actor, "relationship_ended_early", rel_subject(rel), reason=reason.strip(),
+           participants_told=tell_participants)
+    if tell_participants:
+        people = {"protege": s.get(Application, rel.protege_id), "mentor": s.get(Application, rel.mentor_id)}
+        for role, other in (("protege", "mentor"), ("mentor", "protege")):
+            program_mail.queue_mail(
+                s, settings, templates, key=f"ended:{rel.id}:{role}", template="relationship_ended",
+                context=program_mail.relationship_ended_context(
+                    settings, recipient=people[role].record, other=people[other].record, role=role,
+                    starts_on=rel.starts_on, ended_on=now.date()),
+                to=[people[role].email], now=now, application_id=people[role].id)
 
 
 def activate(s: Session, rel: MentoringRelationship, now: datetime) -> None:

@@ -127,6 +127,16 @@ def closing_context(settings: Settings, *, recipient: dict, other: dict, role: s
     }
 
 
+def relationship_ended_context(settings: Settings, *, recipient: dict, other: dict, role: str,
+                               starts_on: date | None, ended_on: date) -> dict:
+    """For each participant of a relationship ended early. The coordinator's reason stays on the
+    record: it may be about the other person, and this email goes to both."""
+    return base(settings) | {
+        "greeting_name": person(recipient)["name"], "other_name": person(other)["name"],
+        "role_label": ROLE_LABELS.get(role, role), "starts_on": fmt_day(starts_on), "ended_on": fmt_day(ended_on),
+    }
+
+
 def waiting_list_note_context(settings: Settings, protege: dict, applied_on: date) -> dict:
     return base(settings) | {"greeting_name": person(protege)["name"], "applied_on": fmt_day(applied_on)}
 

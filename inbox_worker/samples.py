@@ -66,6 +66,9 @@ def sample_context(template: str, settings: Settings) -> dict:
             reminded_on=date(2026, 9, 4), silent=["mentor"], days=s.schedule.escalation_days),
         "closing": lambda: program_mail.closing_context(s, recipient=SAMPLE_MENTOR, other=SAMPLE_RECORD,
                                                         role="mentor", ends_on=ends),
+        "relationship_ended": lambda: program_mail.relationship_ended_context(
+            s, recipient=SAMPLE_RECORD, other=SAMPLE_MENTOR, role="protege", starts_on=SAMPLE_START,
+            ended_on=date(2026, 8, 14)),
         "waiting_list_note": lambda: program_mail.waiting_list_note_context(s, SAMPLE_RECORD, date(2026, 1, 5)),
         "call_for_mentors": lambda: program_mail.call_for_mentors_context(
             s, [{"library_type": "school", "waiting": 2, "free_places": 0, "short_by": 2}], 5, 3),

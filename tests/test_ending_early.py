@@ -1,0 +1,82 @@
+"""Ending a relationship early, against the real Dovecot and aiosmtpd.
+
+GIVEN the program's applications (tests/fixtures/program/) and two approved pairs
+WHEN a coordinator ends one pair with `matches end` and the other with `--no-email`
+THEN each person of the first pair gets one email of their own saying so, without
+  the coordinator's reason, the second pair gets none, neither pair gets the
+  check-in questions due later, and the coordinators' digest gives the reasons.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from test_program_year import COORDINATOR, FIXTURES, Year, text_of
+from test_program_year import year as year  # the fixture, under its own name
+
+from inbox_worker.models import Application, Event
+
+REASON_ONE = "Mentor changed jobs and has no time this year"
+REASON_TWO = "The pair asked to stop after a disagreement"
+
+
+def test_ending_early_tells_each_person_once_and_keeps_the_reason_for_coordinators(year: Year):
+    y = year
+    for path in sorted(FIXTURES.glob("*.eml")):
+        y.dovecot.append(y.user, path.read_bytes())
+    y.cycle(datetime(2026, 1, 5, 9, 0))  # applications read, suggestions made
+    with y.app.db.unit_of_work() as s:
+        suggested = [(int(e.subject.split(":")[1]), e.detail["protege"], e.detail["mentor"])
+                     for e in s.scalars(select(Event).where(Event.action == "match_suggested").order_by(Event.id))]
+    assert len(suggested) >= 2, suggested
+    pairs = {}
+    for number, protege, mentor in suggested[:2]:
+        y.cli("matches", "approve", protege, mentor, "--now", "2026-01-05T10:00")
+        pairs[number] = (protege, mentor)
+    first, second = pairs
+    y.cycle(datetime(2026, 1, 5, 10, 5))  # introductions out
+    for protege, _mentor in pairs.values():
+        assert len(y.to("introduction", protege)) == 1
+
+    told = y.cli("matches", "end", str(first), "--reason", REASON_ONE, "--now", "2026-02-10T09:00",
+                 "--by", COORDINATOR)
+    assert "ended early" in told and "email" in told
+    quiet = y.cli("matches", "end", str(second), "--reason", REASON_TWO, "--no-email",
+                  "--now", "2026-02-10T09:05", "--by", COORDINATOR)
+    assert "not emailed" in quiet
+    y.cycle(datetime(2026, 2, 10, 9, 10))
+    y.cycle(datetime(2026, 2, 10, 12, 0))  # a second cycle sends nothing again
+
+    protege, mentor = pairs[first]
+    ended = y.mail("relationship_ended")
+    assert sorted(tuple(rcpts) for rcpts, _m in ended) == sorted([(protege,), (mentor,)])
+    for rcpts, msg in ended:
+        assert {a.addr_spec for a in msg["To"].addresses} == set(rcpts)
+        assert msg["Cc"] is None
+        body = text_of(msg) + msg.get_body(("html",)).get_content()
+        assert "ended early on February 10, 2026" in text_of(msg)
+        assert "changed jobs" not in body and REASON_ONE not in body
+        other = mentor if rcpts == [protege] else protege
+        with y.app.db.unit_of_work() as s:
+            other_name = s.scalar(select(Application.name).where(Application.email == other))
+        assert other_name and other_name in text_of(msg)
+    for person in pairs[second]:
+        assert y.to("relationship_ended", person) == []
+
+    # Month 4 and beyond: no check-in questions for either pair.
+    y.cycle(datetime(2026, 5, 6, 9, 0))
+    y.cycle(datetime(2026, 9, 6, 9, 0))
+    for person in (*pairs[first], *pairs[second]):
+        assert y.to("assessment_reminder", person) == []
+
+    # The coordinators' digest of that week (sent at its first cycle) has both endings, with the reasons.
+    digest = [m for _r, m in y.mail("digest") if "2026-W07" in m["Subject"]]
+    assert len(digest) == 1, [m["Subject"] for _r, m in y.mail("digest")]
+    text = text_of(digest[0])
+    assert REASON_ONE in text and REASON_TWO in text
+    with y.app.db.unit_of_work() as s:
+        events = {e.subject: e.detail for e in s.scalars(
+            select(Event).where(Event.action == "relationship_ended_early"))}
+    assert events[f"relationship:{first}"]["participants_told"] is True
+    assert events[f"relationship:{second}"]["participants_told"] is False
+
