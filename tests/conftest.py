@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from program_world import Year
 from servers import DovecotServer, SmtpServer, TestPki, TlsDovecotServer, TlsSmtpServer
 
 
@@ -75,3 +76,11 @@ def database_url(tmp_path) -> Iterator[str]:
 
     with fresh_database(tmp_path) as url:
         yield url
+
+
+@pytest.fixture
+def year(dovecot, imap_user, smtp_server, tmp_path, database_url) -> Iterator[Year]:
+    """A program's world (tests/program_world.py): its own mailbox, database and raw store."""
+    y = Year(dovecot, imap_user, smtp_server, tmp_path, database_url)
+    yield y
+    y.app.db.dispose()

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from program_world import COORDINATOR, FIXTURES, Year, text_of
 from sqlalchemy import select
-from test_program_year import COORDINATOR, FIXTURES, Year, text_of
-from test_program_year import year as year  # the fixture, under its own name
 
 from inbox_worker.models import Application, Event
 
