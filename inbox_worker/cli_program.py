@@ -132,12 +132,17 @@ def matches_approve(protege: Protege, mentor: Mentor, config: ConfigOption = Non
         p = program.find_application(s, protege, "protege")
         m = program.find_application(s, mentor, "mentor")
         rel = program.approve_pair(s, application.settings, application.templates, p, m, when, _actor(by))
-        return rel.id, p.email, m.email, rel.supervisor_notified_at is not None, str(rel.ends_on)
+        status, consult = program.supervisor_status(p.record)
+        return rel.id, p.email, m.email, rel.supervisor_notified_at is not None, str(rel.ends_on), status, consult
 
-    number, p, m, supervisor, ends = _run(config, work)
+    number, p, m, supervisor, ends, status, consult = _run(config, work)
     typer.echo(f"approved relationship #{number}: {p} with mentor {m}, until {ends}")
     if supervisor:
         typer.echo("  the supervisor's notice is queued first")
+    if consult:
+        # Approval is the coordinator's to give; this reminds them of the program's rule while the
+        # introduction still waits in the outbox for the worker's next cycle.
+        typer.echo(f"  note: {status}")
     typer.echo("  the introduction is queued; it goes out at the next cycle (`inbox-worker run --once`)")
 
 

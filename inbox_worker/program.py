@@ -49,6 +49,29 @@ def record(s: Session, now: datetime, actor: str, action: str, subject: str, **d
     s.add(Event(at=now, actor=actor, action=action, subject=subject, detail=detail))
 
 
+def supervisor_status(protege: dict) -> tuple[str, bool]:
+    """What the protégé's form says of their supervisor, for the coordinator deciding on a match:
+    (a line to show, whether to consult the supervisor before approving).
+
+    The program's coordinators "consult the supervisor of the Mentee, if needed, before
+    finalizing a Mentor assignment"; the form asks whether that support was secured and
+    tells applicants to skip the question where no permission is needed.
+    """
+    support = protege.get("supervisor_support")
+    who = ", ".join(v for v in (protege.get("supervisor_name"), protege.get("supervisor_email")) if v)
+    if support is True:
+        told = "they get a notice when the match is approved" if protege.get("supervisor_email") \
+            else "no supervisor email given, so no notice will go out"
+        return f"supervisor: support secured ({who or 'not named'}); {told}", False
+    if support is False:
+        return (f"supervisor: support NOT secured ({who or 'not named'}); the program asks that the "
+                f"supervisor be consulted before the match is final", True)
+    if who:
+        return (f"supervisor: support question left blank, supervisor named ({who}); if permission is "
+                f"needed, the program asks that they be consulted before the match is final", True)
+    return "supervisor: question skipped (no permission needed, as the form allows)", False
+
+
 def rel_subject(rel: MentoringRelationship) -> str:
     return f"relationship:{rel.id}"
 

@@ -231,9 +231,11 @@ def gather(s: Session, settings, now: datetime, since: datetime | None, period: 
     for r in s.scalars(select(MentoringRelationship).order_by(MentoringRelationship.id)):
         pair = {"relationship_id": r.id, "protege": name(r.protege_id), "mentor": name(r.mentor_id)}
         if r.state == "suggested":
+            supervisor, consult = program.supervisor_status(apps[r.protege_id].record)
             c.suggestions.append({"id": r.id, "protege": name(r.protege_id), "mentor": name(r.mentor_id),
                                   "score": f"{r.score:.2f}" if r.score is not None else "-",
-                                  "why": explanation_lines(r.explanation), "new": new(r.suggested_at, since)})
+                                  "why": explanation_lines(r.explanation), "new": new(r.suggested_at, since),
+                                  "supervisor": supervisor, "consult_supervisor": consult})
         if r.supervisor_notified_at is not None:
             state = outbox_state.get(f"supervisor:{r.id}")
             if new(r.supervisor_notified_at, since) or state != "sent":

@@ -32,7 +32,10 @@ def _sample_digest(settings: Settings) -> dict:
     contents.suggestions = [{"id": 7, "protege": "Avery Sample <avery.sample@example.org>",
                              "mentor": "Morgan Example <morgan.example@example.org>", "score": "0.71",
                              "why": ["rules passed: different employers; mentor at or above the protégé's level",
-                                     "score: library type 1.00, goals 0.42"], "new": True}]
+                                     "score: library type 1.00, goals 0.42"], "new": True,
+                             "supervisor": "supervisor: support secured (Jordan Example, Branch Manager, "
+                                           "jordan.example@example.org); they get a notice when the match is "
+                                           "approved", "consult_supervisor": False}]
     contents.unmatched = [{"protege": "riley.sample@example.org",
                            "reasons": ["no mentor at or above level 'director'"]}]
     contents.applications = [{"id": 12, "name": "Riley Sample", "email": "riley.sample@example.org",

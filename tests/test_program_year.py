@@ -93,6 +93,12 @@ def test_a_program_year_from_applications_to_closing(year):
     for rel in pairs.values():
         assert f"APPROVE {rel.id}" in body and f"REJECT {rel.id}" in body
     assert "NEW AND UPDATED APPLICATIONS" in body and body.count(", new; complete") == 14
+    # Each suggestion says what the protégé's form says of their supervisor.
+    assert body.count("supervisor: support secured (") == sum(
+        1 for p, _m in pairs if apps[p].record["supervisor_support"] is True)
+    assert body.count("supervisor: question skipped") == sum(
+        1 for p, _m in pairs if apps[p].record["supervisor_support"] is None)
+    assert "tbaker@sheridan2.example); they get a notice when the match is approved" in body
     hal_line = next(line for line in body.splitlines() if line.strip().startswith(HAL))
     assert "same employer" in hal_line and "Sweetwater County Library System" in hal_line
     token = re.search(r"Token: (iw1-\S+)", body).group(1)
