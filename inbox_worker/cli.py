@@ -274,7 +274,7 @@ def applications_show(which: Annotated[str, typer.Argument(help="Application num
 # ---------------------------------------------------------------- outbox
 @outbox_app.command("list")
 def outbox_list(config: ConfigOption = None, as_json: JsonOption = False,
-                state: Annotated[str | None, typer.Option(help="pending, sent or failed")] = None) -> None:
+                state: Annotated[str | None, typer.Option(help="pending, sent, failed or withdrawn")] = None) -> None:
     """List outgoing email, newest first."""
     from .reports import list_outbox
 

@@ -133,7 +133,8 @@ def matches_approve(protege: Protege, mentor: Mentor, config: ConfigOption = Non
         m = program.find_application(s, mentor, "mentor")
         rel = program.approve_pair(s, application.settings, application.templates, p, m, when, _actor(by))
         status, consult = program.supervisor_status(p.record)
-        return rel.id, p.email, m.email, rel.supervisor_notified_at is not None, str(rel.ends_on), status, consult
+        notified = rel.supervisor_notified_at is not None
+        return rel.id, p.email, m.email, notified, str(rel.ends_on), status, consult
 
     number, p, m, supervisor, ends, status, consult = _run(config, work)
     typer.echo(f"approved relationship #{number}: {p} with mentor {m}, until {ends}")
@@ -179,29 +180,36 @@ def matches_reject(protege: Protege, mentor: Mentor, config: ConfigOption = None
 def matches_end(relationship: Annotated[int, typer.Argument(help="The relationship number (see `people show`).")],
                 reason: Annotated[str, typer.Option("--reason", help="Why it ends early (required; on the record).")],
                 no_email: Annotated[bool, typer.Option(
-                    "--no-email", help="Do not email the pair (say so when you have told them yourself).")] = False,
+                    "--no-email", help="Do not email the pair (when you have told them yourself).")] = False,
                 config: ConfigOption = None, now: NowOption = None, by: ByOption = None) -> None:
     """End a running relationship before its twelve months, with the reason on record.
 
-    Each of the pair gets a short email of their own saying the relationship
-    has ended and that no more check-in questions will come; the reason is
-    not in it (it stays on the record, for the coordinators). The email goes
-    out at the worker's next cycle.
+    Mail about the pair that has not gone out yet (the introduction, a
+    check-in reminder) is withdrawn. If they were introduced, each of the
+    pair gets a short email of their own at the worker's next cycle, saying
+    the relationship has ended and that no more check-in questions will
+    come; the reason is not in it (it stays on the record, for the
+    coordinators).
     """
     from . import program
 
     when = parse_now(now)
 
     def work(s, application):
-        program.end_early(s, application.settings, application.templates,
-                          program.find_relationship(s, relationship), when, _actor(by), reason,
-                          tell_participants=not no_email)
+        return program.end_early(s, application.settings, application.templates,
+                                 program.find_relationship(s, relationship), when, _actor(by), reason,
+                                 tell_participants=not no_email)
 
-    _run(config, work)
-    told = ("the pair were not emailed." if no_email
-            else "each of the pair will get an email saying so at the worker's next cycle.")
-    typer.echo(f"relationship #{relationship} ended early: {reason}. No more reminders will go to the pair; "
-               f"{told}")
+    ending = _run(config, work)
+    typer.echo(f"relationship #{relationship} ended early: {reason}. No more reminders will go to the pair.")
+    if ending.withdrawn:
+        typer.echo(f"  not sent after all, since it had not gone out yet: {', '.join(ending.withdrawn)}")
+    if ending.participants_told:
+        typer.echo("  each of the pair will get an email saying so at the worker's next cycle")
+    elif no_email:
+        typer.echo("  the pair were not emailed (--no-email)")
+    else:
+        typer.echo("  the pair were not emailed: they had not been introduced")
 
 
 # ---------------------------------------------------------------- people

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from .db import Database
@@ -167,8 +167,21 @@ def drain(db: Database, sender, envelope_from: str, now: datetime, *, max_attemp
     return summary
 
 
+def withdraw(session: Session, keys: list[str], prefixes: list[str], reason: str) -> list[OutgoingMessage]:
+    """Stop emails not yet sent (those with one of `keys`, or a key starting with one of
+    `prefixes`): their cause is gone. They stay in the outbox as "withdrawn", with the reason."""
+    wanted = or_(OutgoingMessage.idempotency_key.in_(keys),
+                 *(OutgoingMessage.idempotency_key.startswith(p, autoescape=True) for p in prefixes))
+    # A row another worker is sending is locked; this waits for it and then finds it sent.
+    rows = session.scalars(select(OutgoingMessage).where(OutgoingMessage.state == "pending", wanted)
+                           .with_for_update()).all()
+    for row in rows:
+        row.state, row.last_error = "withdrawn", reason
+    return list(rows)
+
+
 def retry(session: Session, outgoing_id: int, now: datetime) -> OutgoingMessage | None:
-    """Put a failed or deferred email back in the queue to be sent at the next drain."""
+    """Put a failed, deferred or withdrawn email back in the queue to be sent at the next drain."""
     row = session.get(OutgoingMessage, outgoing_id)
     if row is None or row.state == "sent":
         return row

@@ -30,11 +30,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import program_mail, schedule
+from . import outbox, program_mail, schedule
 from .config import Settings
 from .emails import Attachment, Templates, address_domain
 from .ical import relationship_calendar
-from .models import LIVE_STATES, Application, Assessment, Event, MentoringRelationship
+from .models import LIVE_STATES, Application, Assessment, Event, MentoringRelationship, OutgoingMessage
 
 # Once approved, a protégé is no longer waiting, whatever happens to the relationship after.
 APPROVED_STATES = ("approved", "supervisor_notified", "introduced", "active", "closed", "ended_early")
@@ -256,12 +256,24 @@ def reject(s: Session, rel: MentoringRelationship, now: datetime, actor: str, re
     record(s, now, actor, "match_rejected", rel_subject(rel), reason=reason)
 
 
+@dataclass
+class Ending:
+    """What ending a relationship early did to its mail."""
+
+    # Emails about the relationship that had not gone out and now never will.
+    withdrawn: list[str]
+    # The pair were introduced, so each is told it ended (unless the coordinator said not to).
+    participants_told: bool
+
+
 def end_early(s: Session, settings: Settings, templates: Templates, rel: MentoringRelationship, now: datetime,
-              actor: str, reason: str, *, tell_participants: bool = True) -> None:
+              actor: str, reason: str, *, tell_participants: bool = True) -> Ending:
     """End a running relationship before its twelve months, with the reason on record.
 
-    Each participant is told in an email of their own, without the reason, unless
-    the coordinator has told them already (`tell_participants=False`).
+    Mail about it that has not gone out yet (the introduction, a reminder) is
+    withdrawn. If the pair were introduced, each is told in an email of their
+    own, without the reason, unless the coordinator has told them already
+    (`tell_participants=False`); a pair never introduced has nothing to hear.
     """
     if not reason.strip():
         raise ProgramError("say why the relationship ends early: --reason \"...\" (it goes on the record).")
@@ -269,8 +281,15 @@ def end_early(s: Session, settings: Settings, templates: Templates, rel: Mentori
         raise ProgramError(f"relationship {rel.id} is {rel.state.replace('_', ' ')}, not running; "
                            f"nothing to end.")
     rel.state, rel.end_reason, rel.closed_at, rel.updated_at = "ended_early", reason.strip(), now, now
+    withdrawn = [row.template for row in outbox.withdraw(
+        s, keys=[f"introduction:{rel.id}", f"supervisor:{rel.id}"],
+        prefixes=[f"{kind}:{rel.id}:" for kind in ("assessment", "escalation", "closing")],
+        reason=f"not sent: relationship {rel.id} ended early")]
+    introduced = s.scalar(select(OutgoingMessage.state).where(
+        OutgoingMessage.idempotency_key == f"introduction:{rel.id}")) == "sent"
+    tell_participants = tell_participants and introduced
     record(s, now, actor, "relationship_ended_early", rel_subject(rel), reason=reason.strip(),
-           participants_told=tell_participants)
+           participants_told=tell_participants, withdrawn=withdrawn)
     if tell_participants:
         people = {"protege": s.get(Application, rel.protege_id), "mentor": s.get(Application, rel.mentor_id)}
         for role, other in (("protege", "mentor"), ("mentor", "protege")):
@@ -280,6 +299,7 @@ def end_early(s: Session, settings: Settings, templates: Templates, rel: Mentori
                     settings, recipient=people[role].record, other=people[other].record, role=role,
                     starts_on=rel.starts_on, ended_on=now.date()),
                 to=[people[role].email], now=now, application_id=people[role].id)
+    return Ending(withdrawn=withdrawn, participants_told=tell_participants)
 
 
 def activate(s: Session, rel: MentoringRelationship, now: datetime) -> None:

@@ -1,9 +1,11 @@
 """Ending a relationship early, against the real Dovecot and aiosmtpd.
 
-GIVEN the program's applications (tests/fixtures/program/) and two approved pairs
-WHEN a coordinator ends one pair with `matches end` and the other with `--no-email`
+GIVEN the program's applications (tests/fixtures/program/) and three approved pairs
+WHEN a coordinator ends one introduced pair with `matches end`, another with
+  `--no-email`, and the third before its introduction went out
 THEN each person of the first pair gets one email of their own saying so, without
-  the coordinator's reason, the second pair gets none, neither pair gets the
+  the coordinator's reason, the second pair gets none, the third pair's
+  introduction is withdrawn and nobody of it hears anything, no pair gets the
   check-in questions due later, and the coordinators' digest gives the reasons.
 """
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import datetime
 from program_world import COORDINATOR, FIXTURES, Year, text_of
 from sqlalchemy import select
 
-from inbox_worker.models import Application, Event
+from inbox_worker.models import Application, Event, OutgoingMessage
 
 REASON_ONE = "Mentor changed jobs and has no time this year"
 REASON_TWO = "The pair asked to stop after a disagreement"
@@ -26,16 +28,33 @@ def test_ending_early_tells_each_person_once_and_keeps_the_reason_for_coordinato
     y.cycle(datetime(2026, 1, 5, 9, 0))  # applications read, suggestions made
     with y.app.db.unit_of_work() as s:
         suggested = [(int(e.subject.split(":")[1]), e.detail["protege"], e.detail["mentor"])
-                     for e in s.scalars(select(Event).where(Event.action == "match_suggested").order_by(Event.id))]
-    assert len(suggested) >= 2, suggested
+                     for e in s.scalars(select(Event).where(Event.action == "match_suggested")
+                                        .order_by(Event.id))]
+    assert len(suggested) >= 3, suggested
     pairs = {}
-    for number, protege, mentor in suggested[:2]:
+    for number, protege, mentor in suggested[:3]:
         y.cli("matches", "approve", protege, mentor, "--now", "2026-01-05T10:00")
         pairs[number] = (protege, mentor)
-    first, second = pairs
+    first, second, third = pairs
+    # The third pair is ended before the worker's next cycle: its introduction has not gone out.
+    early = y.cli("matches", "end", str(third), "--reason", "Approved by mistake",
+                  "--now", "2026-01-05T10:01")
+    assert "not sent after all" in early and "introduction" in early and "not been introduced" in early
     y.cycle(datetime(2026, 1, 5, 10, 5))  # introductions out
-    for protege, _mentor in pairs.values():
-        assert len(y.to("introduction", protege)) == 1
+    for number in (first, second):
+        assert len(y.to("introduction", pairs[number][0])) == 1
+    for person in pairs[third]:
+        assert y.to("introduction", person) == [] and y.to("relationship_ended", person) == []
+    with y.app.db.unit_of_work() as s:
+        withdrawn = s.scalars(select(OutgoingMessage).where(OutgoingMessage.state == "withdrawn")).all()
+    assert "introduction" in {row.template for row in withdrawn}
+    assert all(row.last_error == f"not sent: relationship {third} ended early" for row in withdrawn)
+    with y.app.db.unit_of_work() as s:
+        supervisor = s.scalar(select(Application).where(Application.email == pairs[third][0])).record[
+            "supervisor_email"]
+    # The third protégé named a supervisor: their notice was withdrawn too, unsent.
+    assert supervisor and y.to("supervisor_notice", supervisor) == []
+    assert "supervisor_notice" in {row.template for row in withdrawn}
 
     told = y.cli("matches", "end", str(first), "--reason", REASON_ONE, "--now", "2026-02-10T09:00",
                  "--by", COORDINATOR)
@@ -65,7 +84,7 @@ def test_ending_early_tells_each_person_once_and_keeps_the_reason_for_coordinato
     # Month 4 and beyond: no check-in questions for either pair.
     y.cycle(datetime(2026, 5, 6, 9, 0))
     y.cycle(datetime(2026, 9, 6, 9, 0))
-    for person in (*pairs[first], *pairs[second]):
+    for person in (*pairs[first], *pairs[second], *pairs[third]):
         assert y.to("assessment_reminder", person) == []
 
     # The coordinators' digest of that week (sent at its first cycle) has both endings, with the reasons.
