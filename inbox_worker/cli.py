@@ -287,7 +287,7 @@ def outbox_list(config: ConfigOption = None, as_json: JsonOption = False,
         return
     for r in rows:
         err = f"  ({r['last_error']})" if r["last_error"] and r["state"] != "sent" else ""
-        typer.echo(f"#{r['id']:<4} {r['state']:<8} {r['template']:<24} to {', '.join(r['recipients'])}: "
+        typer.echo(f"#{r['id']:<4} {r['state']:<9} {r['template']:<24} to {', '.join(r['recipients'])}: "
                    f"{r['subject']}{err}")
 
 

@@ -52,6 +52,8 @@ def test_ending_early_tells_each_person_once_and_keeps_the_reason_for_coordinato
     with y.app.db.unit_of_work() as s:
         supervisor = s.scalar(select(Application).where(Application.email == pairs[third][0])).record[
             "supervisor_email"]
+    listed = y.cli("outbox", "list", "--state", "withdrawn")
+    assert "introduction" in listed and f"(not sent: relationship {third} ended early)" in listed
     # The third protégé named a supervisor: their notice was withdrawn too, unsent.
     assert supervisor and y.to("supervisor_notice", supervisor) == []
     assert "supervisor_notice" in {row.template for row in withdrawn}
