@@ -85,3 +85,43 @@ def format_suggestions(result) -> str:
                 out.append(_wrap(f"* {reason}", "    "))
             out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def explanation_lines(explanation: dict) -> list[str]:
+    """A stored suggestion's explanation as a few lines in words, for the digest.
+
+    The same parts as `format_suggestions`, one line each; empty parts are left
+    out, and a part of a shape this version does not know is shown as it is.
+    """
+    if not explanation:
+        return []
+    if explanation.get("chosen_by"):
+        return [f"chosen by {explanation['chosen_by']}"]
+    lines = []
+    if explanation.get("rules_passed"):
+        lines.append("rules: " + "; ".join(map(str, explanation["rules_passed"])))
+    parts = (explanation.get("score") or {}).get("parts") or {}
+    scored = []
+    for part in PARTS:
+        d = parts.get(part)
+        if not isinstance(d, dict):
+            continue
+        points = f"{d.get('weighted', 0):.2f} of {d.get('weight', 0):.2f}" if d.get("applies") else "not counted"
+        scored.append(f"{PART_NAMES[part]} {points}" + (f" ({d['note']})" if d.get("note") else ""))
+    if scored:
+        lines.append("score by part: " + "; ".join(scored))
+    levels = explanation.get("levels") or {}
+    if levels.get("protege") and levels.get("mentor"):
+        lines.append(f"levels: protégé {levels['protege']}, mentor {levels['mentor']}")
+    runner = explanation.get("runner_up")
+    if isinstance(runner, dict) and runner.get("mentor"):
+        name = f"{runner['name']} <{runner['mentor']}>" if runner.get("name") else runner["mentor"]
+        lines.append(f"next best mentor: {name}, score {runner.get('score', 0):.2f}: {runner.get('why_not', '')}")
+    blocked = explanation.get("mentors_blocked") or {}
+    if isinstance(blocked, dict) and blocked:
+        lines.append("mentors ruled out by a rule: " + ", ".join(f"{rule} {n}" for rule, n in blocked.items()))
+    lines += [f"PLEASE CHECK: {flag}" for flag in explanation.get("flags") or []]
+    known = {"rules_passed", "score", "levels", "runner_up", "mentors_blocked", "flags"}
+    lines += [f"{key.replace('_', ' ')}: {value}" for key, value in explanation.items()
+              if key not in known and value not in (None, "", [], {})]
+    return lines

@@ -18,6 +18,7 @@ from . import program, program_mail, schedule, tokens
 from .decide import ROLE_LABELS
 from .emails import Attachment
 from .form import field_label
+from .matching_report import explanation_lines
 from .models import (
     Application,
     Assessment,
@@ -285,32 +286,3 @@ def gather(s: Session, settings, now: datetime, since: datetime | None, period: 
 def _shortage_dict(x: schedule.Shortage) -> dict:
     return {"library_type": x.library_type, "waiting": x.waiting, "free_places": x.free_places,
             "short_by": x.short_by}
-
-
-def explanation_lines(explanation: dict) -> list[str]:
-    """A suggestion's explanation as a few short lines for the digest, whatever its exact shape."""
-    if not explanation:
-        return []
-    if explanation.get("chosen_by"):
-        return [f"chosen by {explanation['chosen_by']}"]
-    lines = []
-    for key, value in explanation.items():
-        label = key.replace("_", " ")
-        if isinstance(value, dict):
-            parts = ", ".join(f"{k.replace('_', ' ')} {_short(v)}" for k, v in value.items())
-            lines.append(f"{label}: {parts}")
-        elif isinstance(value, list):
-            lines.append(f"{label}: {'; '.join(_short(v) for v in value)}")
-        else:
-            lines.append(f"{label}: {_short(value)}")
-    return lines[:8]
-
-
-def _short(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {_short(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return "; ".join(_short(v) for v in value)
-    return str(value)

@@ -246,3 +246,25 @@ def test_nobody_mentors_themselves() -> None:
     result = suggest_matches([protege], [twin], settings=MatchingSettings(), now=scenario["now"])
     assert result.suggestions == []
     assert "is the protégé themselves" in result.unmatched[0].reasons[0]
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_the_digest_explains_each_suggestion_in_words(path: Path) -> None:
+    """Stored as the program stores it, each explanation reads as lines for a coordinator: every
+    part named, no field names or empty lines, the runner-up and the blocked counts when there are any."""
+    from inbox_worker.matching_report import explanation_lines
+    from inbox_worker.program import _plain
+
+    for suggestion in run(load_scenario(path)).suggestions:
+        stored = json.loads(json.dumps(_plain(suggestion.explanation)))
+        lines = explanation_lines(stored)
+        text = "\n".join(lines)
+        assert lines[0].startswith("rules: ") and lines[1].startswith("score by part: ")
+        for name in ("library type", "goals and strengths", "Wyoming experience", "time waiting"):
+            assert name in lines[1]
+        for jargon in ("raw", "weighted", "applies", "True", "False", "_"):
+            assert jargon not in lines[1], lines[1]
+        assert all(line.strip() and not line.rstrip().endswith(":") for line in lines), lines
+        assert ("next best mentor: " in text) == bool(stored.get("runner_up"))
+        assert ("mentors ruled out by a rule: " in text) == bool(stored.get("mentors_blocked"))
+    assert explanation_lines({"chosen_by": "coordinator@example.org"}) == ["chosen by coordinator@example.org"]
