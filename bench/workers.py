@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import databases  # noqa: E402
 from databases import fresh_database  # noqa: E402
+from intake_world import application  # noqa: E402
 from servers import DovecotServer, SmtpServer  # noqa: E402
-from test_crash import application  # noqa: E402
 from test_many_programs import PROGRAMS, write_config  # noqa: E402
 from workers import WorkerProcess  # noqa: E402
 

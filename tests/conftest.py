@@ -4,8 +4,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from intake_world import settings_for
 from program_world import Year
 from servers import DovecotServer, SmtpServer, TestPki, TlsDovecotServer, TlsSmtpServer
+
+from inbox_worker.worker import bootstrap
 
 
 @pytest.fixture(scope="session")
@@ -84,3 +87,12 @@ def year(dovecot, imap_user, smtp_server, tmp_path, database_url) -> Iterator[Ye
     y = Year(dovecot, imap_user, smtp_server, tmp_path, database_url)
     yield y
     y.app.db.dispose()
+
+
+@pytest.fixture
+def world(dovecot, imap_user, smtp_server, tmp_path, database_url):
+    """The intake tests' world (tests/intake_world.py): (dovecot, user, smtp, settings, app)."""
+    settings = settings_for(dovecot, imap_user, smtp_server, tmp_path, database_url)
+    app = bootstrap(settings)
+    yield dovecot, imap_user, smtp_server, settings, app
+    app.db.dispose()

@@ -14,29 +14,16 @@ import email.policy
 import random
 import time
 from collections import Counter
-from pathlib import Path
 
+from intake_world import application
 from sqlalchemy import func, select
 from workers import WorkerProcess, worker_env
 
 from inbox_worker.db import Database
 from inbox_worker.models import Application, IncomingMessage, OutgoingMessage
 
-FIXTURES = Path(__file__).parent / "fixtures" / "intake"
-FIRST = ["Ada", "Bea", "Cal", "Dee", "Eli", "Fay", "Gus", "Hal", "Ivy", "Jo"]
-LAST = ["Abbott", "Baker", "Castro", "Dunn", "Ellis", "Frey", "Gomez", "Hart", "Ibsen", "Jonas"]
 APPLICATIONS = 100
 KILLS = 20
-
-
-def application(n: int) -> bytes:
-    """The inline fixture, made the n-th applicant's own."""
-    first, last = FIRST[n % 10], LAST[n // 10]
-    address = f"{first}.{last}@example.org".lower()
-    raw = (FIXTURES / "01-protege-inline.eml").read_bytes()
-    return (raw.replace(b"Rosalind Okafor", f"{first} {last}".encode())
-            .replace(b"rokafor@campbellcounty.example", address.encode())
-            .replace(b"<intake-01@campbellcounty.example>", f"<crash-{n}@example.org>".encode()))
 
 
 def in_window(stages: list[str]) -> int:

@@ -9,20 +9,16 @@ nothing sent twice.
 """
 from __future__ import annotations
 
-import email
-import email.policy
 import logging
 import threading
 import time
-from collections import Counter
 
 import pytest
+from intake_world import NOW, acks, application, settings_for
 from pydantic import SecretStr
 from servers import DovecotServer
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
-from test_crash import application
-from test_intake_e2e import NOW, settings_for
 from workers import WorkerProcess, worker_env
 
 from inbox_worker.db import Database
@@ -38,12 +34,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def acks(smtp) -> Counter:
-    """How often each answer to an applicant (not digests or other scheduled mail) was received."""
-    parsed = [email.message_from_bytes(r.data, policy=email.policy.default) for r in smtp.received]
-    return Counter(m["Message-ID"] for m in parsed if m["Auto-Submitted"] == "auto-replied")
 
 
 def error_lines(caplog, text: str) -> list[str]:

@@ -7,7 +7,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from test_intake_e2e import NOW, world  # noqa: F401 - a shared fixture
+from intake_world import NOW
 
 from inbox_worker import health
 from inbox_worker.worker import MailSource, run_cycle

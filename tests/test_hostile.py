@@ -17,8 +17,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from intake_world import COORDINATOR, NOW
 from sqlalchemy import select
-from test_intake_e2e import COORDINATOR, NOW, world  # noqa: F401 - a shared fixture
 
 from inbox_worker.extract import extract_message
 from inbox_worker.extract.text import read_text

@@ -8,12 +8,10 @@ text shows up escaped in the HTML part and literally in the text part.
 """
 from __future__ import annotations
 
-import email
-import email.policy
 from pathlib import Path
 
 import pytest
-from test_intake_e2e import COORDINATOR, NOW, addressed_to, parsed, world  # noqa: F401 - a shared fixture
+from intake_world import COORDINATOR, NOW, addressed_to, parsed
 
 from inbox_worker.emails import valid_address
 from inbox_worker.worker import MailSource, run_cycle

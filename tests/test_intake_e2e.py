@@ -13,53 +13,14 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-import pytest
+from intake_world import COORDINATOR, EXPECTED, FIXTURES, NOW, addressed_to, append_all, parsed
 from sqlalchemy import select
 
-from inbox_worker.config import DatabaseSettings, ProgramSettings, ScheduleSettings, Settings, WorkerSettings
 from inbox_worker.models import Application, IncomingMessage, OutgoingMessage
-from inbox_worker.worker import MailSource, bootstrap, run_cycle
-
-FIXTURES = Path(__file__).parent / "fixtures" / "intake"
-EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
-COORDINATOR = "coordinator@example.org"
-NOW = datetime(2026, 4, 10, 9, 0)
-
-
-def settings_for(dovecot, user, smtp_server, tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        imap=dovecot.imap_settings_for(user),
-        smtp=smtp_server.smtp_settings(),
-        database=DatabaseSettings(url=database_url),
-        program=ProgramSettings(coordinators=[COORDINATOR], raw_store_dir=str(tmp_path / "raw")),
-        worker=WorkerSettings(outbox_dir=str(tmp_path / "outbox"), retry_base_seconds=60),
-        # These tests count every email intake sends; the coordinators' digest has tests of its own.
-        schedule=ScheduleSettings(digest="off"),
-    )
-
-
-def append_all(dovecot, user, names=None) -> None:
-    for name in names or EXPECTED:
-        dovecot.append(user, (FIXTURES / name).read_bytes())
-
-
-def parsed(received) -> list[email.message.EmailMessage]:
-    return [email.message_from_bytes(r.data, policy=email.policy.default) for r in received]
-
-
-def addressed_to(received, address: str) -> list:
-    return [r for r in received if address in r.recipients]
-
-
-@pytest.fixture
-def world(dovecot, imap_user, smtp_server, tmp_path, database_url):
-    settings = settings_for(dovecot, imap_user, smtp_server, tmp_path, database_url)
-    app = bootstrap(settings)
-    yield dovecot, imap_user, smtp_server, settings, app
-    app.db.dispose()
+from inbox_worker.worker import MailSource, run_cycle
 
 
 def test_each_application_is_acknowledged_once_and_inbox_is_emptied(world):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from intake_world import COORDINATOR, NOW, addressed_to, parsed
 from sqlalchemy import select
-from test_intake_e2e import COORDINATOR, NOW, addressed_to, parsed, world  # noqa: F401 - a shared fixture
 
 from inbox_worker.models import AutoReply, Event, SuppressedAddress
 from inbox_worker.worker import MailSource, run_cycle

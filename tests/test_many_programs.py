@@ -15,9 +15,9 @@ import os
 import time
 from collections import Counter
 
+from intake_world import application
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
-from test_crash import application
 from workers import WorkerProcess
 
 from inbox_worker.config import load_settings

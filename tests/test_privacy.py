@@ -8,8 +8,8 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from intake_world import NOW
 from sqlalchemy import func, select
-from test_intake_e2e import NOW, world  # noqa: F401 - a shared fixture
 
 from inbox_worker import privacy
 from inbox_worker.models import (

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import time
 
-from test_crash import application
-from test_faults import acks
+from intake_world import acks, application
 from workers import WorkerProcess, worker_env
 
 
