@@ -79,7 +79,7 @@ def matches_suggest(config: ConfigOption = None, as_json: JsonOption = False, no
             item["relationship"] = numbers.get((sug.protege.id, sug.mentor.id))
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
         return
-    typer.echo(format_suggestions(result))
+    typer.echo(format_suggestions(result, notes=lambda s: [program.supervisor_status(s.protege.record)[0]]))
     if result.suggestions:
         typer.echo("\nsuggestion numbers: " + ", ".join(
             f"#{numbers.get((x.protege.id, x.mentor.id))} {x.protege.email} -> {x.mentor.email}"

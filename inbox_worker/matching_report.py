@@ -36,8 +36,12 @@ def _cell(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
-def format_suggestions(result) -> str:
-    """The whole result as plain text: a summary table, each suggestion explained, the unmatched."""
+def format_suggestions(result, notes=lambda suggestion: []) -> str:
+    """The whole result as plain text: a summary table, each suggestion explained, the unmatched.
+
+    `notes(suggestion)` gives lines of the caller's own to add to each suggestion (the
+    program's word on the protégé's supervisor, say).
+    """
     out = [
         f"Suggested pairs: {len(result.suggestions)}.  Protégés left unmatched: {len(result.unmatched)}.",
         f"Scores run from 0 (no fit) to 1 (best fit); no pair scoring below {result.min_score:.2f} is "
@@ -74,6 +78,8 @@ def format_suggestions(result) -> str:
                              f"{runner['score']:.2f}: {runner['why_not']}.", "   "))
         for flag in e.get("flags", []):
             out.append(_wrap(f"PLEASE CHECK: {flag}.", "   "))
+        for note in notes(s):
+            out.append(_wrap(note[:1].upper() + note[1:] + ".", "   "))
         out.append("")
     if result.unmatched:
         out.append("Protégés left unmatched")

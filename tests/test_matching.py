@@ -268,3 +268,11 @@ def test_the_digest_explains_each_suggestion_in_words(path: Path) -> None:
         assert ("next best mentor: " in text) == bool(stored.get("runner_up"))
         assert ("mentors ruled out by a rule: " in text) == bool(stored.get("mentors_blocked"))
     assert explanation_lines({"chosen_by": "coordinator@example.org"}) == ["chosen by coordinator@example.org"]
+
+
+def test_the_callers_notes_go_with_each_suggestion() -> None:
+    """`matches suggest` adds the program's word on each protégé's supervisor under each pair."""
+    result = next(r for r in map(run, map(load_scenario, SCENARIOS)) if len(r.suggestions) > 1)
+    text = format_suggestions(result, notes=lambda s: [f"supervisor of {s.protege.email}: checked"])
+    for s in result.suggestions:
+        assert text.count(f"Supervisor of {s.protege.email}: checked.") == 1
