@@ -210,6 +210,9 @@ def matches_end(relationship: Annotated[int, typer.Argument(help="The relationsh
         typer.echo("  the pair were not emailed (--no-email)")
     else:
         typer.echo("  the pair were not emailed: they had not been introduced")
+    if ending.supervisor_knew:
+        typer.echo("  the protégé's supervisor was told of this match; the program does not write to them "
+                   "again, so tell them yourself if they should know")
 
 
 # ---------------------------------------------------------------- people

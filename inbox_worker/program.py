@@ -264,6 +264,8 @@ class Ending:
     withdrawn: list[str]
     # The pair were introduced, so each is told it ended (unless the coordinator said not to).
     participants_told: bool
+    # The protégé's supervisor had heard of the match (the program does not write to them again).
+    supervisor_knew: bool = False
 
 
 def end_early(s: Session, settings: Settings, templates: Templates, rel: MentoringRelationship, now: datetime,
@@ -285,8 +287,9 @@ def end_early(s: Session, settings: Settings, templates: Templates, rel: Mentori
         s, keys=[f"introduction:{rel.id}", f"supervisor:{rel.id}"],
         prefixes=[f"{kind}:{rel.id}:" for kind in ("assessment", "escalation", "closing")],
         reason=f"not sent: relationship {rel.id} ended early")]
-    introduced = s.scalar(select(OutgoingMessage.state).where(
-        OutgoingMessage.idempotency_key == f"introduction:{rel.id}")) == "sent"
+    sent = dict(s.execute(select(OutgoingMessage.idempotency_key, OutgoingMessage.state).where(
+        OutgoingMessage.idempotency_key.in_([f"introduction:{rel.id}", f"supervisor:{rel.id}"]))).all())
+    introduced = sent.get(f"introduction:{rel.id}") == "sent"
     tell_participants = tell_participants and introduced
     record(s, now, actor, "relationship_ended_early", rel_subject(rel), reason=reason.strip(),
            participants_told=tell_participants, withdrawn=withdrawn)
@@ -299,7 +302,8 @@ def end_early(s: Session, settings: Settings, templates: Templates, rel: Mentori
                     settings, recipient=people[role].record, other=people[other].record, role=role,
                     starts_on=rel.starts_on, ended_on=now.date()),
                 to=[people[role].email], now=now, application_id=people[role].id)
-    return Ending(withdrawn=withdrawn, participants_told=tell_participants)
+    return Ending(withdrawn=withdrawn, participants_told=tell_participants,
+                  supervisor_knew=sent.get(f"supervisor:{rel.id}") == "sent")
 
 
 def activate(s: Session, rel: MentoringRelationship, now: datetime) -> None:

@@ -40,6 +40,7 @@ def test_ending_early_tells_each_person_once_and_keeps_the_reason_for_coordinato
     early = y.cli("matches", "end", str(third), "--reason", "Approved by mistake",
                   "--now", "2026-01-05T10:01")
     assert "not sent after all" in early and "introduction" in early and "not been introduced" in early
+    assert "supervisor was told" not in early  # this one named one too, but the notice was withdrawn
     y.cycle(datetime(2026, 1, 5, 10, 5))  # introductions out
     for number in (first, second):
         assert len(y.to("introduction", pairs[number][0])) == 1
@@ -61,6 +62,7 @@ def test_ending_early_tells_each_person_once_and_keeps_the_reason_for_coordinato
     told = y.cli("matches", "end", str(first), "--reason", REASON_ONE, "--now", "2026-02-10T09:00",
                  "--by", COORDINATOR)
     assert "ended early" in told and "email" in told
+    assert "supervisor was told of this match" in told  # this protégé named one, who had the notice
     quiet = y.cli("matches", "end", str(second), "--reason", REASON_TWO, "--no-email",
                   "--now", "2026-02-10T09:05", "--by", COORDINATOR)
     assert "not emailed" in quiet
