@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 ENV_PREFIX = "INBOX_WORKER_"
@@ -212,6 +212,21 @@ class ScheduleSettings(BaseModel):
         "What has gone well?",
         "Is there anything the mentoring coordinators could help with?",
     ])
+
+    @model_validator(mode="after")
+    def _assessed_at_least_twice(self) -> ScheduleSettings:
+        # The program document: each relationship is assessed "at least twice during the
+        # 12-month mentoring period"; a month outside the relationship would never come.
+        months = sorted(set(self.assessment_months))
+        inside = [m for m in months if 1 <= m < self.relationship_months]
+        if len(inside) < 2 or inside != months:
+            raise ValueError(
+                f"assessment_months {self.assessment_months}: the program assesses each relationship at "
+                f"least twice during it, so give two or more different months from 1 to "
+                f"{self.relationship_months - 1} (relationship_months is {self.relationship_months}), "
+                f"for example [4, 8]")
+        self.assessment_months = months
+        return self
 
 
 class Settings(BaseSettings):

@@ -28,9 +28,9 @@ def add_months(day: date, months: int) -> date:
 
 
 def assessment_dates(starts_on: date, settings: ScheduleSettings) -> list[date]:
-    """When each assessment falls due: the configured months after the start, in order."""
-    return [add_months(starts_on, m) for m in sorted(set(settings.assessment_months))
-            if m < settings.relationship_months]
+    """When each assessment falls due: the configured months after the start, in order (the
+    settings hold two or more, all inside the relationship)."""
+    return [add_months(starts_on, m) for m in settings.assessment_months]
 
 
 def end_date(starts_on: date, settings: ScheduleSettings) -> date:

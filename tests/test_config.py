@@ -62,3 +62,19 @@ def test_reading_processes_default_to_the_spare_cores_and_are_bounded(tmp_path, 
     bad.write_text("[worker]\nextraction_processes = 12\n")
     with pytest.raises(ConfigError, match="worker.extraction_processes"):
         load_settings(bad)
+
+
+@pytest.mark.parametrize("months", ["[4]", "[4, 4]", "[4, 12]", "[0, 6]", "[]"])
+def test_assessments_are_at_least_twice_within_the_relationship(tmp_path, months):
+    """The program assesses each relationship at least twice in its 12 months: a schedule that
+    cannot do so is refused, naming the setting and an example that works."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f"[schedule]\nassessment_months = {months}\n")
+    with pytest.raises(ConfigError, match=r"assessment_months.*at least twice.*\[4, 8\]"):
+        load_settings(bad)
+
+
+def test_assessment_months_are_kept_in_order(tmp_path):
+    good = tmp_path / "good.toml"
+    good.write_text("[schedule]\nassessment_months = [9, 3, 6]\n")
+    assert load_settings(good).schedule.assessment_months == [3, 6, 9]

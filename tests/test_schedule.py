@@ -42,9 +42,10 @@ def test_add_months_keeps_the_day_or_takes_the_months_last(day, months, expected
 
 
 def test_assessments_at_the_configured_months_and_the_end_at_twelve():
-    """Defaults 4 and 8 months; a month at or past the end is dropped."""
+    """Defaults 4 and 8 months; the configured months in order, each once (a month at or past
+    the end is refused by the settings: tests/test_config.py)."""
     assert assessment_dates(date(2026, 1, 5), SETTINGS) == [date(2026, 5, 5), date(2026, 9, 5)]
-    assert assessment_dates(date(2026, 1, 5), ScheduleSettings(assessment_months=[8, 3, 12])) == [
+    assert assessment_dates(date(2026, 1, 5), ScheduleSettings(assessment_months=[8, 3, 8])) == [
         date(2026, 4, 5), date(2026, 9, 5)]
     assert end_date(date(2026, 1, 5), SETTINGS) == date(2027, 1, 5)
 
