@@ -209,7 +209,8 @@ def matches_end(relationship: Annotated[int, typer.Argument(help="The relationsh
     elif no_email:
         typer.echo("  the pair were not emailed (--no-email)")
     else:
-        typer.echo("  the pair were not emailed: they had not been introduced")
+        typer.echo("  the pair were not emailed: they had not been introduced, so the match is withdrawn and "
+                   "the protégé waits for a mentor again")
     if ending.supervisor_knew:
         typer.echo("  the protégé's supervisor was told of this match; the program does not write to them "
                    "again, so tell them yourself if they should know")

@@ -191,7 +191,8 @@ class Lease(Base):
 # ---------------------------------------------------------------- the program year
 # A relationship's states, in the order the program document walks them:
 #   suggested -> approved -> (supervisor_notified) -> introduced -> active -> closed
-# with rejected (a coordinator said no to a suggestion) and ended_early (with a reason) as exits.
+# with rejected (a coordinator said no to a suggestion), ended_early (with a reason) and withdrawn
+# (ended before its introduction went out: the protégé waits again) as exits.
 LIVE_STATES = ("suggested", "approved", "supervisor_notified", "introduced", "active")
 
 

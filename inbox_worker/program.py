@@ -4,6 +4,8 @@ A relationship walks the states the program document describes:
 
     suggested -> approved -> (supervisor_notified) -> introduced -> active -> closed
                  rejected (a coordinator said no)          ended_early (with a reason; each told)
+                                                           withdrawn (ended before the introduction
+                                                           went out; the protégé waits again)
 
 Every step takes `now` and `actor` and writes an `Event`, so the records say
 who did what and when. Approving checks the hard rules again (the world may
@@ -266,6 +268,8 @@ class Ending:
     participants_told: bool
     # The protégé's supervisor had heard of the match (the program does not write to them again).
     supervisor_knew: bool = False
+    # Ended before the introduction went out: the match is withdrawn and the protégé waits again.
+    withdrawn_match: bool = False
 
 
 def end_early(s: Session, settings: Settings, templates: Templates, rel: MentoringRelationship, now: datetime,
@@ -275,14 +279,15 @@ def end_early(s: Session, settings: Settings, templates: Templates, rel: Mentori
     Mail about it that has not gone out yet (the introduction, a reminder) is
     withdrawn. If the pair were introduced, each is told in an email of their
     own, without the reason, unless the coordinator has told them already
-    (`tell_participants=False`); a pair never introduced has nothing to hear.
+    (`tell_participants=False`). A pair never introduced has nothing to hear:
+    the match is withdrawn, and the protégé waits for a mentor again (this pair
+    is not suggested again).
     """
     if not reason.strip():
         raise ProgramError("say why the relationship ends early: --reason \"...\" (it goes on the record).")
     if rel.state not in RUNNING_STATES:
         raise ProgramError(f"relationship {rel.id} is {rel.state.replace('_', ' ')}, not running; "
                            f"nothing to end.")
-    rel.state, rel.end_reason, rel.closed_at, rel.updated_at = "ended_early", reason.strip(), now, now
     withdrawn = [row.template for row in outbox.withdraw(
         s, keys=[f"introduction:{rel.id}", f"supervisor:{rel.id}"],
         prefixes=[f"{kind}:{rel.id}:" for kind in ("assessment", "escalation", "closing")],
@@ -291,6 +296,8 @@ def end_early(s: Session, settings: Settings, templates: Templates, rel: Mentori
         OutgoingMessage.idempotency_key.in_([f"introduction:{rel.id}", f"supervisor:{rel.id}"]))).all())
     introduced = sent.get(f"introduction:{rel.id}") == "sent"
     tell_participants = tell_participants and introduced
+    state = "ended_early" if introduced else "withdrawn"
+    rel.state, rel.end_reason, rel.closed_at, rel.updated_at = state, reason.strip(), now, now
     record(s, now, actor, "relationship_ended_early", rel_subject(rel), reason=reason.strip(),
            participants_told=tell_participants, withdrawn=withdrawn)
     if tell_participants:
@@ -303,7 +310,7 @@ def end_early(s: Session, settings: Settings, templates: Templates, rel: Mentori
                     starts_on=rel.starts_on, ended_on=now.date()),
                 to=[people[role].email], now=now, application_id=people[role].id)
     return Ending(withdrawn=withdrawn, participants_told=tell_participants,
-                  supervisor_knew=sent.get(f"supervisor:{rel.id}") == "sent")
+                  supervisor_knew=sent.get(f"supervisor:{rel.id}") == "sent", withdrawn_match=not introduced)
 
 
 def activate(s: Session, rel: MentoringRelationship, now: datetime) -> None:

@@ -267,6 +267,9 @@ def gather(s: Session, settings, now: datetime, since: datetime | None, period: 
             c.ending.append(pair | {"status": f"closed {r.ends_on}; feedback requested from both", "new": True})
         if r.state == "ended_early" and new(r.closed_at, since):
             c.ending.append(pair | {"status": f"ended early: {r.end_reason}", "new": True})
+        if r.state == "withdrawn" and new(r.closed_at, since):
+            c.ending.append(pair | {"status": f"withdrawn before the introduction went out: {r.end_reason}; "
+                                              f"the protégé waits for a mentor again", "new": True})
     for o in s.scalars(select(OutgoingMessage).where(OutgoingMessage.state == "failed")
                        .order_by(OutgoingMessage.id)):
         c.failures.append({"id": o.id, "template": o.template, "recipients": ", ".join(o.recipients),

@@ -31,6 +31,9 @@ def program_state(app: Application, rels: list[MentoringRelationship]) -> str:
             return words
     if "closed" in states:
         return "completed"
+    if "ended_early" in states:
+        # Not waiting: the engine suggests no one for them again; a coordinator may still pair them.
+        return "relationship ended early"
     if app.status != "received":
         return "application incomplete"
     return "waiting" if app.role == "protege" else "available"

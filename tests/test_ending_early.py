@@ -5,17 +5,19 @@ WHEN a coordinator ends one introduced pair with `matches end`, another with
   `--no-email`, and the third before its introduction went out
 THEN each person of the first pair gets one email of their own saying so, without
   the coordinator's reason, the second pair gets none, the third pair's
-  introduction is withdrawn and nobody of it hears anything, no pair gets the
-  check-in questions due later, and the coordinators' digest gives the reasons.
+  introduction is withdrawn, nobody of it hears anything and its protégé waits
+  for a mentor again, no pair gets the check-in questions due later, and the
+  coordinators' digest gives the reasons.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from program_world import COORDINATOR, FIXTURES, Year, text_of
 from sqlalchemy import select
 
-from inbox_worker.models import Application, Event, OutgoingMessage
+from inbox_worker.models import Application, Event, MentoringRelationship, OutgoingMessage
 
 REASON_ONE = "Mentor changed jobs and has no time this year"
 REASON_TWO = "The pair asked to stop after a disagreement"
@@ -53,6 +55,14 @@ def test_ending_early_tells_each_person_once_and_keeps_the_reason_for_coordinato
     with y.app.db.unit_of_work() as s:
         supervisor = s.scalar(select(Application).where(Application.email == pairs[third][0])).record[
             "supervisor_email"]
+    # Never introduced, the match is withdrawn: the protégé waits for a mentor again, not this one.
+    with y.app.db.unit_of_work() as s:
+        assert s.get(MentoringRelationship, third).state == "withdrawn"
+    shown = json.loads(y.cli("matches", "suggest", "--json", "--now", "2026-01-05T10:10"))
+    waiting = {x["protege"] for x in shown["suggestions"]} | {u["protege"] for u in shown["unmatched"]}
+    assert pairs[third][0] in waiting
+    assert list(pairs[third]) not in [[x["protege"], x["mentor"]] for x in shown["suggestions"]]
+    assert y.cli("people", "show", pairs[third][0]).splitlines()[0].endswith(": waiting")
     listed = y.cli("outbox", "list", "--state", "withdrawn")
     assert "introduction" in listed and f"(not sent: relationship {third} ended early)" in listed
     # The third protégé named a supervisor: their notice was withdrawn too, unsent.
@@ -84,6 +94,7 @@ def test_ending_early_tells_each_person_once_and_keeps_the_reason_for_coordinato
         assert other_name and other_name in text_of(msg)
     for person in pairs[second]:
         assert y.to("relationship_ended", person) == []
+    assert y.cli("people", "show", pairs[first][0]).splitlines()[0].endswith(": relationship ended early")
 
     # Month 4 and beyond: no check-in questions for either pair.
     y.cycle(datetime(2026, 5, 6, 9, 0))
