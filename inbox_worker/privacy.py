@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
+from . import program
 from .db import Database
 from .models import (
     Application,
@@ -45,11 +46,17 @@ class ForgetReport:
     answers: int = 0
     # Mailbox copies the program cannot delete (it never deletes mail): for a person to remove.
     mailbox_copies: list[str] = field(default_factory=list)
+    # The other person of each relationship that ended because one of the pair was erased.
+    partners_not_told: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"erased: {self.applications} application(s), {self.messages} incoming message(s) "
                f"({self.raw_files} raw file(s)), {self.emails} outgoing email(s), {self.answers} assessment "
                "answer(s)"]
+        if self.partners_not_told:
+            out.append("their running mentoring relationship ended, and its mail not yet sent was withdrawn; "
+                       "the program does not write to the other person about it, so tell them yourself: "
+                       + ", ".join(self.partners_not_told))
         if self.mailbox_copies:
             out.append("copies are still in the mailbox; delete them there by hand: "
                        + ", ".join(self.mailbox_copies))
@@ -62,6 +69,15 @@ def forget(db: Database, raw_store: RawStore, address: str, now: datetime, actor
     report = ForgetReport()
     with db.unit_of_work() as s:
         apps = s.scalars(select(Application).where(Application.email == address)).all()
+        # A relationship cannot go on with one of the pair erased: no reminder may go to an
+        # address that no longer exists, nor name a person who asked to be forgotten.
+        ids = {a.id for a in apps}
+        for rel in s.scalars(select(MentoringRelationship).where(
+                MentoringRelationship.state.in_(program.RUNNING_STATES),
+                or_(MentoringRelationship.protege_id.in_(ids), MentoringRelationship.mentor_id.in_(ids)))):
+            program.stop(s, rel, now, actor, "one of the pair asked to be erased")
+            partner = s.get(Application, rel.mentor_id if rel.protege_id in ids else rel.protege_id)
+            report.partners_not_told.append(partner.email)
         shas = _erase(s, apps, {address}, report)
         s.add(Event(at=now, actor=actor, action="person_forgotten", subject=_fingerprint(address),
                     detail={"applications": report.applications, "messages": report.messages}))

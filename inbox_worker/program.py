@@ -285,6 +285,25 @@ def end_early(s: Session, settings: Settings, templates: Templates, rel: Mentori
     """
     if not reason.strip():
         raise ProgramError("say why the relationship ends early: --reason \"...\" (it goes on the record).")
+    ending = stop(s, rel, now, actor, reason.strip(), telling=tell_participants)
+    if ending.participants_told:
+        people = {"protege": s.get(Application, rel.protege_id), "mentor": s.get(Application, rel.mentor_id)}
+        for role, other in (("protege", "mentor"), ("mentor", "protege")):
+            program_mail.queue_mail(
+                s, settings, templates, key=f"ended:{rel.id}:{role}", template="relationship_ended",
+                context=program_mail.relationship_ended_context(
+                    settings, recipient=people[role].record, other=people[other].record, role=role,
+                    starts_on=rel.starts_on, ended_on=now.date()),
+                to=[people[role].email], now=now, application_id=people[role].id)
+    return ending
+
+
+def stop(s: Session, rel: MentoringRelationship, now: datetime, actor: str, reason: str, *,
+         telling: bool = False) -> Ending:
+    """A running relationship ends now and its unsent mail is withdrawn; nobody is written to.
+
+    `end_early` tells the pair; erasing a participant (`privacy.forget`) cannot.
+    """
     if rel.state not in RUNNING_STATES:
         raise ProgramError(f"relationship {rel.id} is {rel.state.replace('_', ' ')}, not running; "
                            f"nothing to end.")
@@ -295,21 +314,12 @@ def end_early(s: Session, settings: Settings, templates: Templates, rel: Mentori
     sent = dict(s.execute(select(OutgoingMessage.idempotency_key, OutgoingMessage.state).where(
         OutgoingMessage.idempotency_key.in_([f"introduction:{rel.id}", f"supervisor:{rel.id}"]))).all())
     introduced = sent.get(f"introduction:{rel.id}") == "sent"
-    tell_participants = tell_participants and introduced
-    state = "ended_early" if introduced else "withdrawn"
-    rel.state, rel.end_reason, rel.closed_at, rel.updated_at = state, reason.strip(), now, now
-    record(s, now, actor, "relationship_ended_early", rel_subject(rel), reason=reason.strip(),
-           participants_told=tell_participants, withdrawn=withdrawn)
-    if tell_participants:
-        people = {"protege": s.get(Application, rel.protege_id), "mentor": s.get(Application, rel.mentor_id)}
-        for role, other in (("protege", "mentor"), ("mentor", "protege")):
-            program_mail.queue_mail(
-                s, settings, templates, key=f"ended:{rel.id}:{role}", template="relationship_ended",
-                context=program_mail.relationship_ended_context(
-                    settings, recipient=people[role].record, other=people[other].record, role=role,
-                    starts_on=rel.starts_on, ended_on=now.date()),
-                to=[people[role].email], now=now, application_id=people[role].id)
-    return Ending(withdrawn=withdrawn, participants_told=tell_participants,
+    telling = telling and introduced
+    rel.state = "ended_early" if introduced else "withdrawn"
+    rel.end_reason, rel.closed_at, rel.updated_at = reason, now, now
+    record(s, now, actor, "relationship_ended_early", rel_subject(rel), reason=reason,
+           participants_told=telling, withdrawn=withdrawn)
+    return Ending(withdrawn=withdrawn, participants_told=telling,
                   supervisor_knew=sent.get(f"supervisor:{rel.id}") == "sent", withdrawn_match=not introduced)
 
 

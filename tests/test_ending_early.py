@@ -113,3 +113,34 @@ def test_ending_early_tells_each_person_once_and_keeps_the_reason_for_coordinato
     assert events[f"relationship:{first}"]["participants_told"] is True
     assert events[f"relationship:{second}"]["participants_told"] is False
 
+
+
+def test_erasing_a_participant_ends_their_relationship_and_its_mail(year: Year):
+    """`forget` on someone in a running relationship ends it: no reminder goes to the erased
+    address or names them, and the coordinator is told to tell the other person."""
+    y = year
+    for path in sorted(FIXTURES.glob("*.eml")):
+        y.dovecot.append(y.user, path.read_bytes())
+    y.cycle(datetime(2026, 1, 5, 9, 0))
+    with y.app.db.unit_of_work() as s:
+        event = s.scalar(select(Event).where(Event.action == "match_suggested").order_by(Event.id))
+        number = int(event.subject.split(":")[1])
+        protege, mentor = event.detail["protege"], event.detail["mentor"]
+        protege_name = s.scalar(select(Application.name).where(Application.email == protege))
+    y.cli("matches", "approve", protege, mentor, "--now", "2026-01-05T10:00")
+    y.cycle(datetime(2026, 1, 5, 10, 5))
+    assert len(y.to("introduction", protege)) == 1
+
+    out = y.cli("forget", protege, "--yes")
+    assert "tell them yourself" in out and mentor in out
+    y.cycle(datetime(2026, 5, 6, 9, 0))  # past month 4: the reminders would be due
+    with y.app.db.unit_of_work() as s:
+        rel = s.get(MentoringRelationship, number)
+        assert rel.state == "ended_early"
+        queued = s.scalars(select(OutgoingMessage).where(
+            OutgoingMessage.idempotency_key.startswith(f"assessment:{number}:"))).all()
+    assert queued == []
+    assert y.to("assessment_reminder", mentor) == [] and y.to("relationship_ended", mentor) == []
+    for r in y.smtp.received:
+        assert not any(a.endswith("@erased.invalid") for a in r.recipients)
+    assert all(protege_name not in text_of(m) for _r, m in y.mail("digest")[1:])
