@@ -71,7 +71,7 @@ class Application(Base):
     name: Mapped[str | None] = mapped_column(String(300))
     record: Mapped[dict] = mapped_column(JSON)
     missing: Mapped[list] = mapped_column(JSON, default=list)
-    # received (complete) | incomplete (fields missing)
+    # received (complete) | incomplete (fields missing) | erased (forgotten: counted, never matched)
     status: Mapped[str] = mapped_column(String(20), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -129,6 +129,8 @@ def _erase(s: Session, apps: list[Application], addresses: set[str], report: For
         app.email = f"erased-{app.id}{ERASED_DOMAIN}"
         app.name = None
         app.missing = []
+        # Counted still, but never matched, suggested, reminded or written to again.
+        app.status = "erased"
         report.applications += 1
     for version in s.scalars(select(ApplicationVersion).where(ApplicationVersion.application_id.in_(app_ids))):
         s.delete(version)

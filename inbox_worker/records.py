@@ -34,6 +34,8 @@ def program_state(app: Application, rels: list[MentoringRelationship]) -> str:
     if "ended_early" in states:
         # Not waiting: the engine suggests no one for them again; a coordinator may still pair them.
         return "relationship ended early"
+    if app.status == "erased":
+        return "erased"
     if app.status != "received":
         return "application incomplete"
     return "waiting" if app.role == "protege" else "available"

@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 
 from inbox_worker.db import MIGRATIONS, Database
-from inbox_worker.models import AutoReply, Base
+from inbox_worker.models import Application, AutoReply, Base
 
 
 def test_migrations_match_the_models(database_url):
@@ -50,3 +50,23 @@ def test_answers_sent_before_the_auto_replies_table_still_count(tmp_path):
         rows = [(r.address, r.at, r.outgoing_message_id) for r in s.scalars(select(AutoReply))]
     db.dispose()
     assert rows == [("a@example.org", datetime(2026, 4, 10, 9, 0), 1)]
+
+
+def test_people_erased_before_the_erased_status_are_marked_erased(tmp_path):
+    """Upgrading marks applications erased by an earlier version, so nobody matches them again."""
+    db = Database(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+        conn.execute(text(
+            "INSERT INTO applications (email, role, status, version, record, missing, created_at, updated_at) "
+            "VALUES ('erased-1@erased.invalid', 'protege', 'received', 1, '{}', '[]', '2026-04-10 09:00:00', "
+            "'2026-04-10 09:00:00'), ('ann@example.org', 'protege', 'received', 1, '{}', '[]', "
+            "'2026-04-10 09:00:00', '2026-04-10 09:00:00')"))
+    db.upgrade()
+    with db.unit_of_work() as s:
+        statuses = dict(s.execute(select(Application.email, Application.status)).all())
+    db.dispose()
+    assert statuses == {"erased-1@erased.invalid": "erased", "ann@example.org": "received"}

@@ -11,7 +11,7 @@ from pathlib import Path
 from intake_world import NOW
 from sqlalchemy import func, select
 
-from inbox_worker import privacy
+from inbox_worker import privacy, program
 from inbox_worker.models import (
     Application,
     ApplicationVersion,
@@ -54,6 +54,12 @@ def test_forget_erases_a_person_and_keeps_the_count(world):
     assert APPLICANT not in dump and "Okafor" not in dump
     # The erased message is not processed again.
     assert run_cycle(app, MailSource(), NOW + timedelta(minutes=5)).poll.seen == 0
+    # The erased protégé is counted, but waits for no one: never suggested, never written to.
+    with app.db.unit_of_work() as s:
+        assert erased.id not in {a.id for a in program.waiting_proteges(s)}
+        assert s.get(Application, erased.id).status == "erased"
+    run_cycle(app, MailSource(), NOW + timedelta(days=200))  # the waiting-list note would be due
+    assert not any(a.endswith(privacy.ERASED_DOMAIN) for r in smtp.received for a in r.recipients)
 
 
 def test_retention_purges_relationships_closed_long_ago(world):
