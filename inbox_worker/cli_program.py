@@ -206,11 +206,11 @@ def matches_end(relationship: Annotated[int, typer.Argument(help="The relationsh
         typer.echo(f"  not sent after all, since it had not gone out yet: {', '.join(ending.withdrawn)}")
     if ending.participants_told:
         typer.echo("  each of the pair will get an email saying so at the worker's next cycle")
-    elif no_email:
-        typer.echo("  the pair were not emailed (--no-email)")
-    else:
+    elif ending.withdrawn_match:
         typer.echo("  the pair were not emailed: they had not been introduced, so the match is withdrawn and "
                    "the protégé waits for a mentor again")
+    else:
+        typer.echo("  the pair were not emailed (--no-email)")
     if ending.supervisor_knew:
         typer.echo("  the protégé's supervisor was told of this match; the program does not write to them "
                    "again, so tell them yourself if they should know")

@@ -23,6 +23,8 @@ RELATIONSHIP_COLUMNS = ("id", "state", "protege_email", "protege_name", "mentor_
 
 def program_state(app: Application, rels: list[MentoringRelationship]) -> str:
     """Where a person stands in the program, in a word or two."""
+    if app.status == "erased":
+        return "erased"
     states = [r.state for r in rels]
     for state, words in (("active", "in a relationship"), ("introduced", "introduced"),
                          ("supervisor_notified", "approved"), ("approved", "approved"),
@@ -31,11 +33,10 @@ def program_state(app: Application, rels: list[MentoringRelationship]) -> str:
             return words
     if "closed" in states:
         return "completed"
-    if "ended_early" in states:
+    if "ended_early" in states and app.role == "protege":
         # Not waiting: the engine suggests no one for them again; a coordinator may still pair them.
+        # (A mentor's place is free again: they are available.)
         return "relationship ended early"
-    if app.status == "erased":
-        return "erased"
     if app.status != "received":
         return "application incomplete"
     return "waiting" if app.role == "protege" else "available"

@@ -95,6 +95,7 @@ def test_ending_early_tells_each_person_once_and_keeps_the_reason_for_coordinato
     for person in pairs[second]:
         assert y.to("relationship_ended", person) == []
     assert y.cli("people", "show", pairs[first][0]).splitlines()[0].endswith(": relationship ended early")
+    assert y.cli("people", "show", pairs[first][1]).splitlines()[0].endswith(": available")  # the mentor
 
     # Month 4 and beyond: no check-in questions for either pair.
     y.cycle(datetime(2026, 5, 6, 9, 0))
