@@ -86,11 +86,15 @@ def forget(db: Database, raw_store: RawStore, address: str, now: datetime, actor
 
 
 def purge_expired(db: Database, raw_store: RawStore, now: datetime, retention_days: int) -> ForgetReport:
-    """Forget both people of every relationship that ended more than `retention_days` ago."""
+    """Forget both people of every relationship that ended more than `retention_days` ago.
+
+    A match withdrawn before its introduction does not count: its protégé waits for a mentor again.
+    """
     report = ForgetReport()
     cutoff = now - timedelta(days=retention_days)
     with db.unit_of_work() as s:
         ended = s.scalars(select(MentoringRelationship).where(
+            MentoringRelationship.state.in_(("closed", "ended_early")),
             MentoringRelationship.closed_at.is_not(None), MentoringRelationship.closed_at < cutoff)).all()
         ids = {r.protege_id for r in ended} | {r.mentor_id for r in ended}
         live = {i for r in s.scalars(select(MentoringRelationship).where(MentoringRelationship.closed_at.is_(None)))

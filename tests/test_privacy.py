@@ -107,3 +107,20 @@ def test_the_raw_mail_store_is_private(world):
     files = list(Path(settings.program.raw_store_dir).rglob("*.eml"))
     assert files and all(f.stat().st_mode & 0o077 == 0 for f in files)
     assert all(d.stat().st_mode & 0o077 == 0 for d in {f.parent for f in files})
+
+
+def test_retention_keeps_a_protege_whose_match_was_withdrawn(world):
+    """A match withdrawn before its introduction is no ended relationship: its protégé, waiting
+    for a mentor again, is not purged with the old records."""
+    dovecot, user, smtp, settings, app = world
+    dovecot.append(user, (FIXTURES / "01-protege-inline.eml").read_bytes())
+    dovecot.append(user, (FIXTURES / "02-mentor-inline.eml").read_bytes())
+    run_cycle(app, MailSource(), NOW)
+    with app.db.unit_of_work() as s:
+        protege = s.scalar(select(Application).where(Application.role == "protege"))
+        mentor = s.scalar(select(Application).where(Application.role == "mentor"))
+        s.add(MentoringRelationship(protege_id=protege.id, mentor_id=mentor.id, state="withdrawn", suggested_at=NOW,
+                                    closed_at=NOW, updated_at=NOW, explanation={}))
+    assert privacy.purge_expired(app.db, app.raw_store, NOW + timedelta(days=731), 730).applications == 0
+    with app.db.unit_of_work() as s:
+        assert protege.id in {a.id for a in program.waiting_proteges(s)}
