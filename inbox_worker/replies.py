@@ -107,9 +107,10 @@ def _run_commands(s: Session, msg: EmailMessage, sender: str, commands: list[re.
         try:
             if verb == "approve":
                 program.approve(s, settings, templates, rel, now, actor)
+                supervisor, consult = program.supervisor_status(s.get(Application, rel.protege_id).record)
                 done.append(f"{line}: {_pair(s, rel)} approved; "
                             + ("supervisor notice and " if rel.supervisor_notified_at else "")
-                            + "introduction queued")
+                            + "introduction queued" + (f" (note: {supervisor})" if consult else ""))
             else:
                 program.reject(s, rel, now, actor, note or "rejected by reply to the digest")
                 done.append(f"{line}: {_pair(s, rel)} rejected; the protégé is back on the waiting list")

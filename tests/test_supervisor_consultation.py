@@ -1,0 +1,51 @@
+"""The program's rule on supervisors, where a coordinator decides, against the real Dovecot and aiosmtpd.
+
+GIVEN the program's applications (tests/fixtures/program/), two of the suggested
+  protégés' forms changed to say their supervisor's support is not secured, or
+  left blank with a supervisor named
+WHEN a coordinator approves one by replying to the digest and the other from the
+  command line
+THEN the confirmation email and the command's output each remind them that the
+  program asks for the supervisor to be consulted before the match is final.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from program_world import COORDINATOR, FIXTURES, PASS, Year, reply, text_of
+from sqlalchemy import select
+
+from inbox_worker.models import Application, Event
+
+
+def test_approving_where_the_supervisor_must_be_consulted_says_so(year: Year):
+    y = year
+    for path in sorted(FIXTURES.glob("*.eml")):
+        y.dovecot.append(y.user, path.read_bytes())
+    y.cycle(datetime(2026, 1, 5, 9, 0))
+    [(_rcpts, digest)] = y.mail("digest")
+    token = re.search(r"Token: (iw1-\S+)", text_of(digest)).group(1)
+    with y.app.db.unit_of_work() as s:
+        suggested = [(int(e.subject.split(":")[1]), e.detail["protege"], e.detail["mentor"])
+                     for e in s.scalars(select(Event).where(Event.action == "match_suggested")
+                                        .order_by(Event.id))]
+        named = [x for x in suggested
+                 if s.scalar(select(Application).where(Application.email == x[1])).record["supervisor_email"]]
+        assert len(named) >= 2, suggested
+        (by_reply, p1, _m1), (by_command, p2, m2) = named[:2]
+        for protege, support in ((p1, False), (p2, None)):
+            app = s.scalar(select(Application).where(Application.email == protege))
+            app.record = {**app.record, "supervisor_support": support}
+
+    y.dovecot.append(y.user, reply(digest, COORDINATOR, f"APPROVE {by_reply}",
+                                   to=f"program+{token}@example.org", headers={"Authentication-Results": PASS}))
+    y.cycle(datetime(2026, 1, 5, 10, 0))
+    [(_rcpts, confirmation)] = y.mail("command_result")
+    assert f"APPROVE {by_reply}" in text_of(confirmation)
+    assert "note: supervisor: support NOT secured" in text_of(confirmation)
+    assert "consulted before the match is final" in text_of(confirmation)
+
+    out = y.cli("matches", "approve", p2, m2, "--now", "2026-01-05T10:30")
+    assert "note: supervisor: support question left blank, supervisor named" in out
+    assert "consulted before the match is final" in out
