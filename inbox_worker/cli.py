@@ -306,6 +306,8 @@ def outbox_retry(ids: Annotated[list[int], typer.Argument(help="Outbox numbers f
                 typer.echo(f"#{i}: no such email")
             elif row.state == "sent":
                 typer.echo(f"#{i}: already sent; not sent again")
+            elif row.state == "withdrawn":
+                typer.echo(f"#{i}: withdrawn ({row.last_error}); not sent")
             else:
                 typer.echo(f"#{i}: queued again")
     typer.echo("it goes out at the next cycle (`inbox-worker run --once` sends now)")

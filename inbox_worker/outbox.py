@@ -181,9 +181,13 @@ def withdraw(session: Session, keys: list[str], prefixes: list[str], reason: str
 
 
 def retry(session: Session, outgoing_id: int, now: datetime) -> OutgoingMessage | None:
-    """Put a failed, deferred or withdrawn email back in the queue to be sent at the next drain."""
+    """Put a failed or deferred email back in the queue to be sent at the next drain.
+
+    A sent email is not sent again, and a withdrawn one stays withdrawn: its cause is gone (an
+    introduction to a relationship that ended before it went out).
+    """
     row = session.get(OutgoingMessage, outgoing_id)
-    if row is None or row.state == "sent":
+    if row is None or row.state in ("sent", "withdrawn"):
         return row
     row.state = "pending"
     row.next_attempt_at = now

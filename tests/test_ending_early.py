@@ -65,6 +65,8 @@ def test_ending_early_tells_each_person_once_and_keeps_the_reason_for_coordinato
     assert y.cli("people", "show", pairs[third][0]).splitlines()[0].endswith(": waiting")
     listed = y.cli("outbox", "list", "--state", "withdrawn")
     assert "introduction" in listed and f"(not sent: relationship {third} ended early)" in listed
+    retried = y.cli("outbox", "retry", *(str(row.id) for row in withdrawn))
+    assert retried.count("withdrawn (not sent: relationship") == len(withdrawn)
     # The third protégé named a supervisor: their notice was withdrawn too, unsent.
     assert supervisor and y.to("supervisor_notice", supervisor) == []
     assert "supervisor_notice" in {row.template for row in withdrawn}
@@ -102,6 +104,7 @@ def test_ending_early_tells_each_person_once_and_keeps_the_reason_for_coordinato
     y.cycle(datetime(2026, 9, 6, 9, 0))
     for person in (*pairs[first], *pairs[second], *pairs[third]):
         assert y.to("assessment_reminder", person) == []
+    assert y.to("introduction", pairs[third][0]) == []  # the retry above left it withdrawn
 
     # The coordinators' digest of that week (sent at its first cycle) has both endings, with the reasons.
     digest = [m for _r, m in y.mail("digest") if "2026-W07" in m["Subject"]]
