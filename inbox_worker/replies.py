@@ -13,6 +13,8 @@ Two kinds of reply are the program's business:
 - a participant's reply to an assessment reminder (or to the closing
   email), recognised by In-Reply-To/References naming our message, and
   recorded as their answer.
+- a supervisor's reply to the notice about a match, or a reply to an
+  introduction: set aside for a coordinator, who is told what it answers.
 
 `route` returns None for anything else, and intake goes on as usual.
 """
@@ -50,7 +52,7 @@ QUOTE_START = re.compile(r"^(>|on .{3,200} wrote:\s*$|-{2,}\s*original message\s
 
 @dataclass(frozen=True)
 class ReplyOutcome:
-    kind: str  # coordinator_command | assessment_answer | feedback | reply
+    kind: str  # coordinator_command | assessment_answer | feedback | supervisor_reply | reply
     state: str  # processed | review
     reason: str
     # True when a coordinator should be told to read the message (a review notice).
@@ -70,6 +72,13 @@ def route(session: Session, msg: EmailMessage, sender: str, settings: Settings, 
             return _record_answer(session, rest, sender, own, now)
         if kind == "closing":
             return _record_feedback(session, rest, sender, own, now)
+        if kind == "supervisor":
+            # The program asks coordinators to consult the supervisor: their answer is for a person.
+            return ReplyOutcome("supervisor_reply", "review", f"the protégé's supervisor answered the notice "
+                                f"about relationship {rest}: read it before the pair go on", notify=True)
+        if kind == "introduction":
+            return ReplyOutcome("reply", "review", f"a reply to the introduction of relationship {rest}",
+                                notify=True)
     commands = [m for m in (COMMAND.match(line) for line in own.splitlines()) if m]
     found = tokens.find_tokens(" ".join([*_recipients(msg), text]))
     to_digest = any(r.idempotency_key.startswith("digest:") for r in answered)

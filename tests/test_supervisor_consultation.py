@@ -39,7 +39,8 @@ def test_approving_where_the_supervisor_must_be_consulted_says_so(year: Year):
             app.record = {**app.record, "supervisor_support": support}
 
     y.dovecot.append(y.user, reply(digest, COORDINATOR, f"APPROVE {by_reply}",
-                                   to=f"program+{token}@example.org", headers={"Authentication-Results": PASS}))
+                                   to=f"program+{token}@example.org",
+                                   headers={"Authentication-Results": PASS}))
     y.cycle(datetime(2026, 1, 5, 10, 0))
     [(_rcpts, confirmation)] = y.mail("command_result")
     assert f"APPROVE {by_reply}" in text_of(confirmation)
@@ -49,3 +50,30 @@ def test_approving_where_the_supervisor_must_be_consulted_says_so(year: Year):
     out = y.cli("matches", "approve", p2, m2, "--now", "2026-01-05T10:30")
     assert "note: supervisor: support question left blank, supervisor named" in out
     assert "consulted before the match is final" in out
+
+
+def test_a_supervisors_answer_to_the_notice_reaches_a_coordinator_as_such(year: Year):
+    """The supervisor replies to the notice about a match: the coordinators are told that is what
+    it is and which relationship it is about, and nothing is read from it as a form."""
+    y = year
+    for path in sorted(FIXTURES.glob("*.eml")):
+        y.dovecot.append(y.user, path.read_bytes())
+    y.cycle(datetime(2026, 1, 5, 9, 0))
+    with y.app.db.unit_of_work() as s:
+        event = s.scalar(select(Event).where(Event.action == "match_suggested").order_by(Event.id))
+        number = int(event.subject.split(":")[1])
+        protege, mentor = event.detail["protege"], event.detail["mentor"]
+        record = s.scalar(select(Application).where(Application.email == protege)).record
+        supervisor = record["supervisor_email"]
+    assert supervisor
+    y.cli("matches", "approve", protege, mentor, "--now", "2026-01-05T10:00")
+    y.cycle(datetime(2026, 1, 5, 10, 5))
+    [notice] = y.to("supervisor_notice", supervisor)
+
+    y.dovecot.append(y.user, reply(notice, supervisor, "I have concerns about this; please call me."))
+    y.cycle(datetime(2026, 1, 6, 9, 0))
+    [review] = [m for _r, m in y.mail("review_notice")]
+    assert f"the protégé's supervisor answered the notice about relationship {number}" in text_of(review)
+    with y.app.db.unit_of_work() as s:
+        applications = s.scalars(select(Application.email)).all()
+    assert supervisor not in applications
