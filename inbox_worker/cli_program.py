@@ -5,10 +5,12 @@ waiting and stores its suggestions; `approve`, `reject` and `end` are the
 coordinators' decisions (the same ones a reply to the digest can make).
 `people show` tells one person's whole story and `export` writes the
 program's records as CSV. Every command takes `--now`, so a coordinator can
-ask what would happen on another day.
+ask what would happen on another day, and every decision takes `--dry-run`,
+which shows what it would do and changes nothing.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import getpass
 import json
@@ -30,6 +32,8 @@ NowOption = Annotated[str | None, typer.Option(
     "--now", help="Pretend it is this time (ISO, e.g. 2027-06-01T09:00); default: now.", show_default=False)]
 ByOption = Annotated[str | None, typer.Option(
     "--by", help="Who is deciding, for the record (default: your login name).", show_default=False)]
+DryRunOption = Annotated[bool, typer.Option(
+    "--dry-run", help="Show what the decision would do, and change nothing: no record, no email.")]
 Protege = Annotated[str, typer.Argument(help="The protégé: email address or application number.")]
 Mentor = Annotated[str, typer.Argument(help="The mentor: email address or application number.")]
 
@@ -38,13 +42,23 @@ def _actor(by: str | None) -> str:
     return by or f"{getpass.getuser()} (command line)"
 
 
-def _run(config, work):
-    """Open the app, run `work(session, application)` in one unit of work, turn ProgramError into advice."""
+def _dry_run_header(dry_run: bool) -> None:
+    if dry_run:
+        typer.echo("DRY RUN: this is what the decision would do; nothing was recorded and no email will go "
+                   "out. Run it again without --dry-run to do it.")
+
+
+def _run(config, work, *, dry_run: bool = False):
+    """Open the app, run `work(session, application)` in one unit of work, turn ProgramError into advice.
+
+    With `dry_run` the work is done and then rolled back: the answer says what would happen.
+    """
     from .program import ProgramError
 
     application = open_app(settings_from(config))
     try:
-        with application.db.unit_of_work() as s:
+        with application.db.dry_run() if dry_run else contextlib.nullcontext(), \
+                application.db.unit_of_work() as s:
             return work(s, application)
     except ProgramError as e:
         raise fail(str(e)) from None
@@ -117,7 +131,7 @@ def _pending_suggestions(config, exclude: set[int]) -> list[str]:
 
 @matches_app.command("approve")
 def matches_approve(protege: Protege, mentor: Mentor, config: ConfigOption = None, now: NowOption = None,
-                    by: ByOption = None) -> None:
+                    by: ByOption = None, dry_run: DryRunOption = False) -> None:
     """Approve a match: the supervisor is told (where named), then both are introduced.
 
     Works on a stored suggestion, or on any pair you choose, as long as it passes
@@ -136,7 +150,8 @@ def matches_approve(protege: Protege, mentor: Mentor, config: ConfigOption = Non
         notified = rel.supervisor_notified_at is not None
         return rel.id, p.email, m.email, notified, str(rel.ends_on), status, consult
 
-    number, p, m, supervisor, ends, status, consult = _run(config, work)
+    number, p, m, supervisor, ends, status, consult = _run(config, work, dry_run=dry_run)
+    _dry_run_header(dry_run)
     typer.echo(f"approved relationship #{number}: {p} with mentor {m}, until {ends}")
     if supervisor:
         typer.echo("  the supervisor's notice is queued first")
@@ -150,7 +165,8 @@ def matches_approve(protege: Protege, mentor: Mentor, config: ConfigOption = Non
 @matches_app.command("reject")
 def matches_reject(protege: Protege, mentor: Mentor, config: ConfigOption = None, now: NowOption = None,
                    by: ByOption = None,
-                   reason: Annotated[str, typer.Option(help="Why, for the record.")] = "") -> None:
+                   reason: Annotated[str, typer.Option(help="Why, for the record.")] = "",
+                   dry_run: DryRunOption = False) -> None:
     """Reject a suggested match. The protégé waits again; this pair is never suggested again."""
     from sqlalchemy import select
 
@@ -171,7 +187,8 @@ def matches_reject(protege: Protege, mentor: Mentor, config: ConfigOption = None
         program.reject(s, rel, when, _actor(by), reason)
         return rel.id
 
-    number = _run(config, work)
+    number = _run(config, work, dry_run=dry_run)
+    _dry_run_header(dry_run)
     typer.echo(f"rejected suggestion #{number}; the protégé is back on the waiting list. "
                f"Next: `inbox-worker matches suggest`.")
 
@@ -181,7 +198,8 @@ def matches_end(relationship: Annotated[int, typer.Argument(help="The relationsh
                 reason: Annotated[str, typer.Option("--reason", help="Why it ends early (required; on the record).")],
                 no_email: Annotated[bool, typer.Option(
                     "--no-email", help="Do not email the pair (when you have told them yourself).")] = False,
-                config: ConfigOption = None, now: NowOption = None, by: ByOption = None) -> None:
+                config: ConfigOption = None, now: NowOption = None, by: ByOption = None,
+                dry_run: DryRunOption = False) -> None:
     """End a running relationship before its twelve months, with the reason on record.
 
     Mail about the pair that has not gone out yet (the introduction, a
@@ -200,7 +218,8 @@ def matches_end(relationship: Annotated[int, typer.Argument(help="The relationsh
                                  program.find_relationship(s, relationship), when, _actor(by), reason,
                                  tell_participants=not no_email)
 
-    ending = _run(config, work)
+    ending = _run(config, work, dry_run=dry_run)
+    _dry_run_header(dry_run)
     typer.echo(f"relationship #{relationship} ended early: {reason}. No more reminders will go to the pair.")
     if ending.withdrawn:
         typer.echo(f"  not sent after all, since it had not gone out yet: {', '.join(ending.withdrawn)}")

@@ -33,6 +33,14 @@ def test_ending_early_tells_each_person_once_and_keeps_the_reason_for_coordinato
                      for e in s.scalars(select(Event).where(Event.action == "match_suggested")
                                         .order_by(Event.id))]
     assert len(suggested) >= 3, suggested
+    # A dry run first: it says what approving would do, and nothing happens.
+    number, protege, mentor = suggested[0]
+    dry = y.cli("matches", "approve", protege, mentor, "--now", "2026-01-05T09:55", "--dry-run")
+    assert dry.startswith("DRY RUN") and f"approved relationship #{number}" in dry
+    with y.app.db.unit_of_work() as s:
+        assert s.get(MentoringRelationship, number).state == "suggested"
+        assert s.scalars(select(OutgoingMessage).where(
+            OutgoingMessage.idempotency_key == f"introduction:{number}")).all() == []
     pairs = {}
     for number, protege, mentor in suggested[:3]:
         y.cli("matches", "approve", protege, mentor, "--now", "2026-01-05T10:00")
@@ -71,6 +79,15 @@ def test_ending_early_tells_each_person_once_and_keeps_the_reason_for_coordinato
     assert supervisor and y.to("supervisor_notice", supervisor) == []
     assert "supervisor_notice" in {row.template for row in withdrawn}
 
+    with y.app.db.unit_of_work() as s:
+        before = s.get(MentoringRelationship, first).state
+    dry = y.cli("matches", "end", str(first), "--reason", REASON_ONE, "--now", "2026-02-10T08:55",
+                "--dry-run")
+    assert dry.startswith("DRY RUN") and "each of the pair will get an email" in dry
+    with y.app.db.unit_of_work() as s:
+        assert s.get(MentoringRelationship, first).state == before != "ended_early"
+        assert s.scalars(select(Event).where(Event.action == "relationship_ended_early",
+                                             Event.subject == f"relationship:{first}")).all() == []
     told = y.cli("matches", "end", str(first), "--reason", REASON_ONE, "--now", "2026-02-10T09:00",
                  "--by", COORDINATOR)
     assert "ended early" in told and "email" in told
