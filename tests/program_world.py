@@ -18,6 +18,7 @@ from inbox_worker.cli import app as cli_app
 from inbox_worker.config import DatabaseSettings, ProgramSettings, ScheduleSettings, Settings, WorkerSettings
 from inbox_worker.models import (
     Application,
+    Event,
     MentoringRelationship,
     OutgoingMessage,
 )
@@ -28,6 +29,8 @@ COORDINATOR = "coordinator@wla.example"
 SECOND_COORDINATOR = "second.coordinator@wla.example"
 PROGRAM = "program@example.org"
 SECRET = "a-year-test-token-secret"  # noqa: S105 - the test's own signing key
+# A Monday: the weekly digest's day.
+JANUARY_5 = datetime(2026, 1, 5, 9, 0)
 PASS = f"mx.example.org; dkim=pass header.d=wla.example; spf=pass smtp.mailfrom={COORDINATOR}"
 
 AMY, BEN, CARA = "alowe@natronacounty.example", "bcho@lccc.example", "cdiaz@sheridan2.example"
@@ -97,6 +100,17 @@ token_secret = "{SECRET}"
 
     def to(self, template: str, address: str) -> list[EmailMessage]:
         return [m for rcpts, m in self.mail(template) if address in rcpts]
+
+    def first_suggestions(self, when: datetime = JANUARY_5) -> list[tuple[int, str, str]]:
+        """Every application in tests/fixtures/program/ appended and read in one cycle at `when`
+        (a Monday: the digest suggests matches); the suggestions made, as (number, protégé, mentor)."""
+        for path in sorted(FIXTURES.glob("*.eml")):
+            self.dovecot.append(self.user, path.read_bytes())
+        self.cycle(when)
+        with self.app.db.unit_of_work() as s:
+            return [(int(e.subject.split(":")[1]), e.detail["protege"], e.detail["mentor"])
+                    for e in s.scalars(select(Event).where(Event.action == "match_suggested")
+                                       .order_by(Event.id))]
 
     def relationship(self, protege: str) -> MentoringRelationship:
         with self.app.db.unit_of_work() as s:

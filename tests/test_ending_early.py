@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from program_world import COORDINATOR, FIXTURES, Year, text_of
+from program_world import COORDINATOR, Year, text_of
 from sqlalchemy import select
 
 from inbox_worker.models import Application, Event, MentoringRelationship, OutgoingMessage
@@ -25,13 +25,7 @@ REASON_TWO = "The pair asked to stop after a disagreement"
 
 def test_ending_early_tells_each_person_once_and_keeps_the_reason_for_coordinators(year: Year):
     y = year
-    for path in sorted(FIXTURES.glob("*.eml")):
-        y.dovecot.append(y.user, path.read_bytes())
-    y.cycle(datetime(2026, 1, 5, 9, 0))  # applications read, suggestions made
-    with y.app.db.unit_of_work() as s:
-        suggested = [(int(e.subject.split(":")[1]), e.detail["protege"], e.detail["mentor"])
-                     for e in s.scalars(select(Event).where(Event.action == "match_suggested")
-                                        .order_by(Event.id))]
+    suggested = y.first_suggestions()
     assert len(suggested) >= 3, suggested
     # A dry run first: it says what approving would do, and nothing happens.
     number, protege, mentor = suggested[0]
@@ -140,13 +134,8 @@ def test_erasing_a_participant_ends_their_relationship_and_its_mail(year: Year):
     """`forget` on someone in a running relationship ends it: no reminder goes to the erased
     address or names them, and the coordinator is told to tell the other person."""
     y = year
-    for path in sorted(FIXTURES.glob("*.eml")):
-        y.dovecot.append(y.user, path.read_bytes())
-    y.cycle(datetime(2026, 1, 5, 9, 0))
+    number, protege, mentor = y.first_suggestions()[0]
     with y.app.db.unit_of_work() as s:
-        event = s.scalar(select(Event).where(Event.action == "match_suggested").order_by(Event.id))
-        number = int(event.subject.split(":")[1])
-        protege, mentor = event.detail["protege"], event.detail["mentor"]
         protege_name = s.scalar(select(Application.name).where(Application.email == protege))
     y.cli("matches", "approve", protege, mentor, "--now", "2026-01-05T10:00")
     y.cycle(datetime(2026, 1, 5, 10, 5))

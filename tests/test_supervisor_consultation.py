@@ -13,23 +13,18 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from program_world import COORDINATOR, FIXTURES, PASS, Year, reply, text_of
+from program_world import COORDINATOR, PASS, Year, reply, text_of
 from sqlalchemy import select
 
-from inbox_worker.models import Application, Event
+from inbox_worker.models import Application
 
 
 def test_approving_where_the_supervisor_must_be_consulted_says_so(year: Year):
     y = year
-    for path in sorted(FIXTURES.glob("*.eml")):
-        y.dovecot.append(y.user, path.read_bytes())
-    y.cycle(datetime(2026, 1, 5, 9, 0))
+    suggested = y.first_suggestions()
     [(_rcpts, digest)] = y.mail("digest")
     token = re.search(r"Token: (iw1-\S+)", text_of(digest)).group(1)
     with y.app.db.unit_of_work() as s:
-        suggested = [(int(e.subject.split(":")[1]), e.detail["protege"], e.detail["mentor"])
-                     for e in s.scalars(select(Event).where(Event.action == "match_suggested")
-                                        .order_by(Event.id))]
         named = [x for x in suggested
                  if s.scalar(select(Application).where(Application.email == x[1])).record["supervisor_email"]]
         assert len(named) >= 2, suggested
@@ -56,13 +51,8 @@ def test_a_supervisors_answer_to_the_notice_reaches_a_coordinator_as_such(year: 
     """The supervisor replies to the notice about a match: the coordinators are told that is what
     it is and which relationship it is about, and nothing is read from it as a form."""
     y = year
-    for path in sorted(FIXTURES.glob("*.eml")):
-        y.dovecot.append(y.user, path.read_bytes())
-    y.cycle(datetime(2026, 1, 5, 9, 0))
+    number, protege, mentor = y.first_suggestions()[0]
     with y.app.db.unit_of_work() as s:
-        event = s.scalar(select(Event).where(Event.action == "match_suggested").order_by(Event.id))
-        number = int(event.subject.split(":")[1])
-        protege, mentor = event.detail["protege"], event.detail["mentor"]
         record = s.scalar(select(Application).where(Application.email == protege)).record
         supervisor = record["supervisor_email"]
     assert supervisor
