@@ -64,16 +64,9 @@ def test_forget_erases_a_person_and_keeps_the_count(world):
 
 def test_retention_purges_relationships_closed_long_ago(world):
     """A relationship closed longer ago than the retention period loses both people's details."""
-    dovecot, user, smtp, settings, app = world
-    dovecot.append(user, (FIXTURES / "01-protege-inline.eml").read_bytes())
-    dovecot.append(user, (FIXTURES / "02-mentor-inline.eml").read_bytes())
-    run_cycle(app, MailSource(), NOW)
-    with app.db.unit_of_work() as s:
-        protege = s.scalar(select(Application).where(Application.role == "protege"))
-        mentor = s.scalar(select(Application).where(Application.role == "mentor"))
-        s.add(MentoringRelationship(protege_id=protege.id, mentor_id=mentor.id, state="closed", suggested_at=NOW,
-                                    closed_at=NOW, starts_on=date(2026, 4, 10), ends_on=date(2027, 4, 10),
-                                    updated_at=NOW, explanation={"why": "x"}))
+    *_, app = world
+    _a_relationship(world, state="closed", closed_at=NOW, starts_on=date(2026, 4, 10),
+                    ends_on=date(2027, 4, 10), explanation={"why": "x"})
 
     assert privacy.purge_expired(app.db, app.raw_store, NOW + timedelta(days=700), 730).applications == 0
     report = privacy.purge_expired(app.db, app.raw_store, NOW + timedelta(days=731), 730)
@@ -112,15 +105,23 @@ def test_the_raw_mail_store_is_private(world):
 def test_retention_keeps_a_protege_whose_match_was_withdrawn(world):
     """A match withdrawn before its introduction is no ended relationship: its protégé, waiting
     for a mentor again, is not purged with the old records."""
-    dovecot, user, smtp, settings, app = world
+    *_, app = world
+    protege_id = _a_relationship(world, state="withdrawn", closed_at=NOW, explanation={})
+    assert privacy.purge_expired(app.db, app.raw_store, NOW + timedelta(days=731), 730).applications == 0
+    with app.db.unit_of_work() as s:
+        assert protege_id in {a.id for a in program.waiting_proteges(s)}
+
+
+def _a_relationship(world, **fields) -> int:
+    """A protégé and a mentor read from the intake fixtures, and a relationship of theirs with
+    `fields`; returns the protégé's application id."""
+    dovecot, user, _smtp, _settings, app = world
     dovecot.append(user, (FIXTURES / "01-protege-inline.eml").read_bytes())
     dovecot.append(user, (FIXTURES / "02-mentor-inline.eml").read_bytes())
     run_cycle(app, MailSource(), NOW)
     with app.db.unit_of_work() as s:
         protege = s.scalar(select(Application).where(Application.role == "protege"))
         mentor = s.scalar(select(Application).where(Application.role == "mentor"))
-        s.add(MentoringRelationship(protege_id=protege.id, mentor_id=mentor.id, state="withdrawn", suggested_at=NOW,
-                                    closed_at=NOW, updated_at=NOW, explanation={}))
-    assert privacy.purge_expired(app.db, app.raw_store, NOW + timedelta(days=731), 730).applications == 0
-    with app.db.unit_of_work() as s:
-        assert protege.id in {a.id for a in program.waiting_proteges(s)}
+        s.add(MentoringRelationship(protege_id=protege.id, mentor_id=mentor.id, suggested_at=NOW,
+                                    updated_at=NOW, **fields))
+        return protege.id
