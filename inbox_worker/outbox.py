@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from .db import Database
@@ -28,17 +28,36 @@ log = logging.getLogger(__name__)
 # Headers are folded only past SMTP's own limit, so a long subject stays on one line.
 WIRE = SMTP.clone(max_line_length=998)
 
+_OUTGOING = OutgoingMessage.__table__
+_AUTO_REPLIES = AutoReply.__table__
+_QUEUED = select(_OUTGOING.c.id).where(_OUTGOING.c.idempotency_key == bindparam("key"))
+_INSERT_OUTGOING = insert(_OUTGOING)
+_INSERT_AUTO_REPLY = insert(_AUTO_REPLIES)
+_SUPPRESSED = select(SuppressedAddress.address, SuppressedAddress.reason).where(
+    SuppressedAddress.address.in_(bindparam("addresses", expanding=True)))
+_AUTO_REPLIES_SINCE = (
+    select(_AUTO_REPLIES.c.address, func.count())
+    .where(_AUTO_REPLIES.c.address.in_(bindparam("addresses", expanding=True)),
+           _AUTO_REPLIES.c.at > bindparam("since"))
+    .group_by(_AUTO_REPLIES.c.address))
+_PENDING = (select(_OUTGOING.c.id, _OUTGOING.c.recipients, _OUTGOING.c.raw, _OUTGOING.c.attempts)
+            .where(_OUTGOING.c.id == bindparam("outgoing_id"), _OUTGOING.c.state == "pending")
+            .with_for_update(skip_locked=True))
+# What a try changed: its SET clause is the keys of the parameters given.
+_UPDATE_OUTGOING = update(_OUTGOING).where(_OUTGOING.c.id == bindparam("outgoing_id"))
+
 
 def queue(session: Session, *, key: str, template: str, message: EmailMessage, now: datetime,
           application_id: int | None = None, incoming_message_id: int | None = None,
-          daily_cap: int = 5) -> OutgoingMessage | None:
-    """Add an email to the outbox unless one with this key is already there.
+          daily_cap: int = 5) -> int | None:
+    """Add an email to the outbox unless one with this key is already there: its outbox number.
 
     Addresses known to be undeliverable are left out, and so is an address
     that already had `daily_cap` automatic answers in the last 24 hours.
     When nobody is left, nothing is queued and the reason is recorded.
     """
-    if session.scalar(select(OutgoingMessage.id).where(OutgoingMessage.idempotency_key == key)) is not None:
+    # Every message of a backlog comes through here: the statements are built once, above.
+    if session.execute(_QUEUED, {"key": key}).first() is not None:
         return None
     wanted = [a.lower() for h in ("To", "Cc") for a in _addresses(message, h)]
     auto_reply = message["Auto-Submitted"] == "auto-replied"
@@ -50,31 +69,28 @@ def queue(session: Session, *, key: str, template: str, message: EmailMessage, n
         log.warning("outbox: %s not sent to %s", key, "; ".join(f"{a} ({why})" for a, why in withheld.items()))
     if not recipients:
         return None
-    row = OutgoingMessage(
-        idempotency_key=key, template=template, recipients=recipients, auto_reply=auto_reply,
-        subject=str(message["Subject"]),
-        message_id=str(message["Message-ID"]), raw=message.as_bytes(policy=WIRE), state="pending",
-        attempts=0, next_attempt_at=now, application_id=application_id,
-        incoming_message_id=incoming_message_id, created_at=now,
-    )
-    session.add(row)
-    session.flush()
+    outgoing_id = session.execute(_INSERT_OUTGOING, {
+        "idempotency_key": key, "template": template, "recipients": recipients, "auto_reply": auto_reply,
+        "subject": str(message["Subject"]), "message_id": str(message["Message-ID"]),
+        "raw": message.as_bytes(policy=WIRE), "state": "pending", "attempts": 0, "next_attempt_at": now,
+        "application_id": application_id, "incoming_message_id": incoming_message_id, "created_at": now,
+    }).inserted_primary_key[0]
     if auto_reply:
-        session.add_all([AutoReply(address=a, at=now, outgoing_message_id=row.id) for a in recipients])
-    return row
+        session.execute(_INSERT_AUTO_REPLY, [{"address": a, "at": now, "outgoing_message_id": outgoing_id}
+                                             for a in recipients])
+    return outgoing_id
 
 
 def _withheld(session: Session, addresses: list[str], now: datetime, daily_cap: int | None) -> dict[str, str]:
     """Which addresses must not get this email, and why."""
+    if not addresses:
+        return {}
     out = {}
-    for row in session.scalars(select(SuppressedAddress).where(SuppressedAddress.address.in_(addresses))):
-        out[row.address] = "undeliverable: " + row.reason
-    if daily_cap is not None and addresses:
-        counts = session.execute(
-            select(AutoReply.address, func.count()).where(
-                AutoReply.address.in_(addresses), AutoReply.at > now - timedelta(days=1))
-            .group_by(AutoReply.address)).all()
-        for address, count in counts:
+    for address, reason in session.execute(_SUPPRESSED, {"addresses": addresses}):
+        out[address] = "undeliverable: " + reason
+    if daily_cap is not None:
+        for address, count in session.execute(_AUTO_REPLIES_SINCE,
+                                              {"addresses": addresses, "since": now - timedelta(days=1)}):
             if address not in out and count >= daily_cap:
                 out[address] = f"already {daily_cap} automatic answers in 24 hours (a mail loop?)"
     return out
@@ -120,51 +136,50 @@ def drain(db: Database, sender, envelope_from: str, now: datetime, *, max_attemp
             # Every worker drains the outbox. The row stays locked while it is sent, and a row
             # another worker is sending is skipped (SKIP LOCKED on PostgreSQL; SQLite's single
             # writer does the same), so no email goes out twice.
-            row = s.scalar(select(OutgoingMessage)
-                           .where(OutgoingMessage.id == outgoing_id, OutgoingMessage.state == "pending")
-                           .with_for_update(skip_locked=True))
+            row = s.execute(_PENDING, {"outgoing_id": outgoing_id}).first()
             if row is None:
                 continue
-            row.attempts += 1
-            log.debug("outbox: email %s being sent", row.id)
-            try:
-                reply = sender.send(envelope_from, list(row.recipients), row.raw)
-            except PermanentFailure as e:
-                row.state = "failed"
-                row.last_error = str(e)
-                summary.failed += 1
-                summary.problems.append(f"email {row.id} to {', '.join(row.recipients)} refused: {e}")
-                log.warning("outbox: email %s refused for good: %s", row.id, e)
-                continue
-            except Exception as e:  # TemporaryFailure, or anything unforeseen: try again later
-                if not isinstance(e, TemporaryFailure):
-                    log.exception("outbox: unexpected error sending email %s", row.id)
-                row.last_error = str(e)
-                if getattr(e, "code", None) is None or isinstance(e, LoginFailure):
-                    # The server was unreachable or refused our login: not this email's fault, so
-                    # it keeps its tries; the rest waits for the next cycle.
-                    row.attempts -= 1
-                    summary.server_down = True
-                    summary.problems.append(f"mail server unavailable: {e}")
-                    continue
-                if row.attempts >= max_attempts:
-                    row.state = "failed"
-                    summary.failed += 1
-                    summary.problems.append(f"email {row.id} gave up after {row.attempts} tries: {e}")
-                    log.warning("outbox: email %s gave up after %s tries: %s", row.id, row.attempts, e)
-                else:
-                    row.next_attempt_at = now + backoff(row.attempts, retry_base_seconds)
-                    summary.deferred += 1
-                    log.info("outbox: email %s deferred (%s); next try at %s", row.id, e, row.next_attempt_at)
-                continue
-            log.debug("outbox: email %s accepted by the server", row.id)
-            row.state = "sent"
-            row.sent_at = now
-            row.server_reply = reply
-            row.last_error = None
-            summary.sent += 1
-        log.debug("outbox: email %s marked sent", outgoing_id)
+            change = _attempt(row, sender, envelope_from, now, summary, max_attempts=max_attempts,
+                              retry_base_seconds=retry_base_seconds)
+            s.execute(_UPDATE_OUTGOING, {"outgoing_id": outgoing_id} | change)
+        log.debug("outbox: email %s %s", outgoing_id, change["state"])
     return summary
+
+
+def _attempt(row, sender, envelope_from: str, now: datetime, summary: DrainSummary, *,
+             max_attempts: int, retry_base_seconds: int) -> dict:
+    """Send one email: the changes to its outbox row, and the summary counted."""
+    attempts = row.attempts + 1
+    log.debug("outbox: email %s being sent", row.id)
+    try:
+        reply = sender.send(envelope_from, list(row.recipients), row.raw)
+    except PermanentFailure as e:
+        summary.failed += 1
+        summary.problems.append(f"email {row.id} to {', '.join(row.recipients)} refused: {e}")
+        log.warning("outbox: email %s refused for good: %s", row.id, e)
+        return {"state": "failed", "attempts": attempts, "last_error": str(e)}
+    except Exception as e:  # TemporaryFailure, or anything unforeseen: try again later
+        if not isinstance(e, TemporaryFailure):
+            log.exception("outbox: unexpected error sending email %s", row.id)
+        if getattr(e, "code", None) is None or isinstance(e, LoginFailure):
+            # The server was unreachable or refused our login: not this email's fault, so
+            # it keeps its tries; the rest waits for the next cycle.
+            summary.server_down = True
+            summary.problems.append(f"mail server unavailable: {e}")
+            return {"state": "pending", "attempts": row.attempts, "last_error": str(e)}
+        if attempts >= max_attempts:
+            summary.failed += 1
+            summary.problems.append(f"email {row.id} gave up after {attempts} tries: {e}")
+            log.warning("outbox: email %s gave up after %s tries: %s", row.id, attempts, e)
+            return {"state": "failed", "attempts": attempts, "last_error": str(e)}
+        next_attempt_at = now + backoff(attempts, retry_base_seconds)
+        summary.deferred += 1
+        log.info("outbox: email %s deferred (%s); next try at %s", row.id, e, next_attempt_at)
+        return {"state": "pending", "attempts": attempts, "last_error": str(e),
+                "next_attempt_at": next_attempt_at}
+    log.debug("outbox: email %s accepted by the server", row.id)
+    summary.sent += 1
+    return {"state": "sent", "attempts": attempts, "last_error": None, "sent_at": now, "server_reply": reply}
 
 
 def withdraw(session: Session, keys: list[str], prefixes: list[str], reason: str) -> list[OutgoingMessage]:

@@ -195,11 +195,11 @@ def send_digest(s: Session, app, now: datetime) -> str | None:
                                       f"Subject: {draft.subject}\n\n{draft.text}".encode()))
     context = program_mail.digest_context(settings, contents, token=token,
                                           token_expires=expires.strftime("%Y-%m-%d") if expires else "")
-    row = program_mail.queue_mail(
+    outgoing_id = program_mail.queue_mail(
         s, settings, app.templates, key=f"digest:{period}", template="digest", context=context,
         to=coordinators, now=now, attachments=attachments,
         reply_to=tokens.plus_address(settings.program.mailbox_address, token) if token else None)
-    s.add(DigestSent(period=period, sent_at=now, outgoing_message_id=row.id if row else None))
+    s.add(DigestSent(period=period, sent_at=now, outgoing_message_id=outgoing_id))
     program.record(s, now, "schedule", "digest_sent", f"digest:{period}", news=contents.news(),
                    suggestions=[x["id"] for x in contents.suggestions])
     return f"digest {period} to the coordinators ({contents.news()} new item(s))"

@@ -19,7 +19,6 @@ from . import outbox
 from .config import Settings
 from .decide import ROLE_LABELS, fields_read
 from .emails import Attachment, Envelope, Templates, address_domain, build_message, message_id_for
-from .models import OutgoingMessage
 
 # From the program document, "General Mentoring Guidelines" and the two lists of roles.
 GUIDELINES = (
@@ -171,8 +170,9 @@ def queue_mail(s: Session, settings: Settings, templates: Templates, *, key: str
                context: dict, to: list[str], now: datetime, cc: list[str] = (),
                attachments: list[Attachment] = (), reply_to: str | None = None,
                in_reply_to: str | None = None, references: list[str] = (),
-               application_id: int | None = None) -> OutgoingMessage | None:
-    """Render a template and queue it under `key` (nothing happens if that key was queued before)."""
+               application_id: int | None = None) -> int | None:
+    """Render a template and queue it under `key`: its outbox number, or None if that key was
+    queued before (or nobody may be sent it)."""
     rendered = templates.render(template, context)
     envelope = Envelope(from_address=settings.smtp.from_address, from_name=settings.smtp.from_name,
                         to=list(to), cc=[a for a in cc if a not in to], in_reply_to=in_reply_to,
