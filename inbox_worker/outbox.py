@@ -14,19 +14,19 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.policy import SMTP
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from .db import Database
+from .mailpolicy import POLICY
 from .models import AutoReply, Event, OutgoingMessage, SuppressedAddress
 from .sender import LoginFailure, PermanentFailure, TemporaryFailure
 
 log = logging.getLogger(__name__)
 
 # Headers are folded only past SMTP's own limit, so a long subject stays on one line.
-WIRE = SMTP.clone(max_line_length=998)
+WIRE = POLICY.clone(linesep="\r\n", max_line_length=998)
 
 _OUTGOING = OutgoingMessage.__table__
 _AUTO_REPLIES = AutoReply.__table__

@@ -57,8 +57,8 @@ def test_an_unknown_variable_in_a_template_is_an_error(tmp_path):
 
 def test_emails_built_with_remembered_headers_are_the_emails_built_without(monkeypatch):
     """Every template, built twice with the header cache (cold, then warm) and once with plain
-    policy.default, gives the same bytes (MIME boundaries aside); a header carrying a line
-    break is still refused."""
+    policy.default (written out by plain policy.SMTP), gives the same bytes (MIME boundaries
+    aside); a header carrying a line break is still refused."""
     import re
 
     from inbox_worker import emails
@@ -68,18 +68,61 @@ def test_emails_built_with_remembered_headers_are_the_emails_built_without(monke
     envelope = Envelope(from_address="program@example.org", from_name="Wyoming Library Association — Mentoring",
                         to=["anaïs.díaz@example.org"], in_reply_to="<their@example.net>", references=["<a@b>"])
 
-    def built(name: str) -> bytes:
+    def built(name: str, wire=WIRE) -> bytes:
         rendered = Templates().render(name, sample_context(name, Settings()))
         msg = build_message(rendered, envelope, message_id="<ack-1.x@example.org>", date=datetime(2026, 4, 10, 9),
                             attachments=_blank_form())
-        return re.sub(rb"={15}\d+==", b"BOUNDARY", msg.as_bytes(policy=WIRE))
+        return re.sub(rb"={15}\d+==", b"BOUNDARY", msg.as_bytes(policy=wire))
 
     for name in TEMPLATES:
         cold, warm = built(name), built(name)
         with monkeypatch.context() as m:
             m.setattr(emails, "POLICY", email.policy.default)
-            plain = built(name)
+            plain = built(name, email.policy.SMTP.clone(max_line_length=998))
         assert cold == warm == plain, name
     for _ in range(2):  # refused again when asked again: a refusal is not remembered as a value
         with pytest.raises(ValueError):
             email.message.EmailMessage(policy=emails.POLICY)["Subject"] = "Hello\r\nBcc: evil@example.net"
+
+
+def test_headers_written_as_given_are_the_headers_fold_writes():
+    """A header written out as it was given (a short line of plain ASCII) is byte for byte what
+    policy.SMTP's fold writes, for awkward values too: quoted names, comments, groups, text that
+    looks like an encoded word, tabs, non-ASCII, lines too long for the limit."""
+    import random
+
+    from inbox_worker.mailpolicy import POLICY
+
+    values = {
+        "From": ['"Dr. Ann O\'Neil" <ann@example.org>', "Ann (the mentor) <ann@example.org>",
+                 "ann@example.org", "Ann  Lee <ann@example.org>", "undisclosed-recipients:;",
+                 "Anaïs <anais@example.org>", '"=?utf-8?q?x?=" <a@b.example>'],
+        "Subject": ["Your application", "=?utf-8?q?caf=C3=A9?=", "tab\there", "  leading spaces",
+                    "x" * 120, "Re: [list] (note) <tag> \"quoted\"", "café"],
+        "Message-ID": ["<ack-1.abc@example.org>", "<a b@c>"],
+        "In-Reply-To": ["<their@example.net>"],
+        "Date": ["Fri, 10 Apr 2026 09:00:00 +0000"],
+        "Auto-Submitted": ["auto-replied"],
+    }
+    rng = random.Random(3834)
+    alphabet = "abcXYZ019 .,;:@<>()[]\"\\=?_-'\t"
+    values["Subject"] += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 90))) for _ in range(200)]
+    values["To"] = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 60))) + "@example.org"
+                    for _ in range(200)]
+    compared = as_given = 0
+    for limit in (78, 998):
+        ours = POLICY.clone(linesep="\r\n", max_line_length=limit)
+        plain = email.policy.SMTP.clone(max_line_length=limit)
+        for name, texts in values.items():
+            for text in texts:
+                msg = email.message.EmailMessage(policy=POLICY)
+                try:
+                    msg[name] = text
+                except Exception:  # refused when set (a few of the random ones), however written
+                    continue
+                expected = msg.as_bytes(policy=plain)
+                assert msg.as_bytes(policy=ours) == expected, (name, text)
+                compared += 1
+                as_given += getattr(msg[name], "_inbox_worker_as_given", False)
+    # Both ways were compared: many headers were written as given, and many folded.
+    assert compared > 800 and 100 < as_given < compared - 100
