@@ -13,6 +13,7 @@ import contextlib
 import itertools
 import logging
 import re
+import select
 import smtplib
 import ssl
 import time
@@ -130,12 +131,8 @@ class SmtpSender:
 
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is not None:
-            # A cheap check: servers close idle connections between our sends.
-            try:
-                if self._smtp.noop()[0] == 250:
-                    return self._smtp
-            except (OSError, smtplib.SMTPException):
-                pass
+            if _still_open(self._smtp):
+                return self._smtp
             self._drop(self._smtp)
             self._smtp = None
         self._smtp = self._connect()
@@ -217,6 +214,22 @@ class SmtpSender:
         except (OSError, smtplib.SMTPException):
             self._drop(smtp)
             self._smtp = None
+
+
+def _still_open(smtp: smtplib.SMTP) -> bool:
+    """Whether the server has kept the connection open, asked without a round trip.
+
+    Servers close idle connections between our sends. One that closed it, or said 421 before
+    closing, has made the socket readable: between our commands the server has nothing else
+    to say. (A NOOP would ask the same, at the cost of a round trip before every email.)
+    """
+    if smtp.sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([smtp.sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
 
 
 def _words(reply: bytes | str) -> str:

@@ -318,6 +318,8 @@ class Received:
     login: str | None = None
     # The MAIL FROM parameters, e.g. ["BODY=8BITMIME"].
     mail_options: list[str] = field(default_factory=list)
+    # The client's (host, port): the same for every message sent over one connection.
+    peer: tuple[str, int] | None = None
 
 
 @dataclass
@@ -345,7 +347,7 @@ class RecordingHandler:
         login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                       bytes(envelope.original_content or envelope.content), login,
-                                      list(envelope.mail_options)))
+                                      list(envelope.mail_options), tuple(session.peer)))
         return "250 2.0.0 OK queued"
 
 
@@ -355,14 +357,17 @@ class SmtpServer:
     username = "sender@example.org"
     password = "smtp-Pa55word"  # noqa: S105 - a test server's fixed credential
 
-    def __init__(self) -> None:
+    def __init__(self, idle_timeout: float = 300) -> None:
         self.handler = RecordingHandler()
         self.port = free_port()
+        # Seconds a connection may sit idle before the server says 421 and closes it.
+        self.idle_timeout = idle_timeout
         self.controller = self._controller()
 
     def _controller(self) -> Controller:
         return Controller(self.handler, hostname="127.0.0.1", port=self.port,
-                          authenticator=self._authenticate, auth_require_tls=False, decode_data=False)
+                          authenticator=self._authenticate, auth_require_tls=False, decode_data=False,
+                          timeout=self.idle_timeout)
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == self.username

@@ -1,6 +1,7 @@
 """The sending adapters: SmtpSender against a real aiosmtpd server, FolderSender on disk."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,29 @@ def test_one_sender_sends_many_messages(smtp_server: SmtpServer):
         for n in range(3):
             sender.send(FROM, [f"p{n}@example.org"], letter(subject=f"n{n}"))
     assert [r.recipients for r in smtp_server.received] == [[f"p{n}@example.org"] for n in range(3)]
+
+
+def test_sends_share_one_connection_while_the_server_keeps_it(smtp_server: SmtpServer):
+    """Emails sent one after another go over one connection: nothing reconnects between them."""
+    with SmtpSender(smtp_server.smtp_settings()) as sender:
+        for n in range(3):
+            sender.send(FROM, [f"p{n}@example.org"], letter())
+    assert len({r.peer for r in smtp_server.received}) == 1
+
+
+def test_a_connection_the_server_timed_out_is_reopened_for_the_next_send():
+    """A server that said 421 and closed an idle connection gets a new one for the next email,
+    which is delivered: the 421 is not taken for an answer to it."""
+    server = SmtpServer(idle_timeout=0.3).start()
+    try:
+        with SmtpSender(server.smtp_settings()) as sender:
+            sender.send(FROM, ["a@example.org"], letter())
+            time.sleep(0.8)
+            assert sender.send(FROM, ["b@example.org"], letter()).startswith("250")
+    finally:
+        server.stop()
+    assert [r.recipients for r in server.received] == [["a@example.org"], ["b@example.org"]]
+    assert server.received[0].peer != server.received[1].peer
 
 
 def test_a_dropped_connection_is_reopened_for_the_next_send(smtp_server: SmtpServer):
