@@ -16,7 +16,10 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
-from scipy import sparse
+
+# scipy.sparse is imported where a matrix is built, not here: it adds some 20 MB to every
+# process that imports this module (the worker, through the digest's wording), and only
+# matching needs it.
 
 _WORD = re.compile(r"[a-z][a-z0-9]+")
 
@@ -74,6 +77,8 @@ class TfIdf:
     """
 
     def __init__(self, left: Sequence[str | None], right: Sequence[str | None]):
+        from scipy import sparse
+
         docs = [terms(t) for t in left] + [terms(t) for t in right]
         vocab: dict[str, int] = {}
         # The first way a stem was written is how it is shown to a coordinator.
@@ -146,6 +151,8 @@ def token_containment(left: Sequence[str], right: Sequence[str], min_tokens: int
 
 
 def _intersections(left: list[set[str]], right: list[set[str]]) -> np.ndarray:
+    from scipy import sparse
+
     vocab: dict[str, int] = {}
     for s in left + right:
         for g in sorted(s):
