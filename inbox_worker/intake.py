@@ -341,8 +341,8 @@ class Intake:
                 for ref in refs:
                     log.debug("intake: UID %s moved to %s", ref.uid, target)
             with self.db.unit_of_work() as s:
-                s.execute(update(IncomingMessage).where(IncomingMessage.id.in_([row_id for row_id, _ref in rows]))
-                          .values(filed_to=target))
+                filed = [row_id for row_id, _ref in rows]
+                s.execute(update(IncomingMessage).where(IncomingMessage.id.in_(filed)).values(filed_to=target))
             summary.filed += len(rows)
 
     def _file_pending(self, summary: PollSummary) -> None:
@@ -372,8 +372,8 @@ class Intake:
         data = record.contract_dict() if existing is None else merge_records(existing.record, record)
         merged = ApplicationRecord(**data)
         missing = merged.missing()
-        values = {"record": merged.contract_dict(), "role": merged.role, "name": merged.name, "missing": missing,
-                  "status": "incomplete" if missing else "received", "updated_at": now}
+        values = {"record": merged.contract_dict(), "role": merged.role, "name": merged.name,
+                  "missing": missing, "status": "incomplete" if missing else "received", "updated_at": now}
         if existing is None:
             app = StoredApplication(0, _applicant_key(extraction, msg), values["record"], missing, version=1)
             app.id = s.execute(_INSERT_APPLICATION, values | {
@@ -385,7 +385,8 @@ class Intake:
         s.execute(_INSERT_VERSION, {
             "application_id": app.id, "version": app.version, "record": app.record,
             "incoming_message_id": row.id, "created_at": now,
-            "provenance": {k: r.model_dump() for k, r in extraction.readings.items()} | {"part": extraction.part}})
+            "provenance": {k: r.model_dump() for k, r in extraction.readings.items()}
+            | {"part": extraction.part}})
         s.execute(_INSERT_EVENT, {
             "at": now, "actor": row.sender or "applicant", "subject": f"application:{app.id}",
             "action": "application_updated" if existing is not None else "application_received",
