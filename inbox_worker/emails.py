@@ -10,6 +10,7 @@ typed can change a message's structure.
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -144,7 +145,25 @@ def build_message(rendered: Rendered, envelope: Envelope, *, message_id: str, da
     for a in attachments:
         maintype, _, subtype = a.content_type.partition("/")
         msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
+    for part in msg.walk():
+        if part.is_multipart():
+            part.set_boundary(_boundary(rendered))
     return msg
+
+
+def _boundary(rendered: Rendered) -> str:
+    """A MIME boundary no part can contain.
+
+    Left to itself, the email package picks a boundary as it writes the message and compiles a
+    regular expression to search the whole text for it: a new expression for every email, most
+    of the time spent building one. This one is random and unguessable; its "=_" cannot appear
+    in quoted-printable or base64, and the rendered text (the only part written as it is) is
+    checked.
+    """
+    while True:
+        boundary = f"=_inbox-worker_{secrets.token_hex(16)}"
+        if boundary not in rendered.text and boundary not in rendered.html:
+            return boundary
 
 
 # One plain address (RFC 5322 dot-atom local part, a dotted domain): nothing a header

@@ -72,7 +72,7 @@ def test_emails_built_with_remembered_headers_are_the_emails_built_without(monke
         rendered = Templates().render(name, sample_context(name, Settings()))
         msg = build_message(rendered, envelope, message_id="<ack-1.x@example.org>", date=datetime(2026, 4, 10, 9),
                             attachments=_blank_form())
-        return re.sub(rb"={15}\d+==", b"BOUNDARY", msg.as_bytes(policy=wire))
+        return re.sub(rb"=_inbox-worker_[0-9a-f]{32}", b"BOUNDARY", msg.as_bytes(policy=wire))
 
     for name in TEMPLATES:
         cold, warm = built(name), built(name)
@@ -127,3 +127,34 @@ def test_headers_written_as_given_are_the_headers_fold_writes():
                 as_given += getattr(msg[name], "_inbox_worker_as_given", False)
     # Both ways were compared: many headers were written as given, and many folded.
     assert compared > 800 and 100 < as_given < compared - 100
+
+
+def test_an_email_with_an_attachment_reads_back_part_for_part():
+    """The boundaries the program picks (one per multipart, none the same) give back, parsed,
+    the text, the HTML and the attached form exactly as they went in."""
+    from inbox_worker.intake import _blank_form
+
+    rendered = Templates().render("acknowledgement", sample_context("acknowledgement", Settings()))
+    form = _blank_form()
+    message = build_message(rendered, Envelope("program@example.org", "Program", ["ann@example.org"]),
+                            message_id="<ack-1.x@example.org>", date=datetime(2026, 4, 10, 9),
+                            attachments=form)
+    boundaries = [part.get_boundary() for part in message.walk() if part.is_multipart()]
+    assert len(boundaries) == 2 and len(set(boundaries)) == 2
+
+    read = email.message_from_bytes(message.as_bytes(policy=email.policy.SMTP), policy=email.policy.default)
+    leaves = [part for part in read.walk() if not part.is_multipart()]
+    assert [p.get_content_type() for p in leaves] == ["text/plain", "text/html", form[0].content_type]
+    assert leaves[0].get_content().replace("\r\n", "\n") == rendered.text
+    assert leaves[1].get_content().replace("\r\n", "\n") == rendered.html
+    assert leaves[2].get_content() == form[0].data
+
+
+def test_a_boundary_found_in_the_text_is_not_used(monkeypatch):
+    """Were the random boundary in the email's own text, another is drawn."""
+    from inbox_worker import emails
+
+    drawn = iter(["a" * 32, "b" * 32])
+    monkeypatch.setattr(emails.secrets, "token_hex", lambda _n: next(drawn))
+    rendered = emails.Rendered("Subject", f"text quoting =_inbox-worker_{'a' * 32}", "<p>html</p>")
+    assert emails._boundary(rendered) == f"=_inbox-worker_{'b' * 32}"
