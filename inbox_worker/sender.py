@@ -13,7 +13,7 @@ import contextlib
 import itertools
 import logging
 import re
-import select
+import selectors
 import smtplib
 import ssl
 import time
@@ -225,11 +225,13 @@ def _still_open(smtp: smtplib.SMTP) -> bool:
     """
     if smtp.sock is None:
         return False
+    # A selector, not select.select, which refuses file descriptors past 1023.
     try:
-        readable, _, _ = select.select([smtp.sock], [], [], 0)
+        with selectors.DefaultSelector() as selector:
+            selector.register(smtp.sock, selectors.EVENT_READ)
+            return not selector.select(timeout=0)
     except (OSError, ValueError):
         return False
-    return not readable
 
 
 def _words(reply: bytes | str) -> str:
