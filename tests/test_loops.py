@@ -82,3 +82,22 @@ def test_a_bounce_of_mail_we_did_not_send_changes_nothing(world):
     with app.db.unit_of_work() as s:
         assert s.scalars(select(SuppressedAddress)).all() == []
     assert smtp.received == []
+
+
+def test_an_address_marked_undeliverable_in_the_same_transaction_is_not_mailed(world):
+    """An email queued right after its address was marked undeliverable, in one unit of work
+    (as a bounce is recorded and then answered), is not queued for that address."""
+    from email.message import EmailMessage
+
+    from inbox_worker import outbox
+    from inbox_worker.mailpolicy import POLICY
+
+    _dovecot, _user, _smtp, _settings, app = world
+    message = EmailMessage(policy=POLICY)
+    message["To"], message["Subject"], message["Message-ID"] = APPLICANT, "Hello", "<hello@example.org>"
+    message.set_content("hello")
+    with app.db.unit_of_work() as s:
+        s.add(SuppressedAddress(address=APPLICANT, reason="it bounced", at=NOW))
+        assert outbox.queue(s, key="hello", template="review_notice", message=message, now=NOW) is None
+        withheld = s.scalars(select(Event).where(Event.action == "mail_withheld")).one()
+    assert withheld.detail["withheld"][APPLICANT].startswith("undeliverable")
