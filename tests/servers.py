@@ -378,6 +378,10 @@ class SmtpServer:
     def received(self) -> list[Received]:
         return self.handler.received
 
+    def cpu_seconds(self) -> float:
+        """CPU time the server's thread has used: its work, not the client's, in a shared process."""
+        return time.clock_gettime(time.pthread_getcpuclockid(self.controller._thread.ident))
+
     def fail_next(self, n: int, reply: str | None = None) -> None:
         """Answer the next `n` messages' DATA with a 4xx reply (or `reply`)."""
         self.handler.fail_next = n
