@@ -40,7 +40,7 @@ from .emails import (
     message_id_for,
     valid_address,
 )
-from .extract.message import parse_message
+from .extract.message import parse_headers, parse_message
 from .formgen import write_form
 from .mailbox import Mailbox, MailboxError, MessageRef
 from .models import (
@@ -53,7 +53,7 @@ from .models import (
     WorkerState,
 )
 from .rawstore import RawStore
-from .readahead import ReadAhead
+from .readahead import ReadAhead, Reading
 from .record import ApplicationRecord, Extraction, UnreadableInput
 
 log = logging.getLogger(__name__)
@@ -212,22 +212,23 @@ class Intake:
         raw = ahead.fetch(ref, limit)
         log.debug("intake: UID %s fetched (%s bytes)", ref.uid, len(raw))
         sha = self.raw_store.put(raw) if self.raw_store is not None else None
-        # Parsed once: classification, replies and extraction all read this one copy, so a
-        # message with a large attachment is never held parsed twice.
         try:
-            msg = parse_message(raw)
+            # Who sent it and what kind of mail it is need only the headers.
+            msg = parse_headers(raw)
         except UnreadableInput as e:
             return self._set_aside(row_id, now, f"the message could not be read: {e}", sha=sha)
-        del raw
         classification = classify(msg, self._own_addresses())
+        if classification.kind == "bounce" or (classification.from_person and not ahead.holds(ref)):
+            # Read here, whole. Parsed once: its text and its extraction read this one copy, so a
+            # message with a large attachment is never held parsed twice.
+            msg = parse_message(raw)
+        del raw
         extraction: Extraction | None = None
-        problem = None
+        reading: Reading | None = None
         if classification.from_person:
             # Read before the transaction opens, so no other writer waits on the reading.
-            try:
-                extraction = ahead.extraction(ref, msg)
-            except UnreadableInput as e:
-                problem = f"the message could not be read: {e}"
+            reading = ahead.read(ref, msg)
+            extraction = reading.extraction
             log.debug("intake: UID %s extracted", ref.uid)
         incoming = _Incoming(row_id, registration.received_at, raw_sha256=sha,
                              sender=_sender(msg, extraction), subject=header(msg, "Subject")[:2000])
@@ -235,10 +236,11 @@ class Intake:
             # Replies to the program's own mail (a coordinator's APPROVE/REJECT to a digest, a
             # participant's answer to an assessment reminder) are handled by `replies`, and what
             # was read from them as a form is set aside.
-            if classification.from_person and (handled := self._route_reply(s, incoming, msg, now)):
+            if reading is not None and (handled := self._route_reply(s, incoming, msg, reading.text, now)):
                 return handled
             existing = self._application_for(s, extraction, msg) if extraction and extraction.record else None
-            decision = decide(classification, extraction, problem=problem, known_applicant=existing is not None)
+            decision = decide(classification, extraction, problem=reading.problem if reading else None,
+                              known_applicant=existing is not None)
             incoming.classification = classification.kind
             incoming.state = {"application": "processed", "ignored": "ignored",
                               "review": "review"}[decision.outcome]
@@ -272,9 +274,10 @@ class Intake:
             self._queue_review_notice(s, row, f"{reason.strip()}: no more automatic mail goes to that address",
                                       now, key=f"undeliverable:{failed.address}")
 
-    def _route_reply(self, s: Session, incoming: _Incoming, msg: Message, now: datetime) -> str | None:
+    def _route_reply(self, s: Session, incoming: _Incoming, msg: Message, text: str,
+                     now: datetime) -> str | None:
         """A reply the program handles: recorded with what it caused; else None."""
-        outcome = replies.route(s, msg, sender_address(msg), self.settings, self.templates, now)
+        outcome = replies.route(s, msg, text, sender_address(msg), self.settings, self.templates, now)
         if outcome is None:
             return None
         incoming.sender = _sender(msg, None)

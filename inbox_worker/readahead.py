@@ -26,9 +26,11 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from email.message import Message
 
-from .extract.message import extract_message, extract_parsed
+from .extract.bodies import body_text
+from .extract.message import extract_parsed, parse_message
 from .mailbox import Mailbox, MailboxError, MessageRef
 from .record import Extraction, UnreadableInput
 
@@ -43,6 +45,16 @@ WINDOW = 8
 MAX_AHEAD_BYTES = 1024 * 1024
 
 
+@dataclass(frozen=True)
+class Reading:
+    """A message from a person, read: its extraction (None when it could not be read, and
+    `problem` says why) and its body's text, where replies to the program's mail are read."""
+
+    extraction: Extraction | None
+    problem: str | None
+    text: str
+
+
 class ExtractionLost(Exception):
     """The process reading this message died before it answered."""
 
@@ -50,8 +62,8 @@ class ExtractionLost(Exception):
 class ReadAhead:
     """Fetches and extracts `refs` ahead of their turn. Use as a context manager.
 
-    `fetch(ref)` and `extraction(ref, msg)` are called for the refs in their
-    order; a ref that was never handed out (too big, a mailbox error while
+    `fetch(ref)` and `read(ref, msg)` are called for the refs in their order;
+    a ref that was never handed out (too big, a mailbox error while
     prefetching, no pool) is fetched and read here, exactly as without it.
     """
 
@@ -63,8 +75,10 @@ class ReadAhead:
         self._next = 0  # the next ref to consider handing out
         self._ahead: dict[int, tuple[bytes, Future]] = {}
         self._pool: ProcessPoolExecutor | None = None
-        # CPU seconds spent extracting, here and in the reading processes (for the benchmarks).
+        # CPU seconds spent extracting, here and in the reading processes, and reading the
+        # text in the reading processes (for the benchmarks).
         self.busy_seconds = 0.0
+        self.text_seconds = 0.0
         if processes > 0 and len(refs) >= MIN_BACKLOG:
             # forkserver, not fork: the worker has threads (IDLE watcher, scheduler), and a
             # forked copy of a process with threads can hang on a lock held at fork time.
@@ -99,29 +113,35 @@ class ReadAhead:
             return held[0]
         return self._mailbox.fetch(ref, max_bytes)
 
-    def extraction(self, ref: MessageRef, msg: Message) -> Extraction:
-        """The message read for a form: the reading process's answer, or read here.
+    def holds(self, ref: MessageRef) -> bool:
+        """Whether a reading process is reading this message: then `read` needs no parsed copy."""
+        return ref.uid in self._ahead
 
-        Raises UnreadableInput as `extract_parsed` does, and ExtractionLost when
-        the process reading it died.
+    def read(self, ref: MessageRef, msg: Message | None) -> Reading:
+        """The message read for a form and for its text: the reading process's answer, or
+        read here from `msg` (parsed by `parse_message`), which it must then be given.
+
+        Raises ExtractionLost when the process reading it died.
         """
         held = self._ahead.pop(ref.uid, None)
         if held is None:
+            if msg is None:
+                raise ValueError(f"message UID {ref.uid} is not read ahead: parse it to read it here")
             began = time.process_time()
             try:
-                return extract_parsed(msg)
+                extraction, problem = _extract(msg)
             finally:
                 self.busy_seconds += time.process_time() - began
+            return Reading(extraction, problem, body_text(msg))
         try:
-            kind, value, seconds = held[1].result()
+            reading, extract_seconds, text_seconds = held[1].result()
         except BrokenProcessPool as e:
             self._give_up(ref, e)
             raise ExtractionLost(f"the process reading message UID {ref.uid} died before it "
                                  "answered") from None
-        self.busy_seconds += seconds
-        if kind == "unreadable":
-            raise UnreadableInput(value)
-        return value
+        self.busy_seconds += extract_seconds
+        self.text_seconds += text_seconds
+        return reading
 
     # -------------------------------------------------------------------- internals
     def _fill(self, start: int) -> None:
@@ -156,14 +176,26 @@ class ReadAhead:
             self._pool = None
 
 
-def _read(raw: bytes) -> tuple[str, object, float]:
-    """In a reading process: one message's extraction, or why it could not be read."""
+def _extract(msg: Message) -> tuple[Extraction | None, str | None]:
+    """The message's extraction, or None and why it could not be read."""
+    try:
+        return extract_parsed(msg), None
+    except UnreadableInput as e:
+        return None, f"the message could not be read: {e}"
+
+
+def _read(raw: bytes) -> tuple[Reading, float, float]:
+    """In a reading process: one message read, and the CPU seconds its extraction and its
+    text took (the text is for replies, not extraction, and is counted apart)."""
     began = time.process_time()
     try:
-        result: tuple[str, object] = ("ok", extract_message(raw))
+        msg = parse_message(raw)
     except UnreadableInput as e:
-        result = ("unreadable", str(e))
-    return (*result, time.process_time() - began)
+        return Reading(None, f"the message could not be read: {e}", ""), time.process_time() - began, 0.0
+    extraction, problem = _extract(msg)
+    extracted = time.process_time()
+    text = body_text(msg)
+    return Reading(extraction, problem, text), extracted - began, time.process_time() - extracted
 
 
 def _follow_parent() -> None:

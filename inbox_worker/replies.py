@@ -27,7 +27,6 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import getaddresses
 
-from bs4 import BeautifulSoup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -59,11 +58,13 @@ class ReplyOutcome:
     notify: bool = False
 
 
-def route(session: Session, msg: EmailMessage, sender: str, settings: Settings, templates: Templates,
-          now: datetime) -> ReplyOutcome | None:
-    """Handle the message if it is a reply the program understands; None to let intake read it."""
+def route(session: Session, msg: EmailMessage, text: str, sender: str, settings: Settings,
+          templates: Templates, now: datetime) -> ReplyOutcome | None:
+    """Handle the message if it is a reply the program understands; None to let intake read it.
+
+    `msg` needs only its headers; `text` is its body's text (`extract.bodies.body_text`).
+    """
     sender = (sender or "").strip().lower()
-    text = body_text(msg)
     own = own_words(text)
     answered = _answered_rows(session, msg)
     for row in answered:
@@ -96,7 +97,9 @@ def _run_commands(s: Session, msg: EmailMessage, sender: str, commands: list[re.
     lines = [f"{m.group(1).upper()} {m.group(2)}" for m in commands]
     problem, token = _check_permission(s, msg, sender, found, settings, now)
     subject = header(msg, "Subject")[:200]
-    key = "command:" + hashlib.sha256((header(msg, "Message-ID") or msg.as_string()).encode()).hexdigest()[:32]
+    # Without a Message-ID, the same mail is known by its headers (all intake parses) and commands.
+    identity = header(msg, "Message-ID") or msg.as_string() + "\n".join(lines)
+    key = "command:" + hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:32]
     if problem:
         program.record(s, now, sender or "unknown sender", "command_refused", "commands", reason=problem,
                        commands=lines, mail_subject=subject)
@@ -258,20 +261,6 @@ def _answered_rows(s: Session, msg: EmailMessage) -> list[OutgoingMessage]:
 def _recipients(msg: EmailMessage) -> list[str]:
     values = [header(msg, h) for h in ("To", "Cc", "Delivered-To", "X-Original-To")]
     return [addr for _name, addr in getaddresses([v for v in values if v])]
-
-
-def body_text(msg: EmailMessage) -> str:
-    """The message's text: the plain part, else the HTML part's words."""
-    try:
-        part = msg.get_body(("plain", "html"))
-        if part is None:
-            return ""
-        content = part.get_content()
-    except Exception:  # a broken part is just no text
-        return ""
-    if part.get_content_type() == "text/html":
-        content = BeautifulSoup(content, "html.parser").get_text("\n")
-    return content
 
 
 def own_words(text: str) -> str:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from inbox_worker.classify import classify
+from inbox_worker.classify import classify, header, sender_address
+from inbox_worker.extract.message import parse_headers, parse_message
+from inbox_worker.record import UnreadableInput
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intake"
 KINDS = {
@@ -40,3 +42,25 @@ def test_a_message_with_unreadable_headers_is_still_classified():
     raw = (FIXTURES / "12-question.eml").read_bytes().replace(b"From: Felicity", b"From: =?bogus?Q?Felicity")
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     assert classify(msg).kind == "person"
+
+
+EVERY_MESSAGE = sorted((Path(__file__).parent / "fixtures").rglob("*.eml"))
+
+
+@pytest.mark.parametrize("path", EVERY_MESSAGE, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_headers_alone_read_as_the_whole_message_reads_them(path: Path):
+    """Intake parses only the header block of a message read in another process: on every message
+    file, hostile ones included, it must give the same headers, kind and sender as the whole parse."""
+    raw = path.read_bytes()
+    try:
+        whole = parse_message(raw)
+    except UnreadableInput:
+        with pytest.raises(UnreadableInput):
+            parse_headers(raw)
+        return
+    headers = parse_headers(raw)
+    assert headers.keys() == whole.keys()
+    assert [header(headers, k) for k in headers.keys()] == [header(whole, k) for k in whole.keys()]
+    assert headers.get_content_type() == whole.get_content_type()
+    assert classify(headers, frozenset({"program@example.org"})) == classify(whole, frozenset({"program@example.org"}))
+    assert sender_address(headers) == sender_address(whole)

@@ -11,6 +11,7 @@ the quoted history as a last resort.
 from __future__ import annotations
 
 import re
+from email.message import Message
 from email.utils import parseaddr
 
 from .document import Document, Line
@@ -171,3 +172,20 @@ def _attribution_sender(lines: list[Line]) -> str | None:
             found = EMAIL.search(line.text)
             return found.group(0).lower() if found else None
     return None
+
+
+def body_text(msg: Message) -> str:
+    """The message's text, where replies to the program's mail are read: the plain part,
+    else the HTML part's words."""
+    try:
+        part = msg.get_body(("plain", "html"))
+        if part is None:
+            return ""
+        content = part.get_content()
+    except Exception:  # a broken part is just no text
+        return ""
+    if part.get_content_type() == "text/html":
+        from bs4 import BeautifulSoup
+
+        content = BeautifulSoup(content, "html.parser").get_text("\n")
+    return content

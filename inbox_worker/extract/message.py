@@ -15,6 +15,7 @@ import binascii
 import email
 import email.policy
 import os
+import re
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesFeedParser
@@ -114,6 +115,24 @@ def parse_message(raw: bytes) -> Message:
     if not list(msg.keys()):
         raise UnreadableInput("this is not an email message: it has no headers")
     return msg
+
+
+# The first empty line ends the header block.
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+def parse_headers(raw: bytes) -> Message:
+    """Only the message's headers, parsed as `parse_message` parses them, with no body.
+
+    Who sent a message and what kind it is need only its headers. Parsing the
+    whole of it splits every line of every attachment: for a message read in a
+    reading process that is done there, once. Only the header block is parsed,
+    so a large message's body is not copied either.
+    """
+    if not isinstance(raw, (bytes, bytearray)):
+        raise UnreadableInput("expected the message as bytes")
+    end = _HEADER_END.search(raw)
+    return parse_message(raw[:end.end()] if end else raw)
 
 
 def _header(msg: Message, name: str) -> str:
