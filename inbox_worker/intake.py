@@ -211,12 +211,13 @@ class Intake:
                                    f"({ref.size:,} bytes; the limit is {limit:,})")
         raw = ahead.fetch(ref, limit)
         log.debug("intake: UID %s fetched (%s bytes)", ref.uid, len(raw))
-        sha = self.raw_store.put(raw) if self.raw_store is not None else None
+        keeping = self.raw_store.keep(raw) if self.raw_store is not None else None
         try:
             # Who sent it and what kind of mail it is need only the headers.
             msg = parse_headers(raw)
         except UnreadableInput as e:
-            return self._set_aside(row_id, now, f"the message could not be read: {e}", sha=sha)
+            return self._set_aside(row_id, now, f"the message could not be read: {e}",
+                                   sha=keeping and keeping.sha256())
         classification = classify(msg, self._own_addresses())
         if classification.kind == "bounce" or (classification.from_person and not ahead.holds(ref)):
             # Read here, whole. Parsed once: its text and its extraction read this one copy, so a
@@ -230,6 +231,8 @@ class Intake:
             reading = ahead.read(ref, msg)
             extraction = reading.extraction
             log.debug("intake: UID %s extracted", ref.uid)
+        # The message's file is on disk before the record of it is committed.
+        sha = keeping.sha256() if keeping is not None else None
         incoming = _Incoming(row_id, registration.received_at, raw_sha256=sha,
                              sender=_sender(msg, extraction), subject=header(msg, "Subject")[:2000])
         with self.db.unit_of_work() as s:

@@ -8,12 +8,35 @@ from __future__ import annotations
 
 import hashlib
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+
+
+class Keeping:
+    """A message being stored on the store's own thread."""
+
+    def __init__(self, future: Future[str]) -> None:
+        self._future = future
+
+    def sha256(self) -> str:
+        """Its SHA-256, once its file is safely on disk (raises what storing it raised)."""
+        return self._future.result()
 
 
 class RawStore:
     def __init__(self, root: str | Path):
         self.root = Path(root)
+        self._thread: ThreadPoolExecutor | None = None
+
+    def keep(self, data: bytes) -> Keeping:
+        """`put` on the store's own thread, so the wait for the disk overlaps the caller's work.
+
+        Writing a message through to the disk is mostly waiting, nearly a millisecond apiece;
+        intake reads the message meanwhile, and asks for `sha256()` before it records it.
+        """
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="raw-store")
+        return Keeping(self._thread.submit(self.put, data))
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / f"{sha256}.eml"
@@ -24,25 +47,37 @@ class RawStore:
         target = self.path(sha)
         if target.exists():
             return sha
-        old = os.umask(0o077)
+        # Private by the modes given here (the umask can only narrow them), not by changing the
+        # umask: that is the whole process's, and this runs beside other threads.
+        tmp = target.with_suffix(f".tmp{os.getpid()}")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
         try:
-            tmp = target.with_suffix(f".tmp{os.getpid()}")
-            try:
-                fh = open(tmp, "wb")  # noqa: SIM115 - closed by the `with` below
-            except FileNotFoundError:
-                # The folder is made when first needed; asking for it before every message of a
-                # backlog cost a fifth of a millisecond apiece.
-                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                fh = open(tmp, "wb")  # noqa: SIM115
-            with fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            # Rename is atomic: a crash leaves either no file or the whole file.
-            os.replace(tmp, target)
-        finally:
-            os.umask(old)
+            fd = os.open(tmp, flags, 0o600)
+        except FileNotFoundError:
+            # The folder is made when first needed; asking for it before every message of a
+            # backlog cost a fifth of a millisecond apiece.
+            _private_folders(target.parent)
+            fd = os.open(tmp, flags, 0o600)
+        with open(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # Rename is atomic: a crash leaves either no file or the whole file.
+        os.replace(tmp, target)
         return sha
 
     def get(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
+
+
+def _private_folders(folder: Path) -> None:
+    """Make `folder` and any missing folder above it, readable by the owner only."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for f in reversed(missing):
+        try:
+            os.mkdir(f, 0o700)
+        except FileExistsError:
+            pass

@@ -1,0 +1,47 @@
+"""The raw-mail store: every message kept as it arrived, private, written on its own thread."""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from inbox_worker.rawstore import RawStore
+
+MESSAGE = Path(__file__).parent / "fixtures" / "intake" / "01-protege-inline.eml"
+
+
+def test_a_kept_message_is_on_disk_private_under_its_sha256(tmp_path: Path):
+    """The file holds the message's bytes under their SHA-256; it and every folder made for it,
+    even above the store's own, are readable by the owner only, whatever the umask."""
+    raw = MESSAGE.read_bytes()
+    store = RawStore(tmp_path / "data" / "raw-mail")
+    old = os.umask(0o022)
+    try:
+        sha = store.keep(raw).sha256()
+    finally:
+        os.umask(old)
+    assert sha == hashlib.sha256(raw).hexdigest()
+    path = store.path(sha)
+    assert path.read_bytes() == raw == store.get(sha)
+    assert path.stat().st_mode & 0o777 == 0o600
+    for folder in (path.parent, tmp_path / "data" / "raw-mail", tmp_path / "data"):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left
+
+
+def test_the_same_message_twice_is_stored_once(tmp_path: Path):
+    raw = MESSAGE.read_bytes()
+    store = RawStore(tmp_path)
+    first, second = store.keep(raw), store.keep(raw)
+    assert first.sha256() == second.sha256() == store.put(raw)
+    assert len(list(tmp_path.rglob("*.eml"))) == 1
+
+
+def test_a_store_that_cannot_write_says_so_when_asked_for_the_sha256(tmp_path: Path):
+    """The error is the caller's to see (intake then retries the message), not lost on the thread."""
+    (tmp_path / "not-a-folder").write_text("a file where the store should be")
+    keeping = RawStore(tmp_path / "not-a-folder").keep(MESSAGE.read_bytes())
+    with pytest.raises(OSError):
+        keeping.sha256()
