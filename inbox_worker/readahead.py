@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 # A poll with fewer new messages than this reads them here: starting a process costs
 # about a second, more than a few messages take to read.
 MIN_BACKLOG = 40
-# Messages fetched and handed out ahead of the one being processed.
+# Messages fetched and handed out ahead of the one being processed: between WINDOW and
+# twice as many, fetched WINDOW at a time.
 WINDOW = 8
 # Bigger messages are read in this process, so their bytes are never held twice.
 MAX_AHEAD_BYTES = 1024 * 1024
@@ -145,19 +146,22 @@ class ReadAhead:
 
     # -------------------------------------------------------------------- internals
     def _fill(self, start: int) -> None:
-        """Hand out refs from `start` on, up to WINDOW of them at a time."""
-        if self._pool is None:
+        """Keep WINDOW to 2 * WINDOW refs from `start` on handed out, fetching them WINDOW at a
+        time: one command to the server for each batch rather than one for each message."""
+        if self._pool is None or self._next >= min(len(self._refs), start + WINDOW):
             return
         self._next = max(self._next, start)
-        while self._next < min(len(self._refs), start + WINDOW):
-            ref = self._refs[self._next]
-            self._next += 1
-            if ref.size > self._max_bytes or ref.uid in self._ahead:
-                continue
-            try:
-                raw = self._mailbox.fetch(ref, self._max_bytes)
-            except MailboxError:
-                # Left to the message's own turn, which reports it properly.
+        batch = [ref for ref in self._refs[self._next:start + 2 * WINDOW]
+                 if ref.size <= self._max_bytes and ref.uid not in self._ahead]
+        self._next = min(len(self._refs), start + 2 * WINDOW)
+        try:
+            fetched = self._mailbox.fetch_many(batch, self._max_bytes)
+        except MailboxError:
+            # Left to each message's own turn, which reports it properly.
+            return
+        for ref in batch:
+            raw = fetched.get(ref.uid)
+            if raw is None:
                 continue
             try:
                 self._ahead[ref.uid] = (raw, self._pool.submit(_read, raw))

@@ -124,6 +124,28 @@ def test_fetch_refuses_a_message_over_the_limit_before_downloading(dovecot: Dove
     assert isinstance(caught.value, MailboxError)
 
 
+def test_fetch_many_takes_small_messages_in_one_command_and_leaves_the_rest(dovecot: DovecotServer,
+                                                                           imap_user: str, caplog):
+    """fetch_many returns each small message byte for byte from one FETCH; a message bigger than a
+    chunk or the limit, or gone from the folder, is left out for `fetch` to handle at its turn."""
+    raws = [message(1), message(2, body="z" * 3000), big_message(80_000), message(4), message(5)]
+    for raw in raws:
+        dovecot.append(imap_user, raw)
+    with ImapMailbox(dovecot.imap_settings_for(imap_user, fetch_chunk_bytes=50_000)) as mb:
+        _, refs = mb.scan("INBOX")
+        gone = refs[3]
+        with dovecot.client(imap_user) as c:
+            c.select_folder("INBOX")
+            c.delete_messages([gone.uid])
+            c.expunge()
+        with caplog.at_level(logging.DEBUG, logger="imapclient"):
+            got = mb.fetch_many(refs, max_bytes=10_000)
+    fetches = [r.getMessage() for r in caplog.records
+               if r.getMessage().startswith(">") and " FETCH " in r.getMessage()]
+    assert len(fetches) == 1
+    assert got == {refs[0].uid: raws[0], refs[1].uid: raws[1], refs[4].uid: raws[4]}
+
+
 def test_move_files_the_message_into_a_new_nested_folder(dovecot: DovecotServer, imap_user: str):
     """move creates a missing nested folder (translating "/" to Dovecot's ".") and moves only that message."""
     uids = [dovecot.append(imap_user, message(i)) for i in range(3)]
@@ -392,6 +414,15 @@ def test_maildir_move_many_moves_exactly_those_messages(tmp_path: Path):
     mb.move_many([refs[1], refs[3]], "done")
     assert [r.uid for r in mb.scan("INBOX")[1]] == [refs[0].uid, refs[2].uid]
     assert sorted(mb.fetch(r, 10_000) for r in mb.scan("done")[1]) == [message(1), message(3)]
+
+
+def test_maildir_fetch_many_returns_what_fetch_returns(tmp_path: Path):
+    for i in range(3):
+        deliver(tmp_path, message(i), f"{1700000000 + i}.M{i}P1.host")
+    mb = MaildirMailbox(tmp_path)
+    _, refs = mb.scan("INBOX")
+    assert mb.fetch_many(refs, max_bytes=10_000) == {r.uid: mb.fetch(r, 10_000) for r in refs}
+    assert mb.fetch_many(refs, max_bytes=10) == {}
 
 
 def test_maildir_missing_folder_is_an_error(tmp_path: Path):

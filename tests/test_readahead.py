@@ -92,8 +92,8 @@ def test_a_reading_process_that_dies_fails_only_what_it_held(tmp_path: Path):
                 continue
             assert got.model_dump() == extract_message(raw).model_dump()
             read_here.append(ref.uid)
-    # Only messages handed out before the kill are lost: at most one window of them.
-    assert 1 <= len(lost) <= readahead.WINDOW
+    # Only messages handed out before the kill are lost: at most two windows of them.
+    assert 1 <= len(lost) <= 2 * readahead.WINDOW
     assert len(lost) + len(read_here) == len(refs)
 
 
