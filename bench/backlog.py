@@ -92,6 +92,7 @@ def instrument(clock: StageClock, reading_seconds: list[float], read_here: list[
                text_seconds: list[float]) -> None:
     clock.wrap(ImapMailbox, "scan", "fetch")
     clock.wrap(ImapMailbox, "fetch", "fetch")
+    clock.wrap(ImapMailbox, "fetch_many", "fetch")
     clock.wrap(ImapMailbox, "move_many", "file")
     clock.wrap(lease, "acquire", "lease")
     # Reading the message for who sent it and whether it answers the program's own mail: its
