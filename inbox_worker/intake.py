@@ -233,15 +233,18 @@ class Intake:
             log.debug("intake: UID %s extracted", ref.uid)
         # The message's file is on disk before the record of it is committed.
         sha = keeping.sha256() if keeping is not None else None
+        sender = sender_address(msg)
         incoming = _Incoming(row_id, registration.received_at, raw_sha256=sha,
-                             sender=_sender(msg, extraction), subject=header(msg, "Subject")[:2000])
+                             sender=_sender(sender, extraction), subject=header(msg, "Subject")[:2000])
         with self.db.unit_of_work() as s:
             # Replies to the program's own mail (a coordinator's APPROVE/REJECT to a digest, a
             # participant's answer to an assessment reminder) are handled by `replies`, and what
             # was read from them as a form is set aside.
-            if reading is not None and (handled := self._route_reply(s, incoming, msg, reading.text, now)):
+            if reading is not None and (
+                    handled := self._route_reply(s, incoming, msg, reading.text, sender, now)):
                 return handled
-            existing = self._application_for(s, extraction, msg) if extraction and extraction.record else None
+            existing = (self._application_for(s, extraction, sender)
+                        if extraction and extraction.record else None)
             decision = decide(classification, extraction, problem=reading.problem if reading else None,
                               known_applicant=existing is not None)
             incoming.classification = classification.kind
@@ -249,7 +252,7 @@ class Intake:
                               "review": "review"}[decision.outcome]
             incoming.reason = decision.reason
             if decision.outcome == "application":
-                app = self._store_application(s, incoming, extraction, existing, msg, now)
+                app = self._store_application(s, incoming, extraction, existing, sender, now)
                 incoming.application_id = app.id
                 self._queue_acknowledgement(s, incoming, app, decision, msg, now)
                 incoming.write(s, now)
@@ -277,13 +280,13 @@ class Intake:
             self._queue_review_notice(s, row, f"{reason.strip()}: no more automatic mail goes to that address",
                                       now, key=f"undeliverable:{failed.address}")
 
-    def _route_reply(self, s: Session, incoming: _Incoming, msg: Message, text: str,
+    def _route_reply(self, s: Session, incoming: _Incoming, msg: Message, text: str, sender: str,
                      now: datetime) -> str | None:
         """A reply the program handles: recorded with what it caused; else None."""
-        outcome = replies.route(s, msg, text, sender_address(msg), self.settings, self.templates, now)
+        outcome = replies.route(s, msg, text, sender, self.settings, self.templates, now)
         if outcome is None:
             return None
-        incoming.sender = _sender(msg, None)
+        incoming.sender = _sender(sender, None)
         incoming.classification, incoming.state, incoming.reason = outcome.kind, outcome.state, outcome.reason
         incoming.write(s, now)
         if outcome.notify:
@@ -368,12 +371,12 @@ class Intake:
     # ------------------------------------------------------------ store
     # Every application of a backlog is written here, with statements built once (below the
     # class) rather than through the ORM's unit of work, which cost several times the SQL itself.
-    def _application_for(self, s: Session, extraction: Extraction, msg: Message) -> Row | None:
-        key = _applicant_key(extraction, msg)
+    def _application_for(self, s: Session, extraction: Extraction, sender: str) -> Row | None:
+        key = _applicant_key(extraction, sender)
         return s.execute(_APPLICATION_BY_EMAIL, {"email": key}).first() if key else None
 
     def _store_application(self, s: Session, row: _Incoming, extraction: Extraction,
-                           existing: Row | None, msg: Message, now: datetime) -> StoredApplication:
+                           existing: Row | None, sender: str, now: datetime) -> StoredApplication:
         record = extraction.record
         data = record.contract_dict() if existing is None else merge_records(existing.record, record)
         merged = ApplicationRecord(**data)
@@ -381,7 +384,8 @@ class Intake:
         values = {"record": merged.contract_dict(), "role": merged.role, "name": merged.name,
                   "missing": missing, "status": "incomplete" if missing else "received", "updated_at": now}
         if existing is None:
-            app = StoredApplication(0, _applicant_key(extraction, msg), values["record"], missing, version=1)
+            app = StoredApplication(0, _applicant_key(extraction, sender), values["record"], missing,
+                                    version=1)
             app.id = s.execute(_INSERT_APPLICATION, values | {
                 "email": app.email, "version": app.version, "created_at": now}).inserted_primary_key[0]
         else:
@@ -507,20 +511,21 @@ class _Registration:
     duplicate: bool = False
 
 
-def _applicant_key(extraction: Extraction, msg: Message) -> str:
+def _applicant_key(extraction: Extraction, sender: str) -> str:
     """Who the application belongs to: the address on the form, else the original sender.
 
     Only a plain single address is ever used: it becomes a recipient.
     """
     for candidate in (extraction.record.email if extraction.record else None, extraction.sender,
-                      sender_address(msg)):
+                      sender):
         if candidate and valid_address(candidate.strip()):
             return candidate.strip().lower()
     return ""
 
 
-def _sender(msg: Message, extraction: Extraction | None) -> str:
-    return (sender_address(msg) or (extraction.sender if extraction else "") or "")[:320]
+def _sender(sender: str, extraction: Extraction | None) -> str:
+    """Who sent the message (its From address, from `sender_address`), for its record."""
+    return (sender or (extraction.sender if extraction else "") or "")[:320]
 
 
 def _references(msg: Message) -> list[str]:
