@@ -6,6 +6,7 @@ readable by the owner only: they hold applicants' personal data.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -77,7 +78,5 @@ def _private_folders(folder: Path) -> None:
         missing.append(folder)
         folder = folder.parent
     for f in reversed(missing):
-        try:
+        with contextlib.suppress(FileExistsError):  # made meanwhile by another process
             os.mkdir(f, 0o700)
-        except FileExistsError:
-            pass

@@ -60,7 +60,8 @@ def test_the_headers_alone_read_as_the_whole_message_reads_them(path: Path):
         return
     headers = parse_headers(raw)
     assert headers.keys() == whole.keys()
-    assert [header(headers, k) for k in headers.keys()] == [header(whole, k) for k in whole.keys()]
+    assert [header(headers, k) for k in headers] == [header(whole, k) for k in whole]
     assert headers.get_content_type() == whole.get_content_type()
-    assert classify(headers, frozenset({"program@example.org"})) == classify(whole, frozenset({"program@example.org"}))
+    own = frozenset({"program@example.org"})
+    assert classify(headers, own) == classify(whole, own)
     assert sender_address(headers) == sender_address(whole)

@@ -66,7 +66,8 @@ def test_a_small_poll_starts_no_process(tmp_path: Path):
     with ReadAhead(mailbox, refs, max_bytes=10_000_000, processes=2) as ahead:
         for ref in refs:
             raw = ahead.fetch(ref, 10_000_000)
-            assert ahead.read(ref, parse_message(raw)).extraction.model_dump() == extract_message(raw).model_dump()
+            got = ahead.read(ref, parse_message(raw)).extraction
+            assert got.model_dump() == extract_message(raw).model_dump()
         assert _readers() == []
 
 
@@ -120,7 +121,8 @@ def test_when_no_process_can_start_every_message_is_read_here(tmp_path: Path, mo
             ReadAhead(mailbox, refs, max_bytes=10_000_000, processes=1) as ahead:
         for ref in refs:
             raw = ahead.fetch(ref, 10_000_000)
-            assert ahead.read(ref, parse_message(raw)).extraction.model_dump() == extract_message(raw).model_dump()
+            got = ahead.read(ref, parse_message(raw)).extraction
+            assert got.model_dump() == extract_message(raw).model_dump()
     assert [r.getMessage() for r in caplog.records] == [
         f"intake: reading ahead stopped at message UID {refs[1].uid} (BlockingIOError: [Errno 11] Resource "
         "temporarily unavailable); reading the rest here"]
