@@ -13,7 +13,8 @@ new applicant. Then, in this one process:
    by wrapping the functions that do each: fetch (IMAP scan and download),
    parse, classify (sender, replies to our mail), extract (here: waiting for
    a reading process, or reading a message itself), store (database
-   transactions and the raw-mail file), render (templates and the outgoing
+   transactions, and the wait for the raw-mail file, written on a thread of
+   its own), render (templates and the outgoing
    email's bytes), send (SMTP), file (IMAP MOVE), lease; "other" is what no
    wrapper covers. Extraction's CPU time is summed wherever it ran. A message
    a reading process reads is parsed whole only there, as part of reading

@@ -243,8 +243,8 @@ class Intake:
             if reading is not None and (
                     handled := self._route_reply(s, incoming, msg, reading.text, sender, now)):
                 return handled
-            existing = (self._application_for(s, extraction, sender)
-                        if extraction and extraction.record else None)
+            applicant = _applicant_key(extraction, sender) if extraction and extraction.record else ""
+            existing = self._application_for(s, applicant)
             decision = decide(classification, extraction, problem=reading.problem if reading else None,
                               known_applicant=existing is not None)
             incoming.classification = classification.kind
@@ -252,7 +252,7 @@ class Intake:
                               "review": "review"}[decision.outcome]
             incoming.reason = decision.reason
             if decision.outcome == "application":
-                app = self._store_application(s, incoming, extraction, existing, sender, now)
+                app = self._store_application(s, incoming, extraction, existing, applicant, now)
                 incoming.application_id = app.id
                 self._queue_acknowledgement(s, incoming, app, decision, msg, now)
                 incoming.write(s, now)
@@ -371,12 +371,12 @@ class Intake:
     # ------------------------------------------------------------ store
     # Every application of a backlog is written here, with statements built once (below the
     # class) rather than through the ORM's unit of work, which cost several times the SQL itself.
-    def _application_for(self, s: Session, extraction: Extraction, sender: str) -> Row | None:
-        key = _applicant_key(extraction, sender)
-        return s.execute(_APPLICATION_BY_EMAIL, {"email": key}).first() if key else None
+    def _application_for(self, s: Session, applicant: str) -> Row | None:
+        """The application already kept for this applicant's address (`_applicant_key`), if any."""
+        return s.execute(_APPLICATION_BY_EMAIL, {"email": applicant}).first() if applicant else None
 
     def _store_application(self, s: Session, row: _Incoming, extraction: Extraction,
-                           existing: Row | None, sender: str, now: datetime) -> StoredApplication:
+                           existing: Row | None, applicant: str, now: datetime) -> StoredApplication:
         record = extraction.record
         data = record.contract_dict() if existing is None else merge_records(existing.record, record)
         merged = ApplicationRecord(**data)
@@ -384,8 +384,7 @@ class Intake:
         values = {"record": merged.contract_dict(), "role": merged.role, "name": merged.name,
                   "missing": missing, "status": "incomplete" if missing else "received", "updated_at": now}
         if existing is None:
-            app = StoredApplication(0, _applicant_key(extraction, sender), values["record"], missing,
-                                    version=1)
+            app = StoredApplication(0, applicant, values["record"], missing, version=1)
             app.id = s.execute(_INSERT_APPLICATION, values | {
                 "email": app.email, "version": app.version, "created_at": now}).inserted_primary_key[0]
         else:
