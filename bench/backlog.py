@@ -45,7 +45,6 @@ import shutil
 import sys
 import time
 from datetime import datetime
-from email.message import EmailMessage
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -104,8 +103,6 @@ def instrument(clock: StageClock, reading_seconds: list[float], read_here: list[
     clock.wrap(intake, "classify", "classify")
     clock.wrap(replies, "route", "classify")
     clock.wrap(readahead, "body_text", "classify")
-    # The outgoing email turned into its bytes for the outbox row.
-    clock.wrap(EmailMessage, "as_bytes", "render")
     clock.wrap_context(Database, "unit_of_work", "store")
     # The raw-mail file is written on the store's own thread: what counts is the wait for it.
     clock.wrap(Keeping, "sha256", "store")

@@ -14,14 +14,13 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from .mailpolicy import POLICY
+from .outgoing import OutgoingEmail, file_part, recipients_of, text_part, write_email
 
 # Every template the program sends, and what it is for. `preview` and the
 # template test go through this table, so a template cannot be forgotten.
@@ -76,6 +75,8 @@ class Envelope:
     in_reply_to: str | None = None
     references: list[str] = field(default_factory=list)
     auto_submitted: str = "auto-replied"
+    # Where replies go, when not to the sender.
+    reply_to: str | None = None
 
 
 class Templates:
@@ -122,43 +123,40 @@ def message_id_for(key: str, domain: str) -> str:
 
 
 def build_message(rendered: Rendered, envelope: Envelope, *, message_id: str, date: datetime,
-                  attachments: list[Attachment] = ()) -> EmailMessage:
-    """A multipart/alternative message (text and HTML), with attachments if any."""
-    msg = EmailMessage(policy=POLICY)
-    msg["From"] = formataddr((one_line(envelope.from_name), envelope.from_address))
-    msg["To"] = ", ".join(one_line(a) for a in envelope.to)
-    if envelope.cc:
-        msg["Cc"] = ", ".join(one_line(a) for a in envelope.cc)
-    msg["Subject"] = rendered.subject
-    # Stored times are naive UTC; say so in the header.
-    msg["Date"] = format_datetime(date if date.tzinfo else date.replace(tzinfo=UTC))
-    msg["Message-ID"] = message_id or make_msgid()
+                  attachments: list[Attachment] = ()) -> OutgoingEmail:
+    """A multipart/alternative email (text and HTML), with attachments if any."""
+    to = [one_line(a) for a in envelope.to]
+    cc = [one_line(a) for a in envelope.cc]
+    headers = [("From", formataddr((one_line(envelope.from_name), envelope.from_address))),
+               ("To", ", ".join(to))]
+    if cc:
+        headers.append(("Cc", ", ".join(cc)))
+    if envelope.reply_to:
+        headers.append(("Reply-To", one_line(envelope.reply_to)))
+    message_id = message_id or make_msgid()
+    headers += [("Subject", rendered.subject),
+                # Stored times are naive UTC; say so in the header.
+                ("Date", format_datetime(date if date.tzinfo else date.replace(tzinfo=UTC))),
+                ("Message-ID", message_id)]
     if envelope.in_reply_to:
-        msg["In-Reply-To"] = one_line(envelope.in_reply_to)
-        msg["References"] = " ".join(one_line(r) for r in [*envelope.references, envelope.in_reply_to])
+        chain = [*envelope.references, envelope.in_reply_to]
+        headers += [("In-Reply-To", one_line(envelope.in_reply_to)),
+                    ("References", " ".join(one_line(r) for r in chain))]
     # RFC 3834: say this mail was sent by a program, so other programs do not answer it.
-    msg["Auto-Submitted"] = envelope.auto_submitted
-    msg["X-Auto-Response-Suppress"] = "All"
-    msg["X-Inbox-Worker"] = "1"
-    msg.set_content(rendered.text)
-    msg.add_alternative(rendered.html, subtype="html")
-    for a in attachments:
-        maintype, _, subtype = a.content_type.partition("/")
-        msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
-    for part in msg.walk():
-        if part.is_multipart():
-            part.set_boundary(_boundary(rendered))
-    return msg
+    headers += [("Auto-Submitted", envelope.auto_submitted), ("X-Auto-Response-Suppress", "All"),
+                ("X-Inbox-Worker", "1")]
+    raw = write_email(headers, [text_part("plain", rendered.text), text_part("html", rendered.html)],
+                      [file_part(a.content_type, a.filename, a.data) for a in attachments],
+                      (_boundary(rendered), _boundary(rendered)))
+    return OutgoingEmail(raw=raw, recipients=recipients_of(to + cc), subject=rendered.subject,
+                         message_id=message_id, auto_submitted=envelope.auto_submitted)
 
 
 def _boundary(rendered: Rendered) -> str:
-    """A MIME boundary no part can contain.
+    """A MIME boundary no part can contain: random and unguessable.
 
-    Left to itself, the email package picks a boundary as it writes the message and compiles a
-    regular expression to search the whole text for it: a new expression for every email, most
-    of the time spent building one. This one is random and unguessable; its "=_" cannot appear
-    in quoted-printable or base64, and the rendered text (the only part written as it is) is
-    checked.
+    Its "=_" cannot appear in quoted-printable or base64; a body written as it is (plain ASCII
+    text) is the rendered text, which is checked.
     """
     while True:
         boundary = f"=_inbox-worker_{secrets.token_hex(16)}"

@@ -13,20 +13,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from .db import Database
-from .mailpolicy import POLICY
 from .models import AutoReply, Event, OutgoingMessage, SuppressedAddress
+from .outgoing import OutgoingEmail
 from .sender import LoginFailure, PermanentFailure, TemporaryFailure
 
 log = logging.getLogger(__name__)
-
-# Headers are folded only past SMTP's own limit, so a long subject stays on one line.
-WIRE = POLICY.clone(linesep="\r\n", max_line_length=998)
 
 _OUTGOING = OutgoingMessage.__table__
 _AUTO_REPLIES = AutoReply.__table__
@@ -47,7 +43,7 @@ _PENDING = (select(_OUTGOING.c.id, _OUTGOING.c.recipients, _OUTGOING.c.raw, _OUT
 _UPDATE_OUTGOING = update(_OUTGOING).where(_OUTGOING.c.id == bindparam("outgoing_id"))
 
 
-def queue(session: Session, *, key: str, template: str, message: EmailMessage, now: datetime,
+def queue(session: Session, *, key: str, template: str, message: OutgoingEmail, now: datetime,
           application_id: int | None = None, incoming_message_id: int | None = None,
           daily_cap: int = 5) -> int | None:
     """Add an email to the outbox unless one with this key is already there: its outbox number.
@@ -59,8 +55,8 @@ def queue(session: Session, *, key: str, template: str, message: EmailMessage, n
     # Every message of a backlog comes through here: the statements are built once, above.
     if session.execute(_QUEUED, {"key": key}).first() is not None:
         return None
-    wanted = [a.lower() for h in ("To", "Cc") for a in _addresses(message, h)]
-    auto_reply = message["Auto-Submitted"] == "auto-replied"
+    wanted = [a.lower() for a in message.recipients]
+    auto_reply = message.auto_submitted == "auto-replied"
     withheld = _withheld(session, wanted, now, daily_cap if auto_reply else None)
     recipients = [a for a in wanted if a not in withheld]
     if withheld:
@@ -71,8 +67,8 @@ def queue(session: Session, *, key: str, template: str, message: EmailMessage, n
         return None
     outgoing_id = session.execute(_INSERT_OUTGOING, {
         "idempotency_key": key, "template": template, "recipients": recipients, "auto_reply": auto_reply,
-        "subject": str(message["Subject"]), "message_id": str(message["Message-ID"]),
-        "raw": message.as_bytes(policy=WIRE), "state": "pending", "attempts": 0, "next_attempt_at": now,
+        "subject": message.subject, "message_id": message.message_id,
+        "raw": message.raw, "state": "pending", "attempts": 0, "next_attempt_at": now,
         "application_id": application_id, "incoming_message_id": incoming_message_id, "created_at": now,
     }).inserted_primary_key[0]
     if auto_reply:
@@ -94,13 +90,6 @@ def _withheld(session: Session, addresses: list[str], now: datetime, daily_cap: 
             if address not in out and count >= daily_cap:
                 out[address] = f"already {daily_cap} automatic answers in 24 hours (a mail loop?)"
     return out
-
-
-def _addresses(message: EmailMessage, header: str) -> list[str]:
-    value = message.get(header)
-    if value is None:
-        return []
-    return [a.addr_spec for a in value.addresses if a.addr_spec]
 
 
 def backoff(attempts: int, base_seconds: int) -> timedelta:

@@ -176,11 +176,11 @@ def queue_mail(s: Session, settings: Settings, templates: Templates, *, key: str
     rendered = templates.render(template, context)
     envelope = Envelope(from_address=settings.smtp.from_address, from_name=settings.smtp.from_name,
                         to=list(to), cc=[a for a in cc if a not in to], in_reply_to=in_reply_to,
-                        references=list(references), auto_submitted="auto-generated")
+                        references=list(references), auto_submitted="auto-generated",
+                        # Replies come to the program mailbox, never to the other recipients.
+                        reply_to=reply_to or settings.program.mailbox_address)
     message = build_message(rendered, envelope, date=now, attachments=list(attachments),
                             message_id=message_id_for(key, address_domain(settings.smtp.from_address)))
-    # Replies come to the program mailbox, never to the other recipients.
-    message["Reply-To"] = reply_to or settings.program.mailbox_address
     return outbox.queue(s, key=key, template=template, message=message, now=now,
                         application_id=application_id)
 

@@ -87,15 +87,13 @@ def test_a_bounce_of_mail_we_did_not_send_changes_nothing(world):
 def test_an_address_marked_undeliverable_in_the_same_transaction_is_not_mailed(world):
     """An email queued right after its address was marked undeliverable, in one unit of work
     (as a bounce is recorded and then answered), is not queued for that address."""
-    from email.message import EmailMessage
-
     from inbox_worker import outbox
-    from inbox_worker.mailpolicy import POLICY
+    from inbox_worker.emails import Envelope, Rendered, build_message
 
     _dovecot, _user, _smtp, _settings, app = world
-    message = EmailMessage(policy=POLICY)
-    message["To"], message["Subject"], message["Message-ID"] = APPLICANT, "Hello", "<hello@example.org>"
-    message.set_content("hello")
+    message = build_message(Rendered("Hello", "hello", "<p>hello</p>"),
+                            Envelope("program@example.org", "Program", [APPLICANT]),
+                            message_id="<hello@example.org>", date=NOW)
     with app.db.unit_of_work() as s:
         s.add(SuppressedAddress(address=APPLICANT, reason="it bounced", at=NOW))
         assert outbox.queue(s, key="hello", template="review_notice", message=message, now=NOW) is None
