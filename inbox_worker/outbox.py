@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from .db import Database
@@ -29,10 +29,14 @@ _AUTO_REPLIES = AutoReply.__table__
 _QUEUED = select(_OUTGOING.c.id).where(_OUTGOING.c.idempotency_key == bindparam("key"))
 _INSERT_OUTGOING = insert(_OUTGOING)
 _INSERT_AUTO_REPLY = insert(_AUTO_REPLIES)
-_SUPPRESSED = select(SuppressedAddress.address, SuppressedAddress.reason).where(
-    SuppressedAddress.address.in_(bindparam("addresses", expanding=True)))
-_AUTO_REPLIES_SINCE = (
-    select(_AUTO_REPLIES.c.address, func.count())
+_SUPPRESSIONS = SuppressedAddress.__table__
+# Why an address may not be mailed: (address, reason, None) where it is undeliverable, and for an
+# automatic answer also (address, None, answers in the last day). One statement for both, as
+# every acknowledgement of a backlog asks.
+_SUPPRESSED = select(_SUPPRESSIONS.c.address, _SUPPRESSIONS.c.reason, null()).where(
+    _SUPPRESSIONS.c.address.in_(bindparam("addresses", expanding=True)))
+_SUPPRESSED_OR_ANSWERED = _SUPPRESSED.union_all(
+    select(_AUTO_REPLIES.c.address, null(), func.count())
     .where(_AUTO_REPLIES.c.address.in_(bindparam("addresses", expanding=True)),
            _AUTO_REPLIES.c.at > bindparam("since"))
     .group_by(_AUTO_REPLIES.c.address))
@@ -81,14 +85,15 @@ def _withheld(session: Session, addresses: list[str], now: datetime, daily_cap: 
     """Which addresses must not get this email, and why."""
     if not addresses:
         return {}
-    out = {}
-    for address, reason in session.execute(_SUPPRESSED, {"addresses": addresses}):
-        out[address] = "undeliverable: " + reason
-    if daily_cap is not None:
-        for address, count in session.execute(_AUTO_REPLIES_SINCE,
-                                              {"addresses": addresses, "since": now - timedelta(days=1)}):
-            if address not in out and count >= daily_cap:
-                out[address] = f"already {daily_cap} automatic answers in 24 hours (a mail loop?)"
+    if daily_cap is None:
+        rows = session.execute(_SUPPRESSED, {"addresses": addresses}).all()
+    else:
+        rows = session.execute(_SUPPRESSED_OR_ANSWERED,
+                               {"addresses": addresses, "since": now - timedelta(days=1)}).all()
+    out = {address: "undeliverable: " + reason for address, reason, _count in rows if reason is not None}
+    for address, reason, count in rows:
+        if reason is None and address not in out and count >= daily_cap:
+            out[address] = f"already {daily_cap} automatic answers in 24 hours (a mail loop?)"
     return out
 
 
