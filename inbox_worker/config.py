@@ -249,6 +249,22 @@ class Settings(BaseSettings):
     def program_keys(self) -> list[str]:
         return [p.key for p in self.programs] or ["default"]
 
+    @model_validator(mode="after")
+    def _programs_apart(self) -> Settings:
+        # Each program's raw-mail folder holds only the files its own records name: clean-ups
+        # remove the others, so two programs sharing a folder would remove each other's mail.
+        seen: dict[str, str] = {}
+        for entry in self.programs:
+            if entry.key in seen.values():
+                raise ValueError(f"two programs have the key {entry.key!r}; give each its own")
+            folder = entry.program.get("raw_store_dir") or str(Path(self.program.raw_store_dir) / entry.key)
+            where = os.path.normpath(folder)
+            if where in seen:
+                raise ValueError(f"programs {seen[where]!r} and {entry.key!r} share the raw-mail folder "
+                                 f"{folder}; give each its own program.raw_store_dir")
+            seen[where] = entry.key
+        return self
+
     def for_program(self, key: str | None = None) -> Settings:
         """The settings of one program: the top level, with that program's own values over it.
 

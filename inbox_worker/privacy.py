@@ -10,9 +10,12 @@ kept, without sender or subject, so the worker never processes them again.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
@@ -32,6 +35,8 @@ from .models import (
     WorkerState,
 )
 from .rawstore import RawStore
+
+log = logging.getLogger(__name__)
 
 # What an erased application keeps: enough to count, nothing to identify.
 KEPT_KEYS = ("role", "library_type", "protege_categories", "mentor_categories")
@@ -119,7 +124,54 @@ def purge_if_due(db: Database, raw_store: RawStore, now: datetime, retention_day
         s.merge(WorkerState(key="last_retention_purge", value=now.isoformat()))
         # The daily cap looks back one day only: older counts identify people for nothing.
         s.execute(delete(AutoReply).where(AutoReply.at < now - timedelta(days=1)))
-    return purge_expired(db, raw_store, now, retention_days)
+    report = purge_expired(db, raw_store, now, retention_days)
+    unnamed = purge_unnamed_raw(db, raw_store, now)
+    if unnamed:
+        log.info("retention: removed %s raw-mail file(s) that no message's record names", unnamed)
+    return report
+
+
+# A message's raw file is written before the record naming it is committed; a file is left this
+# long before it may count as named by nothing, so a message being recorded is never caught between.
+UNNAMED_RAW_GRACE = timedelta(days=1)
+# Files checked against the database a batch at a time.
+UNNAMED_RAW_BATCH = 500
+
+
+def purge_unnamed_raw(db: Database, raw_store: RawStore, now: datetime) -> int:
+    """Remove raw-mail files that no message's record names: how many were removed.
+
+    A crash between writing a message's file and committing its record leaves one, and so does
+    a copy of a message already recorded that came with other bytes. Nothing would ever erase
+    such a file, nor the personal data in it.
+    """
+    cutoff = (now - UNNAMED_RAW_GRACE).replace(tzinfo=UTC).timestamp()
+    removed, batch = 0, []
+    for path in raw_store.files_older_than(cutoff):
+        batch.append(path)
+        if len(batch) >= UNNAMED_RAW_BATCH:
+            removed += _remove_unnamed(db, batch, cutoff)
+            batch = []
+    return removed + _remove_unnamed(db, batch, cutoff)
+
+
+def _remove_unnamed(db: Database, paths: list[Path], cutoff: float) -> int:
+    kept = {p.name[:-len(".eml")] for p in paths if p.name.endswith(".eml")}
+    named = set()
+    if kept:
+        with db.unit_of_work() as s:
+            named = set(s.scalars(select(IncomingMessage.raw_sha256)
+                                  .where(IncomingMessage.raw_sha256.in_(kept))))
+    removed = 0
+    for path in paths:
+        if path.name.endswith(".eml") and path.name[:-len(".eml")] in named:
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            # Touched since it was listed: a message being recorded now is about to name it.
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+    return removed
 
 
 ERASED_DOMAIN = "@erased.invalid"

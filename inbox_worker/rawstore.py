@@ -9,8 +9,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+
+# A kept message is <sha256>.eml in the folder named by its first two digits; a file being
+# written is <sha256>.tmp<pid> beside it.
+_FOLDER_NAME = re.compile(r"[0-9a-f]{2}")
+_FILE_NAME = re.compile(r"[0-9a-f]{64}\.(eml|tmp[0-9]+)")
 
 
 class Keeping:
@@ -46,8 +53,13 @@ class RawStore:
         """Store the bytes (once) and return their SHA-256."""
         sha = hashlib.sha256(data).hexdigest()
         target = self.path(sha)
-        if target.exists():
+        try:
+            # Kept already. Touched, so the sweep of files no record names, which spares
+            # recent ones, never takes a file a message being recorded now is about to name.
+            os.utime(target)
             return sha
+        except FileNotFoundError:
+            pass
         # Private by the modes given here (the umask can only narrow them), not by changing the
         # umask: that is the whole process's, and this runs beside other threads.
         tmp = target.with_suffix(f".tmp{os.getpid()}")
@@ -69,6 +81,22 @@ class RawStore:
 
     def get(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
+
+    def files_older_than(self, when: float) -> Iterator[Path]:
+        """The store's files (kept messages, and any a crash left half-written) last written or
+        touched before `when` (a POSIX time)."""
+        if not self.root.is_dir():
+            return
+        for folder in sorted(self.root.iterdir()):
+            if not (_FOLDER_NAME.fullmatch(folder.name) and folder.is_dir()):
+                continue
+            for entry in os.scandir(folder):
+                # Only what the store itself names so: anything else put here is left alone.
+                if not _FILE_NAME.fullmatch(entry.name):
+                    continue
+                with contextlib.suppress(FileNotFoundError):  # removed meanwhile
+                    if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < when:
+                        yield Path(entry.path)
 
 
 def _private_folders(folder: Path) -> None:

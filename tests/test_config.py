@@ -78,3 +78,18 @@ def test_assessment_months_are_kept_in_order(tmp_path):
     good = tmp_path / "good.toml"
     good.write_text("[schedule]\nassessment_months = [9, 3, 6]\n")
     assert load_settings(good).schedule.assessment_months == [3, 6, 9]
+
+
+def test_two_programs_cannot_share_a_raw_mail_folder(tmp_path):
+    """Each program's clean-up removes raw-mail files its own records do not name, so a folder
+    shared by two programs is refused, with the setting to change."""
+    shared = tmp_path / "shared.toml"
+    shared.write_text('[[programs]]\nkey = "north"\nprogram = { raw_store_dir = "/srv/raw" }\n'
+                      '[[programs]]\nkey = "south"\nprogram = { raw_store_dir = "/srv/raw/" }\n')
+    with pytest.raises(ConfigError, match=r"'north' and 'south' share the raw-mail folder.*raw_store_dir"):
+        load_settings(shared)
+    apart = tmp_path / "apart.toml"
+    apart.write_text('[[programs]]\nkey = "north"\n[[programs]]\nkey = "south"\n')
+    settings = load_settings(apart)
+    folders = {settings.for_program(key).program.raw_store_dir for key in ("north", "south")}
+    assert len(folders) == 2

@@ -5,7 +5,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 from intake_world import NOW
@@ -125,3 +125,34 @@ def _a_relationship(world, **fields) -> int:
         s.add(MentoringRelationship(protege_id=protege.id, mentor_id=mentor.id, suggested_at=NOW,
                                     updated_at=NOW, **fields))
         return protege.id
+
+
+def test_raw_files_no_record_names_are_removed_after_a_day(world):
+    """The daily clean-up removes a raw-mail file no message's record names (a crash between the
+    file and its record leaves one) and a half-written leftover, once a day old; files that
+    records name, and recent files, stay."""
+    dovecot, user, _smtp, settings, app = world
+    dovecot.append(user, (FIXTURES / "01-protege-inline.eml").read_bytes())
+    dovecot.append(user, (FIXTURES / "02-mentor-inline.eml").read_bytes())
+    run_cycle(app, MailSource(), NOW)
+    named = sorted(Path(settings.program.raw_store_dir).rglob("*.eml"))
+    assert len(named) == 2
+    unnamed = app.raw_store.path(app.raw_store.put(b"From: nobody@example.org\r\n\r\nnever recorded\r\n"))
+    recent = app.raw_store.path(app.raw_store.put(b"From: nobody@example.org\r\n\r\nrecorded soon\r\n"))
+    leftover = unnamed.with_suffix(".tmp4242")
+    leftover.write_bytes(b"From: half")
+    later = NOW + timedelta(days=3)
+    two_days_before = (later - timedelta(days=2)).replace(tzinfo=UTC).timestamp()
+    for path in [*named, unnamed, leftover]:
+        os.utime(path, (two_days_before, two_days_before))
+    os.utime(recent, ((later - timedelta(hours=2)).replace(tzinfo=UTC).timestamp(),) * 2)
+
+    assert privacy.purge_if_due(app.db, app.raw_store, later, 730) is not None
+
+    assert not unnamed.exists() and not leftover.exists()
+    assert all(p.exists() for p in named) and recent.exists()
+    # At most once a day.
+    os.utime(recent, (two_days_before, two_days_before))
+    assert privacy.purge_if_due(app.db, app.raw_store, later + timedelta(hours=1), 730) is None
+    assert recent.exists()
+    assert privacy.purge_unnamed_raw(app.db, app.raw_store, later) == 1 and not recent.exists()

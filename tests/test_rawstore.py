@@ -45,3 +45,26 @@ def test_a_store_that_cannot_write_says_so_when_asked_for_the_sha256(tmp_path: P
     keeping = RawStore(tmp_path / "not-a-folder").keep(MESSAGE.read_bytes())
     with pytest.raises(OSError):
         keeping.sha256()
+
+
+def test_a_message_kept_again_is_touched_and_old_files_are_listed(tmp_path: Path):
+    """Keeping a message already kept marks its file as just used; only files last used before
+    the time asked (and half-written leftovers), named as the store names them, are listed."""
+    raw = MESSAGE.read_bytes()
+    store = RawStore(tmp_path)
+    sha = store.put(raw)
+    long_ago = 1_000_000_000
+    os.utime(store.path(sha), (long_ago, long_ago))
+    leftover = store.path("a" * 64).with_suffix(".tmp123")
+    leftover.parent.mkdir(mode=0o700)
+    leftover.write_bytes(b"half")
+    os.utime(leftover, (long_ago, long_ago))
+    for stray in (tmp_path / "notes.txt", leftover.parent / "notes.txt"):
+        stray.write_text("not the store's")
+        os.utime(stray, (long_ago, long_ago))
+    listed = sorted(p.name for p in store.files_older_than(long_ago + 1))
+    assert listed == sorted([f"{sha}.eml", leftover.name])
+
+    assert store.put(raw) == sha
+    assert store.path(sha).stat().st_mtime > long_ago + 1
+    assert [p.name for p in store.files_older_than(long_ago + 1)] == [leftover.name]
