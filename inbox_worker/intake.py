@@ -116,7 +116,7 @@ class Intake:
         registered: dict[int, _Registration] = {}
         finished_ids: dict[str, int] = {}
         with ReadAhead(self.mailbox, refs, self.settings.imap.max_message_bytes,
-                       self.settings.worker.extraction_processes) as ahead:
+                       self.settings.worker.extraction_processes, self.raw_store) as ahead:
             for i, ref in enumerate(refs):
                 if not self.keep_lease():
                     summary.problems.append("another worker took over the mailbox; stopping this poll")
@@ -211,7 +211,10 @@ class Intake:
                                    f"({ref.size:,} bytes; the limit is {limit:,})")
         raw = ahead.fetch(ref, limit)
         log.debug("intake: UID %s fetched (%s bytes)", ref.uid, len(raw))
-        keeping = self.raw_store.keep(raw) if self.raw_store is not None else None
+        keeping = None
+        if self.raw_store is not None:
+            # Being written since the message was handed out to be read ahead, or from now.
+            keeping = ahead.keeping(ref) or self.raw_store.keep(raw)
         try:
             # Who sent it and what kind of mail it is need only the headers.
             msg = parse_headers(raw)

@@ -32,6 +32,7 @@ from email.message import Message
 from .extract.bodies import body_text
 from .extract.message import extract_parsed, parse_message
 from .mailbox import Mailbox, MailboxError, MessageRef
+from .rawstore import Keeping, RawStore
 from .record import Extraction, UnreadableInput
 
 log = logging.getLogger(__name__)
@@ -68,13 +69,16 @@ class ReadAhead:
     prefetching, no pool) is fetched and read here, exactly as without it.
     """
 
-    def __init__(self, mailbox: Mailbox, refs: list[MessageRef], max_bytes: int, processes: int) -> None:
+    def __init__(self, mailbox: Mailbox, refs: list[MessageRef], max_bytes: int, processes: int,
+                 raw_store: RawStore | None = None) -> None:
         self._mailbox = mailbox
+        self._raw_store = raw_store
         self._refs = refs
         self._max_bytes = min(max_bytes, MAX_AHEAD_BYTES)
         self._index = {ref.uid: i for i, ref in enumerate(refs)}
         self._next = 0  # the next ref to consider handing out
-        self._ahead: dict[int, tuple[bytes, Future]] = {}
+        # Per message handed out: its bytes, its reading, and its raw file being written.
+        self._ahead: dict[int, tuple[bytes, Future, Keeping | None]] = {}
         self._pool: ProcessPoolExecutor | None = None
         # CPU seconds spent extracting, here and in the reading processes, and reading the
         # text in the reading processes (for the benchmarks).
@@ -113,6 +117,12 @@ class ReadAhead:
         if held is not None:
             return held[0]
         return self._mailbox.fetch(ref, max_bytes)
+
+    def keeping(self, ref: MessageRef) -> Keeping | None:
+        """The message's raw file, written since the message was handed out (None if it was not,
+        or there is no raw-mail store)."""
+        held = self._ahead.get(ref.uid)
+        return held[2] if held is not None else None
 
     def holds(self, ref: MessageRef) -> bool:
         """Whether a reading process is reading this message: then `read` needs no parsed copy."""
@@ -164,7 +174,12 @@ class ReadAhead:
             if raw is None:
                 continue
             try:
-                self._ahead[ref.uid] = (raw, self._pool.submit(_read, raw))
+                reading = self._pool.submit(_read, raw)
+                # Written now, so it is on disk by the message's turn. A message handed out but
+                # never recorded (a copy of one recorded before) leaves a file no record names,
+                # which the daily clean-up removes.
+                keeping = self._raw_store.keep(raw) if self._raw_store is not None else None
+                self._ahead[ref.uid] = (raw, reading, keeping)
             except Exception as e:  # BrokenProcessPool, or a process that could not start at all
                 # The messages already handed out find out when their turn comes.
                 self._give_up(ref, e)

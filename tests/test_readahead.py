@@ -59,6 +59,30 @@ def test_records_read_ahead_are_the_records_read_here(tmp_path: Path):
         assert ahead.busy_seconds > 0 and ahead.text_seconds > 0
 
 
+
+def test_a_message_handed_out_is_written_to_the_raw_store_meanwhile(tmp_path: Path):
+    """A message handed out to be read ahead has its raw file written from then on, so it is on
+    disk by its turn; the first message, never handed out, is left to intake."""
+    import hashlib
+
+    from inbox_worker.rawstore import RawStore
+
+    mailbox = maildir_with(tmp_path, CORPUS)
+    store = RawStore(tmp_path / "raw")
+    _, refs = mailbox.scan("INBOX")
+    with ReadAhead(mailbox, refs, max_bytes=10_000_000, processes=1, raw_store=store) as ahead:
+        for ref, path in zip(refs, CORPUS, strict=True):
+            raw = ahead.fetch(ref, 10_000_000)
+            keeping = ahead.keeping(ref)
+            if ref is refs[0]:
+                assert keeping is None
+            else:
+                assert keeping.sha256() == hashlib.sha256(path.read_bytes()).hexdigest()
+                assert store.get(keeping.sha256()) == raw
+            ahead.read(ref, None if ahead.holds(ref) else parse_message(raw))
+            assert ahead.keeping(ref) is None  # its turn is over
+    assert len(list((tmp_path / "raw").rglob("*.eml"))) == len({p.read_bytes() for p in CORPUS[1:]})
+
 def test_a_small_poll_starts_no_process(tmp_path: Path):
     """Fewer messages than MIN_BACKLOG are read in the worker itself: no process is started."""
     mailbox = maildir_with(tmp_path, CORPUS[:3])
