@@ -6,9 +6,10 @@ acknowledgements that was a fifth of the worker's own time. Every email the
 program sends has one shape (a text and an HTML body, sometimes files
 attached), so it is written here directly:
 
-- a header that is one short line of plain ASCII is written as it is; any
-  other (a name with accents, a long subject) is folded and encoded by the
-  email package itself, as before;
+- a header that is a line of plain ASCII (within SMTP's 998 characters) is
+  written as it is; any other (a name with accents, text that looks like
+  an encoded word) is folded and encoded by the email package itself, as
+  before;
 - bodies are quoted-printable UTF-8 (7bit when plain ASCII in short lines),
   attachments base64;
 - lines end in CRLF, as on the wire.

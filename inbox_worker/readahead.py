@@ -173,13 +173,12 @@ class ReadAhead:
             raw = fetched.get(ref.uid)
             if raw is None:
                 continue
+            # Written from now, so it is on disk by the message's turn. A message handed out but
+            # never recorded (a copy of one recorded before) leaves a file no record names, which
+            # the daily clean-up removes.
+            keeping = self._raw_store.keep(raw) if self._raw_store is not None else None
             try:
-                reading = self._pool.submit(_read, raw)
-                # Written now, so it is on disk by the message's turn. A message handed out but
-                # never recorded (a copy of one recorded before) leaves a file no record names,
-                # which the daily clean-up removes.
-                keeping = self._raw_store.keep(raw) if self._raw_store is not None else None
-                self._ahead[ref.uid] = (raw, reading, keeping)
+                self._ahead[ref.uid] = (raw, self._pool.submit(_read, raw), keeping)
             except Exception as e:  # BrokenProcessPool, or a process that could not start at all
                 # The messages already handed out find out when their turn comes.
                 self._give_up(ref, e)
