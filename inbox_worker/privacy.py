@@ -156,7 +156,8 @@ def purge_unnamed_raw(db: Database, raw_store: RawStore, now: datetime) -> int:
 
 
 def _remove_unnamed(db: Database, paths: list[Path], cutoff: float) -> int:
-    kept = {p.name[:-len(".eml")] for p in paths if p.name.endswith(".eml")}
+    # A kept message's file is <sha256>.eml; anything else listed is a half-written leftover.
+    kept = {p.stem for p in paths if p.suffix == ".eml"}
     named = set()
     if kept:
         with db.unit_of_work() as s:
@@ -164,7 +165,7 @@ def _remove_unnamed(db: Database, paths: list[Path], cutoff: float) -> int:
                                   .where(IncomingMessage.raw_sha256.in_(kept))))
     removed = 0
     for path in paths:
-        if path.name.endswith(".eml") and path.name[:-len(".eml")] in named:
+        if path.suffix == ".eml" and path.stem in named:
             continue
         with contextlib.suppress(FileNotFoundError):
             # Touched since it was listed: a message being recorded now is about to name it.

@@ -26,14 +26,19 @@ FIXTURES = Path(__file__).parent / "fixtures" / "intake"
 APPLICANT = "rokafor@campbellcounty.example"
 
 
-def test_forget_erases_a_person_and_keeps_the_count(world):
-    """After `forget`, nothing names the person, the raw mail is gone, and the application still counts."""
-    dovecot, user, smtp, settings, app = world
+def _two_applications_recorded(world) -> list[Path]:
+    """A protégé's and a mentor's applications, delivered and recorded: their raw-mail files."""
+    dovecot, user, _smtp, settings, app = world
     dovecot.append(user, (FIXTURES / "01-protege-inline.eml").read_bytes())
     dovecot.append(user, (FIXTURES / "02-mentor-inline.eml").read_bytes())
     run_cycle(app, MailSource(), NOW)
-    raw_files = list(Path(settings.program.raw_store_dir).rglob("*.eml"))
-    assert len(raw_files) == 2
+    return sorted(Path(settings.program.raw_store_dir).rglob("*.eml"))
+
+
+def test_forget_erases_a_person_and_keeps_the_count(world):
+    """After `forget`, nothing names the person, the raw mail is gone, and the application still counts."""
+    _dovecot, _user, smtp, settings, app = world
+    assert len(_two_applications_recorded(world)) == 2
 
     report = privacy.forget(app.db, app.raw_store, APPLICANT, NOW, actor="test")
 
@@ -131,11 +136,8 @@ def test_raw_files_no_record_names_are_removed_after_a_day(world):
     """The daily clean-up removes a raw-mail file no message's record names (a crash between the
     file and its record leaves one) and a half-written leftover, once a day old; files that
     records name, and recent files, stay."""
-    dovecot, user, _smtp, settings, app = world
-    dovecot.append(user, (FIXTURES / "01-protege-inline.eml").read_bytes())
-    dovecot.append(user, (FIXTURES / "02-mentor-inline.eml").read_bytes())
-    run_cycle(app, MailSource(), NOW)
-    named = sorted(Path(settings.program.raw_store_dir).rglob("*.eml"))
+    *_, app = world
+    named = _two_applications_recorded(world)
     assert len(named) == 2
     unnamed = app.raw_store.path(app.raw_store.put(b"From: nobody@example.org\r\n\r\nnever recorded\r\n"))
     recent = app.raw_store.path(app.raw_store.put(b"From: nobody@example.org\r\n\r\nrecorded soon\r\n"))
