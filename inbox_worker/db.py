@@ -5,6 +5,14 @@ the acknowledgement queued) happens inside one `unit_of_work()`, so either
 all of it is committed or none of it is. `--dry-run` hands out a single
 session whose commits only flush and which is rolled back at the end: the
 run does everything it would do and leaves no trace.
+
+A commit waits for the disk, except a unit of work opened with
+`durable=False`: that one is as atomic and outlives a crash of the process,
+but a power cut may undo it. Intake records each message that way, because
+nothing outside the database acts on the record until the message is moved
+out of the watched folder or its answer is sent, and both wait for
+`make_durable()` first. Until then an undone record only means the message,
+still where it was, is read again.
 """
 from __future__ import annotations
 
@@ -24,6 +32,9 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any fixed number: the PostgreSQL advisory lock that serialises migrations.
 MIGRATION_LOCK = 7_340_213
+# The execution option of a unit of work whose commit does not wait for the disk; on SQLite
+# also the mark of a pooled connection to set back at check-in.
+_SYNC_DEFERRED = "inbox_worker.sync_deferred"
 
 
 class DatabaseError(Exception):
@@ -60,8 +71,11 @@ class Database:
         return self.engine.url.render_as_string(hide_password=True)
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[Session]:
-        """A session that commits when the block ends cleanly and rolls back when it raises."""
+    def unit_of_work(self, *, durable: bool = True) -> Iterator[Session]:
+        """A session that commits when the block ends cleanly and rolls back when it raises.
+
+        `durable=False`: the commit does not wait for the disk (see the module's notes); only
+        for work nothing outside the database acts on before `make_durable()`."""
         if self._dry_session is not None:
             # Dry run: one session for the whole run; a "commit" only flushes.
             nested = self._dry_session.begin_nested()
@@ -74,6 +88,10 @@ class Database:
             return
         session = self._sessions()
         try:
+            if not durable:
+                conn = session.connection(execution_options={_SYNC_DEFERRED: True})
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")  # this transaction's
             yield session
             session.commit()
         except BaseException:
@@ -81,6 +99,21 @@ class Database:
             raise
         finally:
             session.close()
+
+    def make_durable(self) -> None:
+        """Wait until every commit so far, `durable=False` ones included, is on the disk.
+
+        Both databases write their log in order, so a commit that waits for the disk carries
+        every commit before it there too: this makes one. (A transaction that changed nothing
+        would not wait, so on SQLite it writes a row; on PostgreSQL a transaction id is enough.)
+        """
+        if self._dry_session is not None:
+            return
+        with self.unit_of_work() as s:
+            if self.engine.dialect.name == "postgresql":
+                s.execute(text("SELECT txid_current()"))
+            else:
+                s.execute(text("INSERT OR REPLACE INTO worker_state (key, value) VALUES ('durable', '')"))
 
     @contextmanager
     def dry_run(self) -> Iterator[None]:
@@ -129,12 +162,25 @@ def _engine(url: str, schema: str = "") -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
+            # Every commit waits for the disk unless its unit of work says otherwise.
+            cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA busy_timeout=10000")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
+            if conn.get_execution_options().get(_SYNC_DEFERRED):
+                # WAL mode at NORMAL: the log is synced at checkpoints and at the next FULL commit.
+                # SQLite takes this only outside a transaction; it is set back at check-in.
+                conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+                conn.info[_SYNC_DEFERRED] = True
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        @event.listens_for(engine, "checkin")
+        def _sqlite_durable_again(dbapi_conn, record):
+            # A connection whose unit of work deferred its sync goes back to the pool as it came.
+            if record.info.pop(_SYNC_DEFERRED, False) and dbapi_conn is not None:
+                dbapi_conn.execute("PRAGMA synchronous=FULL")
 
     return engine
 

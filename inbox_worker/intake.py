@@ -9,9 +9,13 @@ Each message is one unit of work: its row, its application and the email
 that answers it are committed together, and only then is the message moved
 out of the folder being watched. A crash at any point leaves the message
 either untouched (it is processed again) or recorded with its answer queued
-(it is only filed away again): never lost, never answered twice. A message
-that cannot be processed is retried a bounded number of times and then set
-aside for review, so it never blocks the ones behind it.
+(it is only filed away again): never lost, never answered twice. The
+record's commit does not wait for the disk: `Database.make_durable` does,
+before any message is moved or answered. So a power cut may undo the last
+few records, whose messages are then still in the folder, untouched.
+
+A message that cannot be processed is retried a bounded number of times and
+then set aside for review, so it never blocks the ones behind it.
 """
 from __future__ import annotations
 
@@ -239,7 +243,9 @@ class Intake:
         sender = sender_address(msg)
         incoming = _Incoming(row_id, registration.received_at, raw_sha256=sha,
                              sender=_sender(sender, extraction), subject=header(msg, "Subject")[:2000])
-        with self.db.unit_of_work() as s:
+        # Not waiting for the disk here: the message is moved, and its answer sent, only after
+        # `make_durable()`; a power cut before that leaves it in the folder, to be read again.
+        with self.db.unit_of_work(durable=False) as s:
             # Replies to the program's own mail (a coordinator's APPROVE/REJECT to a digest, a
             # participant's answer to an assessment reminder) are handled by `replies`, and what
             # was read from them as a form is set aside.
@@ -341,6 +347,8 @@ class Intake:
                 groups.setdefault((target, row.folder, row.uidvalidity), []).append((row.id, ref))
         if self.dry_run:
             return
+        # Once moved, a message is never read again: its record must be on the disk first.
+        self.db.make_durable()
         for (target, _folder, _validity), rows in groups.items():
             refs = [ref for _id, ref in rows]
             try:

@@ -123,6 +123,10 @@ def drain(db: Database, sender, envelope_from: str, now: datetime, *, max_attemp
             .order_by(OutgoingMessage.id)
             .limit(limit)
         ).all()
+    if due:
+        # An email queued by a commit that did not wait for the disk (intake's) could be undone
+        # by a power cut after it was sent, and then queued and sent again.
+        db.make_durable()
     for outgoing_id in due:
         if summary.server_down:
             break
