@@ -164,6 +164,9 @@ class SmtpSender:
 
     def _transaction(self, smtp: smtplib.SMTP, envelope_from: str, recipients: list[str],
                      data: bytes) -> str:
+        # Each address goes into a command as <address>: one that would break out of it is
+        # refused before anything is said.
+        paths = [_path(a) for a in [envelope_from, *recipients]]
         options = []
         if not data.isascii() and smtp.has_extn("8bitmime"):
             options.append("BODY=8BITMIME")
@@ -171,7 +174,54 @@ class SmtpSender:
             if not smtp.has_extn("smtputf8"):
                 raise PermanentFailure(None, f"{self._where()} cannot take non-ASCII addresses (no SMTPUTF8)")
             options.append("SMTPUTF8")
-        code, reply = smtp.mail(envelope_from, options)
+        if smtp.has_extn("pipelining"):
+            mail, rcpts, data_reply = self._pipelined_envelope(smtp, paths, options)
+        else:
+            mail, rcpts, data_reply = smtp.mail(envelope_from, options), [], None
+            if mail[0] == 250:
+                rcpts = [smtp.rcpt(rcpt) for rcpt in recipients]
+        try:
+            refused = self._envelope_accepted(smtp, envelope_from, recipients, mail, rcpts)
+            if data_reply is None:
+                data_reply = smtp.docmd("DATA")
+            if data_reply[0] != 354:
+                raise _failure(data_reply[0], data_reply[1], "starting the message")
+        except SendFailure:
+            if data_reply is not None and data_reply[0] == 354:
+                # The server now waits for the message: only closing the connection ends that
+                # without anything being delivered.
+                self._drop(smtp)
+                self._smtp = None
+            raise
+        smtp.send(_dot_stuffed(data))
+        code, reply = smtp.getreply()
+        if code != 250:
+            raise _failure(code, reply, "sending the message")
+        answer = f"{code} {_words(reply)}"
+        if refused:
+            detail = "; ".join(f"{r}: {c} {_words(t)}" for r, (c, t) in refused.items())
+            log.warning("sent, but some recipients were refused for good: %s", detail)
+            answer += f" (refused: {detail})"
+        return answer
+
+    @staticmethod
+    def _pipelined_envelope(smtp: smtplib.SMTP, paths: list[str], options: list[str]
+                            ) -> tuple[tuple[int, bytes], list[tuple[int, bytes]], tuple[int, bytes]]:
+        """RFC 2920: MAIL, every RCPT and DATA in one write, their replies read back in order:
+        one round trip where there were two and more. (Gmail offers it.)"""
+        sender, *recipients = paths
+        commands = [f"MAIL FROM:{sender}{''.join(' ' + o for o in options)}",
+                    *(f"RCPT TO:{r}" for r in recipients), "DATA"]
+        smtp.send("".join(f"{c}\r\n" for c in commands).encode(
+            "utf-8" if "SMTPUTF8" in options else "ascii"))
+        mail = smtp.getreply()
+        rcpts = [smtp.getreply() for _ in recipients]
+        return mail, rcpts, smtp.getreply()
+
+    def _envelope_accepted(self, smtp: smtplib.SMTP, envelope_from: str, recipients: list[str],
+                           mail: tuple[int, bytes], rcpts: list[tuple[int, bytes]]) -> dict:
+        """The recipients refused for good, if the message may go to the others; else raises."""
+        code, reply = mail
         if code == 530:
             # 530 at MAIL is "STARTTLS first" (RFC 3207) or "log in first" (RFC 4954): our settings,
             # not this email, are at fault, so the outbox must keep it rather than give it up.
@@ -183,11 +233,8 @@ class SmtpSender:
             raise LoginFailure(code, f"{_words(reply)} (while giving the sender {envelope_from}); {hint}")
         if code != 250:
             raise _failure(code, reply, f"giving the sender {envelope_from}")
-        refused: dict[str, tuple[int, bytes]] = {}
-        for rcpt in recipients:
-            code, reply = smtp.rcpt(rcpt)
-            if code not in (250, 251):
-                refused[rcpt] = (code, reply)
+        refused = {rcpt: (c, t) for rcpt, (c, t) in zip(recipients, rcpts, strict=True)
+                   if c not in (250, 251)}
         # A 4xx refusal means that recipient could get it later: send nothing now and retry the
         # whole message, so nobody gets it twice. 5xx refusals alone will not change: send to the rest.
         if refused and (len(refused) == len(recipients) or any(c < 500 for c, _ in refused.values())):
@@ -197,18 +244,12 @@ class SmtpSender:
                 next(iter(refused.values()))[0]
             cls = TemporaryFailure if temporary else PermanentFailure
             raise cls(code, f"recipients refused: {detail}")
-        code, reply = smtp.data(data)
-        if code != 250:
-            raise _failure(code, reply, "sending the message")
-        answer = f"{code} {_words(reply)}"
-        if refused:
-            detail = "; ".join(f"{r}: {c} {_words(t)}" for r, (c, t) in refused.items())
-            log.warning("sent, but some recipients were refused for good: %s", detail)
-            answer += f" (refused: {detail})"
-        return answer
+        return refused
 
     def _reset(self, smtp: smtplib.SMTP) -> None:
-        # RSET leaves the connection usable for the next message.
+        # RSET leaves the connection usable for the next message (unless it was closed instead).
+        if self._smtp is not smtp:
+            return
         try:
             smtp.rset()
         except (OSError, smtplib.SMTPException):
@@ -232,6 +273,25 @@ def _still_open(smtp: smtplib.SMTP) -> bool:
             return not selector.select(timeout=0)
     except (OSError, ValueError):
         return False
+
+
+def _path(address: str) -> str:
+    """An address as the envelope writes it: <address>. Anything that would end or break the
+    command is refused, as no address holds it."""
+    if not address or any(c in address for c in "<>\r\n\0") or any(c.isspace() for c in address):
+        raise PermanentFailure(None, f"{address!r} is not an address an email can be sent to")
+    return f"<{address}>"
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    """The message as DATA sends it (RFC 5321 4.5.2): a line starting with "." gets another in
+    front, and a line holding only "." ends it."""
+    stuffed = data.replace(b"\n.", b"\n..")
+    if stuffed.startswith(b"."):
+        stuffed = b"." + stuffed
+    if not stuffed.endswith(b"\r\n"):
+        stuffed += b"\r\n"
+    return stuffed + b".\r\n"
 
 
 def _words(reply: bytes | str) -> str:

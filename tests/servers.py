@@ -332,6 +332,15 @@ class RecordingHandler:
     fail_reply: str = "451 4.3.0 Mail server temporarily rejected message, try later"
     # Recipients (lower-case) refused at RCPT with the reply given.
     refused: dict[str, str] = field(default_factory=dict)
+    # Offer PIPELINING (RFC 2920), as Gmail does; aiosmtpd reads pipelined commands in order
+    # but does not say so itself.
+    pipelining: bool = True
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(1, "250-PIPELINING")
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         reply = self.refused.get(address.lower())
@@ -357,8 +366,8 @@ class SmtpServer:
     username = "sender@example.org"
     password = "smtp-Pa55word"  # noqa: S105 - a test server's fixed credential
 
-    def __init__(self, idle_timeout: float = 300) -> None:
-        self.handler = RecordingHandler()
+    def __init__(self, idle_timeout: float = 300, pipelining: bool = True) -> None:
+        self.handler = RecordingHandler(pipelining=pipelining)
         self.port = free_port()
         # Seconds a connection may sit idle before the server says 421 and closes it.
         self.idle_timeout = idle_timeout

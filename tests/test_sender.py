@@ -1,7 +1,13 @@
-"""The sending adapters: SmtpSender against a real aiosmtpd server, FolderSender on disk."""
+"""The sending adapters: SmtpSender against a real aiosmtpd server, FolderSender on disk.
+
+Every SmtpSender test runs twice: against a server that offers PIPELINING (RFC 2920), as Gmail
+does, and against one that takes one command at a time.
+"""
 from __future__ import annotations
 
+import smtplib
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +24,30 @@ from inbox_worker.sender import (
 pytestmark = pytest.mark.servers
 
 FROM = "program@example.org"
+
+
+@pytest.fixture(params=[True, False], ids=["pipelining", "one-command-at-a-time"])
+def smtp_server(request) -> Iterator[SmtpServer]:
+    server = SmtpServer(pipelining=request.param).start()
+    yield server
+    server.stop()
+
+
+def writes_per_email(monkeypatch, settings, recipients: list[str], data: bytes) -> int:
+    """How many writes to the socket one email took, once connected."""
+    writes = []
+    real_send = smtplib.SMTP.send
+    with SmtpSender(settings) as sender:
+        sender.send(FROM, recipients, data)  # connects, and says EHLO
+
+        def counted(self, s):
+            writes.append(s)
+            return real_send(self, s)
+
+        monkeypatch.setattr(smtplib.SMTP, "send", counted)
+        sender.send(FROM, recipients, data)
+        monkeypatch.undo()
+    return len(writes)
 
 
 def letter(to: str = "mentor@example.org", subject: str = "Welcome", body: str = "Hello.") -> bytes:
@@ -48,6 +78,37 @@ def test_eight_bit_mail_is_announced_and_seven_bit_mail_is_not(smtp_server: Smtp
     first, second = smtp_server.received
     assert first.data == eight_bit and "BODY=8BITMIME" in first.mail_options
     assert second.data == seven_bit and not any(o.startswith("BODY=") for o in second.mail_options)
+
+
+def test_a_server_offering_pipelining_gets_the_envelope_in_one_write(smtp_server: SmtpServer, monkeypatch):
+    """With PIPELINING, MAIL, both RCPTs and DATA go in one write, then the message: two writes.
+    Without it, each command waits for its reply: five."""
+    recipients = ["mentor@example.org", "coordinator@example.org"]
+    writes = writes_per_email(monkeypatch, smtp_server.smtp_settings(), recipients, letter())
+    assert writes == (2 if smtp_server.handler.pipelining else 5)
+    assert [r.recipients for r in smtp_server.received] == [recipients, recipients]
+
+
+def test_lines_starting_with_a_dot_arrive_as_written(smtp_server: SmtpServer):
+    """A line that is a lone ".", or starts with one, is not taken for the end of the message."""
+    data = letter(body=".\r\n..two dots\r\n.one dot\r\nlast line without an end")[:-2]
+    with SmtpSender(smtp_server.smtp_settings()) as sender:
+        sender.send(FROM, ["mentor@example.org"], data)
+        sender.send(FROM, ["mentor@example.org"], b"." + data)
+    assert [r.data for r in smtp_server.received] == [data + b"\r\n", b"." + data + b"\r\n"]
+
+
+@pytest.mark.parametrize("address", ["a@example.org>\r\nRCPT TO:<b@example.org", "a@example.org> SIZE=1",
+                                     "<a@example.org>", "a b@example.org", ""])
+def test_an_address_that_would_break_the_command_is_refused_and_nothing_is_sent(smtp_server: SmtpServer,
+                                                                                address: str):
+    """An address holding a line break, angle brackets or a space is refused for good; the
+    connection stays usable for the next email."""
+    with SmtpSender(smtp_server.smtp_settings()) as sender:
+        with pytest.raises(PermanentFailure, match="not an address"):
+            sender.send(FROM, [address], letter())
+        sender.send(FROM, ["ok@example.org"], letter())
+    assert [r.recipients for r in smtp_server.received] == [["ok@example.org"]]
 
 
 def test_one_sender_sends_many_messages(smtp_server: SmtpServer):
@@ -126,6 +187,9 @@ def test_a_temporarily_refused_recipient_holds_back_the_whole_message(smtp_serve
         sender.send(FROM, ["gone@example.org", "busy@example.org", "ok@example.org"], letter())
     assert caught.value.code == 450
     assert smtp_server.received == []
+    with SmtpSender(smtp_server.smtp_settings()) as sender:
+        sender.send(FROM, ["ok@example.org"], letter())
+    assert [r.recipients for r in smtp_server.received] == [["ok@example.org"]]
 
 
 def test_a_permanently_refused_recipient_does_not_stop_the_others(smtp_server: SmtpServer):
