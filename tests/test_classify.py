@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from inbox_worker.classify import classify, header, sender_address
+from inbox_worker.classify import classify, header, is_delivery_report, parsed_sender_address, sender_address
 from inbox_worker.extract.message import parse_headers, parse_message
 from inbox_worker.record import UnreadableInput
 
@@ -65,3 +65,37 @@ def test_the_headers_alone_read_as_the_whole_message_reads_them(path: Path):
     own = frozenset({"program@example.org"})
     assert classify(headers, own) == classify(whole, own)
     assert sender_address(headers) == sender_address(whole)
+
+
+@pytest.mark.parametrize("path", EVERY_MESSAGE, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_shortcuts_of_classification_agree_with_the_parser_on_every_message(path: Path):
+    """The From address read off a plain header, and a Content-Type not taken for a report
+    without parsing it, are what the email package's parsers make of them."""
+    try:
+        messages = [parse_message(path.read_bytes()), parse_headers(path.read_bytes())]
+    except UnreadableInput:
+        return
+    for msg in messages:
+        assert sender_address(msg) == parsed_sender_address(msg)
+        assert is_delivery_report(msg) == (msg.get_content_type() == "multipart/report")
+
+
+def from_headers() -> list[bytes]:
+    """tests/fixtures/classify/from-headers.txt: one From header an entry, awkward ones mostly;
+    a line starting with white space continues the header above it."""
+    entries: list[bytes] = []
+    text = (Path(__file__).parent / "fixtures" / "classify" / "from-headers.txt").read_bytes()
+    for line in text.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t") and entries:
+            entries[-1] += b"\r\n" + line
+        elif line:
+            entries.append(line)
+    return entries
+
+
+@pytest.mark.parametrize("from_header", from_headers(), ids=lambda h: h.decode("utf-8", "replace")[6:50])
+def test_the_from_address_read_off_a_plain_header_is_the_parsers(from_header: bytes):
+    """Whatever the From holds, sender_address gives what the email package's parser gives."""
+    raw = from_header + b"\r\nSubject: a question\r\nMessage-ID: <q@example.org>\r\n\r\nHello.\r\n"
+    for msg in (parse_message(raw), parse_headers(raw)):
+        assert sender_address(msg) == parsed_sender_address(msg)
