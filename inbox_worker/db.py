@@ -32,9 +32,10 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any fixed number: the PostgreSQL advisory lock that serialises migrations.
 MIGRATION_LOCK = 7_340_213
-# The execution option of a unit of work whose commit does not wait for the disk; on SQLite
-# also the mark of a pooled connection to set back at check-in.
+# The execution option of a unit of work whose commit does not wait for the disk.
 _SYNC_DEFERRED = "inbox_worker.sync_deferred"
+# A pooled SQLite connection's synchronous level (FULL or NORMAL), kept with the connection.
+_SYNC_LEVEL = "inbox_worker.sync_level"
 
 
 class DatabaseError(Exception):
@@ -155,7 +156,7 @@ def _engine(url: str, schema: str = "") -> Engine:
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
-        def _sqlite_connect(dbapi_conn, _record):
+        def _sqlite_connect(dbapi_conn, record):
             # Let SQLAlchemy issue BEGIN itself: the sqlite3 module's own transaction
             # handling breaks SAVEPOINT, which the dry run relies on.
             dbapi_conn.isolation_level = None
@@ -164,23 +165,21 @@ def _engine(url: str, schema: str = "") -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             # Every commit waits for the disk unless its unit of work says otherwise.
             cur.execute("PRAGMA synchronous=FULL")
+            record.info[_SYNC_LEVEL] = "FULL"
             cur.execute("PRAGMA busy_timeout=10000")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            if conn.get_execution_options().get(_SYNC_DEFERRED):
-                # WAL mode at NORMAL: the log is synced at checkpoints and at the next FULL commit.
-                # SQLite takes this only outside a transaction; it is set back at check-in.
-                conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
-                conn.info[_SYNC_DEFERRED] = True
+            # WAL mode at NORMAL: the log is synced at checkpoints and at the next FULL commit.
+            # SQLite takes the level only outside a transaction, so it is set here, before BEGIN,
+            # and only when this unit wants another than the connection's last.
+            level = "NORMAL" if conn.get_execution_options().get(_SYNC_DEFERRED) else "FULL"
+            if conn.info.get(_SYNC_LEVEL) != level:
+                conn.info.pop(_SYNC_LEVEL, None)  # unknown until the PRAGMA is through
+                conn.exec_driver_sql(f"PRAGMA synchronous={level}")
+                conn.info[_SYNC_LEVEL] = level
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-        @event.listens_for(engine, "checkin")
-        def _sqlite_durable_again(dbapi_conn, record):
-            # A connection whose unit of work deferred its sync goes back to the pool as it came.
-            if record.info.pop(_SYNC_DEFERRED, False) and dbapi_conn is not None:
-                dbapi_conn.execute("PRAGMA synchronous=FULL")
 
     return engine
 
