@@ -92,7 +92,19 @@ class Templates:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            # Asked at every render, whether a file changed cost a stat of each template file
+            # for every email; `refresh` asks once a cycle instead.
+            auto_reload=False,
         )
+
+    def refresh(self) -> None:
+        """Forget every template whose file changed since it was read (a coordinator edited an
+        override), so the next email reads it again. The worker calls this at every cycle."""
+        if self.env.cache is None:
+            return
+        for key, template in list(self.env.cache.items()):
+            if not template.is_up_to_date:
+                del self.env.cache[key]
 
     def render(self, name: str, context: dict[str, Any]) -> Rendered:
         if name not in TEMPLATES:

@@ -139,6 +139,7 @@ def run_cycle(app: App, source: MailSource, now: datetime, *, dry_run: bool = Fa
     summary = CycleSummary()
     settings = app.settings
     account = source.account(settings)
+    app.templates.refresh()
     # A one-off cycle (`run --once`) lets go of the lease when done; the scheduled
     # runner keeps its lease between cycles and passes its own holder name.
     one_off = holder is None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -45,6 +46,21 @@ def test_an_override_folder_replaces_a_bundled_file(tmp_path):
     rendered = Templates(tmp_path).render("acknowledgement", sample_context("acknowledgement", Settings()))
     assert rendered.subject == "Thanks, Avery Sample!"
     assert "Thank you for applying" in rendered.text
+
+
+def test_an_override_edited_while_the_worker_runs_is_read_again_at_the_next_cycle(tmp_path):
+    """Templates are read once; `refresh` (at the start of every cycle) reads a changed one again."""
+    (tmp_path / "acknowledgement").mkdir()
+    subject = tmp_path / "acknowledgement" / "subject.txt"
+    subject.write_text("Thanks, {{ greeting_name }}!")
+    templates = Templates(tmp_path)
+    context = sample_context("acknowledgement", Settings())
+    assert templates.render("acknowledgement", context).subject == "Thanks, Avery Sample!"
+    subject.write_text("Received, {{ greeting_name }}.")
+    os.utime(subject, (subject.stat().st_atime, subject.stat().st_mtime + 5))
+    assert templates.render("acknowledgement", context).subject == "Thanks, Avery Sample!"
+    templates.refresh()
+    assert templates.render("acknowledgement", context).subject == "Received, Avery Sample."
 
 
 def test_an_unknown_variable_in_a_template_is_an_error(tmp_path):
