@@ -318,7 +318,7 @@ class ImapMailbox:
             if not self.client.folder_exists(name):
                 self.client.create_folder(name)
             self._folders.add(name)
-        except IMAPClientError as e:
+        except (OSError, IMAPClientError) as e:  # OSError: the server stopped answering
             raise MailboxError(f"could not create the folder {folder!r} on {self.settings.host}: "
                                f"{_server_words(e)}; create it by hand or pick another name") from None
 

@@ -5,6 +5,7 @@ import http.server
 import json
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -13,7 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from servers import HOST_WITHOUT_MOVE, HOST_WITHOUT_MOVE_OR_UIDPLUS, PASSWORD, DovecotServer, free_port
+from servers import (
+    HOST_WITHOUT_MOVE,
+    HOST_WITHOUT_MOVE_OR_UIDPLUS,
+    PASSWORD,
+    DovecotServer,
+    _children,
+    free_port,
+)
 
 from inbox_worker.config import OAuth2Settings
 from inbox_worker.mailbox import (
@@ -158,6 +166,27 @@ def test_move_files_the_message_into_a_new_nested_folder(dovecot: DovecotServer,
     assert "inbox-worker/processed" in dovecot.folders(imap_user)
     with dovecot.client(imap_user) as c:
         assert "inbox-worker.processed" in [name for _f, _d, name in c.list_folders()]
+
+
+def test_a_server_that_stops_answering_while_a_folder_is_made_gives_a_mailbox_error():
+    """A server that goes silent mid-session is a mailbox problem (reported, tried again next
+    poll), not a crash of the cycle."""
+    server = DovecotServer().start()
+    try:
+        user = server.add_user()
+        with ImapMailbox(server.imap_settings_for(user, timeout_seconds=1.0)) as mb:
+            mb.scan("INBOX")
+            stopped = _children(server.process.pid)
+            for pid in stopped:
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                with pytest.raises(MailboxError, match="could not create the folder"):
+                    mb.ensure_folder("inbox-worker/processed")
+            finally:
+                for pid in stopped:
+                    os.kill(pid, signal.SIGCONT)
+    finally:
+        server.stop()
 
 
 def test_move_into_an_existing_folder_with_a_non_ascii_name(dovecot: DovecotServer, imap_user: str):
