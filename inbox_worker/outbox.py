@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, insert, null, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .db import Database
@@ -27,7 +28,14 @@ log = logging.getLogger(__name__)
 _OUTGOING = OutgoingMessage.__table__
 _AUTO_REPLIES = AutoReply.__table__
 _QUEUED = select(_OUTGOING.c.id).where(_OUTGOING.c.idempotency_key == bindparam("key"))
-_INSERT_OUTGOING = insert(_OUTGOING)
+# An email under a key not used yet, in one statement, by the database's name: ON CONFLICT is
+# each database's own syntax.
+_INSERT_NEW_OUTGOING = {
+    "sqlite": sqlite.insert(_OUTGOING).on_conflict_do_nothing(index_elements=[_OUTGOING.c.idempotency_key])
+    .returning(_OUTGOING.c.id),
+    "postgresql": postgresql.insert(_OUTGOING).on_conflict_do_nothing(
+        index_elements=[_OUTGOING.c.idempotency_key]).returning(_OUTGOING.c.id),
+}
 _INSERT_AUTO_REPLY = insert(_AUTO_REPLIES)
 _SUPPRESSIONS = SuppressedAddress.__table__
 # Why an address may not be mailed: (address, reason, None) where it is undeliverable, and for an
@@ -57,24 +65,27 @@ def queue(session: Session, *, key: str, template: str, message: OutgoingEmail, 
     When nobody is left, nothing is queued and the reason is recorded.
     """
     # Every message of a backlog comes through here: the statements are built once, above.
-    if session.execute(_QUEUED, {"key": key}).first() is not None:
-        return None
     wanted = [a.lower() for a in message.recipients]
     auto_reply = message.auto_submitted == "auto-replied"
     withheld = _withheld(session, wanted, now, daily_cap if auto_reply else None)
     recipients = [a for a in wanted if a not in withheld]
     if withheld:
+        if session.execute(_QUEUED, {"key": key}).first() is not None:
+            return None  # queued before: what was withheld then was noted then
         session.add(Event(at=now, actor="inbox-worker", action="mail_withheld", subject=key,
                           detail={"withheld": withheld, "template": template}))
         log.warning("outbox: %s not sent to %s", key, "; ".join(f"{a} ({why})" for a, why in withheld.items()))
     if not recipients:
         return None
-    outgoing_id = session.execute(_INSERT_OUTGOING, {
+    # The key is unique: an email already queued under it is left as it is, and nothing is added.
+    outgoing_id = session.execute(_INSERT_NEW_OUTGOING[session.get_bind().dialect.name], {
         "idempotency_key": key, "template": template, "recipients": recipients, "auto_reply": auto_reply,
         "subject": message.subject, "message_id": message.message_id,
         "raw": message.raw, "state": "pending", "attempts": 0, "next_attempt_at": now,
         "application_id": application_id, "incoming_message_id": incoming_message_id, "created_at": now,
-    }).inserted_primary_key[0]
+    }).scalar()
+    if outgoing_id is None:
+        return None
     if auto_reply:
         session.execute(_INSERT_AUTO_REPLY, [{"address": a, "at": now, "outgoing_message_id": outgoing_id}
                                              for a in recipients])

@@ -11,9 +11,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from intake_world import COORDINATOR, NOW, addressed_to, parsed
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from inbox_worker.models import AutoReply, Event, SuppressedAddress
+from inbox_worker.models import AutoReply, Event, OutgoingMessage, SuppressedAddress
 from inbox_worker.worker import MailSource, run_cycle
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intake"
@@ -99,3 +99,28 @@ def test_an_address_marked_undeliverable_in_the_same_transaction_is_not_mailed(w
         assert outbox.queue(s, key="hello", template="review_notice", message=message, now=NOW) is None
         withheld = s.scalars(select(Event).where(Event.action == "mail_withheld")).one()
     assert withheld.detail["withheld"][APPLICANT].startswith("undeliverable")
+
+
+def test_an_email_is_queued_once_under_its_key(world):
+    """Queued again under the same key, in a later unit of work, nothing more is added: not
+    the email, not a day's answer to its address, not a note of what was withheld."""
+    from inbox_worker import outbox
+    from inbox_worker.emails import Envelope, Rendered, build_message
+
+    _dovecot, _user, _smtp, _settings, app = world
+    message = build_message(Rendered("Hello", "hello", "<p>hello</p>"),
+                            Envelope("program@example.org", "Program", [APPLICANT]),
+                            message_id="<hello@example.org>", date=NOW)
+    with app.db.unit_of_work() as s:
+        first = outbox.queue(s, key="hello", template="acknowledgement", message=message, now=NOW)
+    with app.db.unit_of_work() as s:
+        again = outbox.queue(s, key="hello", template="acknowledgement", message=message, now=NOW)
+        s.add(SuppressedAddress(address=APPLICANT, reason="it bounced", at=NOW))
+        withheld_again = outbox.queue(s, key="hello", template="acknowledgement", message=message, now=NOW)
+    with app.db.unit_of_work() as s:
+        rows = s.scalars(select(OutgoingMessage.id).where(OutgoingMessage.idempotency_key == "hello")).all()
+        answers = s.scalar(select(func.count()).select_from(AutoReply))
+        notes = s.scalars(select(Event).where(Event.action == "mail_withheld")).all()
+    assert first is not None and rows == [first]
+    assert again is None and withheld_again is None
+    assert answers == 1 and notes == []
