@@ -107,13 +107,24 @@ def relationships_of(s: Session, app_id: int) -> list[MentoringRelationship]:
         .order_by(MentoringRelationship.id)))
 
 
+def _waiting(*columns):
+    """Protégés with a complete application, no live suggestion and no approved match."""
+    taken = select(MentoringRelationship.protege_id).where(
+        MentoringRelationship.state.in_((*LIVE_STATES, *APPROVED_STATES)))
+    return select(*columns).where(Application.role == "protege", Application.status == "received",
+                                  Application.id.not_in(taken)).order_by(Application.id)
+
+
 def waiting_proteges(s: Session) -> list[Application]:
     """Protégés with a complete application, no live suggestion and no approved match."""
-    taken = set(s.scalars(select(MentoringRelationship.protege_id).where(
-        MentoringRelationship.state.in_((*LIVE_STATES, *APPROVED_STATES)))))
-    return [a for a in s.scalars(select(Application).where(
-        Application.role == "protege", Application.status == "received").order_by(Application.id))
-        if a.id not in taken]
+    return list(s.scalars(_waiting(Application)))
+
+
+def waiting_protege_types(s: Session) -> list[tuple[int, datetime, str | None]]:
+    """(application, applied at, library type) of each waiting protégé: what the calendar asks
+    at every cycle, without reading every record whole."""
+    return [tuple(row) for row in s.execute(_waiting(
+        Application.id, Application.created_at, Application.record["library_type"].as_string()))]
 
 
 def mentors(s: Session) -> list[Application]:

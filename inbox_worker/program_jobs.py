@@ -66,9 +66,8 @@ def snapshots(s: Session, settings) -> tuple[list[schedule.RelationshipView], li
                 answered=frozenset(x.role for x in a.answers)) for a in r.assessments)))
     noted = {k.split(":")[1] for k in s.scalars(select(OutgoingMessage.idempotency_key).where(
         OutgoingMessage.idempotency_key.like("waiting:%")))}
-    waiting = [schedule.WaitingProtege(a.id, a.created_at, a.record.get("library_type"),
-                                       noted=str(a.id) in noted)
-               for a in program.waiting_proteges(s)]
+    waiting = [schedule.WaitingProtege(app_id, applied_at, library_type, noted=str(app_id) in noted)
+               for app_id, applied_at, library_type in program.waiting_protege_types(s)]
     return rels, waiting
 
 
