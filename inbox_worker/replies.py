@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import program, program_mail, tokens
-from .classify import header
+from .classify import header, raw_header
 from .config import Settings
 from .emails import Templates
 from .models import (
@@ -258,8 +258,18 @@ def _answered_rows(s: Session, msg: EmailMessage) -> list[OutgoingMessage]:
     return [rows[i] for i in ids if i in rows]
 
 
+_RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To")
+
+
 def _recipients(msg: EmailMessage) -> list[str]:
-    values = [header(msg, h) for h in ("To", "Cc", "Delivered-To", "X-Original-To")]
+    """The addresses the message was sent to, where a reply token travels (program+TOKEN@...);
+    none when no token is written in those headers at all. Nearly every message has none, and
+    parsing address headers is slow."""
+    raw = [raw_header(msg, h) for h in _RECIPIENT_HEADERS]
+    as_read = all(value is not None or h not in msg for value, h in zip(raw, _RECIPIENT_HEADERS, strict=True))
+    if as_read and not tokens.TOKEN.search(" ".join(value for value in raw if value)):
+        return []
+    values = [header(msg, h) for h in _RECIPIENT_HEADERS]
     return [addr for _name, addr in getaddresses([v for v in values if v])]
 
 

@@ -121,8 +121,9 @@ def test_a_program_year_from_applications_to_closing(year):
     spoofed = reply(digest, COORDINATOR, f"APPROVE {cara}", headers={
         "Authentication-Results": f"mx.example.org; dkim=fail header.d=wla.example; spf=fail "
                                   f"smtp.mailfrom={COORDINATOR}"})
+    # Not quoting the digest: its token travels in the address the reply goes to, and only there.
     genuine = reply(digest, COORDINATOR, f"APPROVE {cara}\nAPPROVE {ben}\nREJECT {amy} not a good fit",
-                    to=f"program+{token}@example.org", headers={"Authentication-Results": PASS})
+                    to=f"program+{token}@example.org", quote=False, headers={"Authentication-Results": PASS})
     replay = reply(digest, SECOND_COORDINATOR, f"APPROVE {gia}", headers={"Authentication-Results": PASS})
     for raw in (forged_sender, forged_token, spoofed, genuine, replay):
         y.dovecot.append(y.user, raw)
