@@ -108,7 +108,8 @@ def relationships_of(s: Session, app_id: int) -> list[MentoringRelationship]:
 
 
 def _waiting(*columns):
-    """Protégés with a complete application, no live suggestion and no approved match."""
+    """The query for `columns` of every waiting protégé: a complete application, no live
+    suggestion and no approved match, in the order they applied."""
     taken = select(MentoringRelationship.protege_id).where(
         MentoringRelationship.state.in_((*LIVE_STATES, *APPROVED_STATES)))
     return select(*columns).where(Application.role == "protege", Application.status == "received",
@@ -116,7 +117,7 @@ def _waiting(*columns):
 
 
 def waiting_proteges(s: Session) -> list[Application]:
-    """Protégés with a complete application, no live suggestion and no approved match."""
+    """The waiting protégés' applications (see `_waiting`)."""
     return list(s.scalars(_waiting(Application)))
 
 
