@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from databases import KIND
 from intake_world import NOW, application
 from sqlalchemy import select, text
 
-from inbox_worker.db import Database
+from inbox_worker.db import WAL_CHECKPOINT_PAGES, Database
 from inbox_worker.intake import Intake
 from inbox_worker.mailbox import ImapMailbox
 from inbox_worker.models import WorkerState
@@ -71,6 +72,19 @@ def test_make_durable_commits_a_transaction_that_waits_for_the_disk(db, database
             # make_durable's transaction took a transaction id of its own between these two.
             changed = s.scalar(text("SELECT txid_current()")) > before + 1
     assert changed
+
+
+@pytest.mark.skipif(KIND != "sqlite", reason="SQLite's write-ahead log")
+def test_the_log_is_copied_into_the_database_only_after_many_pages(db, database_url):
+    """SQLite's own default copies the log into the database file after every 1,000 pages, and
+    then writes the log again from its start; here the log holds far more before that."""
+    page = 4096
+    for i in range(300):  # about 3,000 pages, a commit at a time
+        with db.unit_of_work() as s:
+            s.add(WorkerState(key=f"filler:{i}", value="x" * (10 * page)))
+    wal = Path(database_url.removeprefix("sqlite:///") + "-wal")
+    assert wal.stat().st_size > 2_000 * page
+    assert WAL_CHECKPOINT_PAGES * page > wal.stat().st_size
 
 
 @pytest.mark.parametrize("filing", ["moved", "not moved this time"])
