@@ -104,6 +104,8 @@ def instrument(clock: StageClock, reading_seconds: list[float], read_here: list[
     clock.wrap(replies, "route", "classify")
     clock.wrap(readahead, "body_text", "classify")
     clock.wrap_context(Database, "unit_of_work", "store")
+    # The outbox's run of units of work, one for each email, on one connection (less the sending).
+    clock.wrap_context(Database, "units_of_work", "store")
     # The raw-mail file is written on the store's own thread: what counts is the wait for it.
     clock.wrap(Keeping, "sha256", "store")
     clock.wrap(Templates, "render", "render")

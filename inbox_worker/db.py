@@ -25,7 +25,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,18 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def units_of_work(self) -> Iterator[UnitsOfWork]:
+        """For many small units of work in a row (the outbox sends each email in one): each
+        `with units.unit() as conn:` is a transaction, committed as `unit_of_work` commits it,
+        on one connection kept for the whole run. Core statements only: there is no Session,
+        whose making and ending cost more than such a unit's own statements."""
+        if self._dry_session is not None:
+            yield UnitsOfWork(self._dry_session.connection(), nested=True)
+            return
+        with self.engine.connect() as conn:
+            yield UnitsOfWork(conn, nested=False)
+
     def make_durable(self) -> None:
         """Wait until every commit so far, `durable=False` ones included, is on the disk.
 
@@ -131,6 +143,21 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class UnitsOfWork:
+    """Units of work in a row on one connection (see `Database.units_of_work`)."""
+
+    def __init__(self, conn: Connection, *, nested: bool) -> None:
+        self._conn = conn
+        # A dry run's units are savepoints in its one transaction, as `unit_of_work`'s are.
+        self._nested = nested
+
+    @contextmanager
+    def unit(self) -> Iterator[Connection]:
+        """One transaction: committed when the block ends cleanly, rolled back when it raises."""
+        with self._conn.begin_nested() if self._nested else self._conn.begin():
+            yield self._conn
 
 
 def _engine(url: str, schema: str = "") -> Engine:

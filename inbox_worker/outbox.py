@@ -138,20 +138,22 @@ def drain(db: Database, sender, envelope_from: str, now: datetime, *, max_attemp
         # An email queued by a commit that did not wait for the disk (intake's) could be undone
         # by a power cut after it was sent, and then queued and sent again.
         db.make_durable()
-    for outgoing_id in due:
-        if summary.server_down:
-            break
-        with db.unit_of_work() as s:
-            # Every worker drains the outbox. The row stays locked while it is sent, and a row
-            # another worker is sending is skipped (SKIP LOCKED on PostgreSQL; SQLite's single
-            # writer does the same), so no email goes out twice.
-            row = s.execute(_PENDING, {"outgoing_id": outgoing_id}).first()
-            if row is None:
-                continue
-            change = _attempt(row, sender, envelope_from, now, summary, max_attempts=max_attempts,
-                              retry_base_seconds=retry_base_seconds)
-            s.execute(_UPDATE_OUTGOING, {"outgoing_id": outgoing_id} | change)
-        log.debug("outbox: email %s %s", outgoing_id, change["state"])
+    with db.units_of_work() as units:
+        for outgoing_id in due:
+            if summary.server_down:
+                break
+            # One unit of work for each email, committed as soon as the server has taken it.
+            with units.unit() as conn:
+                # Every worker drains the outbox. The row stays locked while it is sent, and a row
+                # another worker is sending is skipped (SKIP LOCKED on PostgreSQL; SQLite's single
+                # writer does the same), so no email goes out twice.
+                row = conn.execute(_PENDING, {"outgoing_id": outgoing_id}).first()
+                if row is None:
+                    continue
+                change = _attempt(row, sender, envelope_from, now, summary, max_attempts=max_attempts,
+                                  retry_base_seconds=retry_base_seconds)
+                conn.execute(_UPDATE_OUTGOING, {"outgoing_id": outgoing_id} | change)
+            log.debug("outbox: email %s %s", outgoing_id, change["state"])
     return summary
 
 
