@@ -148,32 +148,30 @@ class Intake:
         """Rows for these messages (one folder's), made where missing; copies of messages
         finished before are marked duplicates at once."""
         with self.db.unit_of_work() as s:
-            rows = {r.uid: r for r in s.scalars(select(IncomingMessage).where(
-                IncomingMessage.account == self.account, IncomingMessage.folder == refs[0].folder,
-                IncomingMessage.uidvalidity == refs[0].uidvalidity,
-                IncomingMessage.uid.in_([r.uid for r in refs])))}
-            for ref in refs:
-                if ref.uid not in rows:
-                    rows[ref.uid] = IncomingMessage(
-                        account=self.account, folder=ref.folder, uidvalidity=ref.uidvalidity, uid=ref.uid,
-                        message_id=ref.message_id, size=ref.size, state="new", attempts=0, received_at=now,
-                        updated_at=now)
-                    s.add(rows[ref.uid])
-            s.flush()
+            # Every message of a backlog is registered here: statements, not the ORM's objects.
+            rows = {row.uid: row for row in s.execute(_REGISTERED, {
+                "account": self.account, "folder": refs[0].folder, "uidvalidity": refs[0].uidvalidity,
+                "uids": [ref.uid for ref in refs]})}
+            new = [ref for ref in refs if ref.uid not in rows]
+            if new:
+                rows |= {row.uid: row for row in s.execute(_REGISTER, [{
+                    "account": self.account, "folder": ref.folder, "uidvalidity": ref.uidvalidity,
+                    "uid": ref.uid, "message_id": ref.message_id, "size": ref.size, "state": "new",
+                    "attempts": 0, "received_at": now, "updated_at": now} for ref in new])}
             fresh = [row for row in rows.values() if row.state == "new" and row.message_id]
-            earlier = {}
+            earlier: dict[str, int] = {}
             if fresh:
-                for row in s.scalars(select(IncomingMessage).where(
-                        IncomingMessage.account == self.account,
-                        IncomingMessage.message_id.in_({r.message_id for r in fresh}),
-                        IncomingMessage.state != "new").order_by(IncomingMessage.id)):
-                    earlier.setdefault(row.message_id, row)
+                for row in s.execute(_FINISHED_WITH_IDS, {
+                        "account": self.account, "message_ids": list({r.message_id for r in fresh})}):
+                    earlier.setdefault(row.message_id, row.id)
             duplicates = set()
             for row in fresh:
                 if (original := earlier.get(row.message_id)) is not None:
-                    self._mark_duplicate(row, original, now)
+                    self._mark_duplicate(s.get(IncomingMessage, row.id), s.get(IncomingMessage, original),
+                                         now)
                     duplicates.add(row.uid)
-            return {uid: _Registration(row.id, row.state, row.filed_to, row.received_at, uid in duplicates)
+            return {uid: _Registration(row.id, "duplicate" if uid in duplicates else row.state, row.filed_to,
+                                       row.received_at, uid in duplicates)
                     for uid, row in rows.items()}
 
     @staticmethod
@@ -503,6 +501,18 @@ class StoredApplication:
 # ORM's bulk-update path, which cost three times the SQL itself.
 _INCOMING = IncomingMessage.__table__
 _UPDATE_INCOMING = update(_INCOMING).where(_INCOMING.c.id == bindparam("row_id"))
+# A message's row as `_register` finds or makes it.
+_REGISTERED_COLUMNS = (_INCOMING.c.id, _INCOMING.c.uid, _INCOMING.c.message_id, _INCOMING.c.state,
+                       _INCOMING.c.filed_to, _INCOMING.c.received_at)
+_REGISTERED = select(*_REGISTERED_COLUMNS).where(
+    _INCOMING.c.account == bindparam("account"), _INCOMING.c.folder == bindparam("folder"),
+    _INCOMING.c.uidvalidity == bindparam("uidvalidity"), _INCOMING.c.uid.in_(bindparam("uids", expanding=True)))
+_REGISTER = insert(_INCOMING).returning(*_REGISTERED_COLUMNS, sort_by_parameter_order=True)
+# Messages with these Message-IDs already finished with (the earliest first).
+_FINISHED_WITH_IDS = select(_INCOMING.c.id, _INCOMING.c.message_id).where(
+    _INCOMING.c.account == bindparam("account"),
+    _INCOMING.c.message_id.in_(bindparam("message_ids", expanding=True)),
+    _INCOMING.c.state != "new").order_by(_INCOMING.c.id)
 _APPLICATIONS = Application.__table__
 _APPLICATION_BY_EMAIL = select(_APPLICATIONS.c.id, _APPLICATIONS.c.email, _APPLICATIONS.c.record,
                                _APPLICATIONS.c.version).where(_APPLICATIONS.c.email == bindparam("email"))
