@@ -160,7 +160,10 @@ def build_message(rendered: Rendered, envelope: Envelope, *, message_id: str, da
     raw = write_email(headers, [text_part("plain", rendered.text), text_part("html", rendered.html)],
                       [file_part(a.content_type, a.filename, a.data) for a in attachments],
                       (_boundary(rendered), _boundary(rendered)))
-    return OutgoingEmail(raw=raw, recipients=recipients_of(to + cc), subject=rendered.subject,
+    # A plain address (as the program's own recipients are) is its own recipient: only a value
+    # such as `Ann <ann@example.org>` needs the parser of address headers.
+    recipients = to + cc if all(valid_address(a) for a in to + cc) else recipients_of(to + cc)
+    return OutgoingEmail(raw=raw, recipients=recipients, subject=rendered.subject,
                          message_id=message_id, auto_submitted=envelope.auto_submitted)
 
 

@@ -5,6 +5,7 @@ import email
 import email.policy
 import os
 from datetime import UTC, datetime
+from email.utils import getaddresses
 
 import pytest
 
@@ -143,6 +144,12 @@ def test_emails_read_back_as_the_email_package_would_have_written_them():
             lines = ours.raw.split(b"\r\n")
             assert not any(b"\n" in line or b"\r" in line for line in lines)
             assert max(map(len, lines)) <= 998
+    # Plain addresses alone are taken as they are: the same as the parser of address headers gives.
+    plain = Envelope(from_address="program@example.org", from_name="Mentoring",
+                     to=["bo@example.org"], cc=["Coord.Two+digest@example.org"])
+    built = build_message(cases[0], plain, message_id="<ack-1.x@example.org>", date=date)
+    assert built.recipients == [addr for _name, addr in getaddresses(plain.to + plain.cc)]
+    assert built.recipients == ["bo@example.org", "Coord.Two+digest@example.org"]
 
 
 def test_a_header_is_written_as_the_email_package_writes_it():
