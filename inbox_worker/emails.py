@@ -162,7 +162,8 @@ def build_message(rendered: Rendered, envelope: Envelope, *, message_id: str, da
                       (_boundary(rendered), _boundary(rendered)))
     # A plain address (as the program's own recipients are) is its own recipient: only a value
     # such as `Ann <ann@example.org>` needs the parser of address headers.
-    recipients = to + cc if all(valid_address(a) for a in to + cc) else recipients_of(to + cc)
+    addresses = to + cc
+    recipients = addresses if all(valid_address(a) for a in addresses) else recipients_of(addresses)
     return OutgoingEmail(raw=raw, recipients=recipients, subject=rendered.subject,
                          message_id=message_id, auto_submitted=envelope.auto_submitted)
 
