@@ -52,14 +52,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness
 from stages import StageClock
 
-from inbox_worker import intake, lease, readahead, replies
-from inbox_worker.db import Database
-from inbox_worker.emails import Templates
 from inbox_worker.extract import extract_message
-from inbox_worker.mailbox import ImapMailbox
-from inbox_worker.rawstore import Keeping
-from inbox_worker.readahead import ReadAhead
-from inbox_worker.sender import SmtpSender
+from inbox_worker.intake import pipeline, readahead
+from inbox_worker.intake.readahead import ReadAhead
+from inbox_worker.mail.imap import ImapMailbox
+from inbox_worker.mail.sender import SmtpSender
+from inbox_worker.outbound.emails import Templates
+from inbox_worker.program import replies
+from inbox_worker.store import lease
+from inbox_worker.store.database import Database
+from inbox_worker.store.rawstore import Keeping
 from inbox_worker.worker import MailSource, bootstrap, run_cycle
 
 NOW = datetime(2026, 4, 10, 9, 0)
@@ -98,9 +100,9 @@ def instrument(clock: StageClock, reading_seconds: list[float], read_here: list[
     # Reading the message for who sent it and whether it answers the program's own mail: its
     # headers, and for a message read here the whole of it (which extraction then reads), are
     # counted on their own, and not as extraction. So is its text, read for replies.
-    clock.wrap(intake, "parse_headers", "parse")
-    clock.wrap(intake, "parse_message", "parse")
-    clock.wrap(intake, "classify", "classify")
+    clock.wrap(pipeline, "parse_headers", "parse")
+    clock.wrap(pipeline, "parse_message", "parse")
+    clock.wrap(pipeline, "classify", "classify")
     clock.wrap(replies, "route", "classify")
     clock.wrap(readahead, "body_text", "classify")
     clock.wrap_context(Database, "unit_of_work", "store")
@@ -109,8 +111,8 @@ def instrument(clock: StageClock, reading_seconds: list[float], read_here: list[
     # The raw-mail file is written on the store's own thread: what counts is the wait for it.
     clock.wrap(Keeping, "sha256", "store")
     clock.wrap(Templates, "render", "render")
-    clock.wrap(intake, "build_message", "render")
-    clock.wrap(intake, "_blank_form", "render")
+    clock.wrap(pipeline, "build_message", "render")
+    clock.wrap(pipeline, "_blank_form", "render")
     clock.wrap(SmtpSender, "send", "send")
     # Extraction as the writer sees it: the wait for a reading process's answer, or the reading
     # itself for a message read in this process.

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from servers import DovecotServer, SmtpServer  # noqa: E402
 
-from inbox_worker.config import (  # noqa: E402
+from inbox_worker.config import (
     DatabaseSettings,
     ProgramSettings,
     ScheduleSettings,

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness
 from workers import WorkerProcess
 
-from inbox_worker.models import IncomingMessage, WorkerState
+from inbox_worker.store.models import IncomingMessage, WorkerState
 from inbox_worker.worker import MailSource, bootstrap, run_cycle
 
 TARGET_CPU_PER_MINUTE = 1.0

@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from inbox_worker.config import MatchingSettings
-from inbox_worker.matching import Candidate, suggest_matches
+from inbox_worker.matching.engine import Candidate, suggest_matches
 
 SEED = 20250601
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

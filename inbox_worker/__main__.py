@@ -1,3 +1,3 @@
-from .cli import main
+from inbox_worker.cli.main import main
 
 main()

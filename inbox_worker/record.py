@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from .form import LIST_KEYS, RECORD_KEYS, REQUIRED_KEYS
+from inbox_worker.form import LIST_KEYS, RECORD_KEYS, REQUIRED_KEYS
 
 Role = Literal["protege", "mentor"]
 LibraryType = Literal["public", "academic", "school", "special", "state", "tribal", "other"]

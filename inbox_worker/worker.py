@@ -21,15 +21,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from . import lease, outbox, privacy, program_jobs
-from .clock import utcnow
-from .config import Settings
-from .db import Database
-from .emails import Templates
-from .intake import Intake, PollSummary
-from .mailbox import ImapMailbox, MailboxError, MaildirMailbox
-from .rawstore import RawStore
-from .sender import FolderSender, SmtpSender
+from inbox_worker.clock import utcnow
+from inbox_worker.config import Settings
+from inbox_worker.intake.pipeline import Intake, PollSummary
+from inbox_worker.mail.imap import ImapMailbox
+from inbox_worker.mail.mailbox import MailboxError
+from inbox_worker.mail.maildir import MaildirMailbox
+from inbox_worker.mail.sender import FolderSender, SmtpSender
+from inbox_worker.outbound import outbox
+from inbox_worker.outbound.emails import Templates
+from inbox_worker.program import jobs, privacy
+from inbox_worker.store import lease
+from inbox_worker.store.database import Database
+from inbox_worker.store.rawstore import RawStore
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +209,7 @@ def _poll_and_plan(app: App, source: MailSource, now: datetime, summary: CycleSu
         return
     # The program's calendar: reminders, escalations, closings, notes and the digest due at `now`.
     try:
-        for line in program_jobs.run_due(app, now):
+        for line in jobs.run_due(app, now):
             log.info("program: %s", line)
     except Exception as e:  # one failing job must not stop the mail already queued from going
         log.exception("program jobs failed")

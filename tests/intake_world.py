@@ -10,7 +10,13 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from inbox_worker.config import DatabaseSettings, ProgramSettings, ScheduleSettings, Settings, WorkerSettings
+from inbox_worker.config import (
+    DatabaseSettings,
+    ProgramSettings,
+    ScheduleSettings,
+    Settings,
+    WorkerSettings,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intake"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())

@@ -14,14 +14,15 @@ from pathlib import Path
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from inbox_worker.cli import app as cli_app
-from inbox_worker.config import DatabaseSettings, ProgramSettings, ScheduleSettings, Settings, WorkerSettings
-from inbox_worker.models import (
-    Application,
-    Event,
-    MentoringRelationship,
-    OutgoingMessage,
+from inbox_worker.cli.main import app as cli_app
+from inbox_worker.config import (
+    DatabaseSettings,
+    ProgramSettings,
+    ScheduleSettings,
+    Settings,
+    WorkerSettings,
 )
+from inbox_worker.store.models import Application, Event, MentoringRelationship, OutgoingMessage
 from inbox_worker.worker import MailSource, bootstrap, run_cycle
 
 FIXTURES = Path(__file__).parent / "fixtures" / "program"

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from inbox_worker.classify import classify, header, is_delivery_report, parsed_sender_address, sender_address
 from inbox_worker.extract.message import parse_headers, parse_message
+from inbox_worker.intake.classify import classify, is_delivery_report
+from inbox_worker.mail.headers import header, parsed_sender_address, sender_address
 from inbox_worker.record import UnreadableInput
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intake"

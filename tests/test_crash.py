@@ -19,8 +19,8 @@ from intake_world import application
 from sqlalchemy import func, select
 from workers import WorkerProcess, worker_env
 
-from inbox_worker.db import Database
-from inbox_worker.models import Application, IncomingMessage, OutgoingMessage
+from inbox_worker.store.database import Database
+from inbox_worker.store.models import Application, IncomingMessage, OutgoingMessage
 
 APPLICATIONS = 100
 KILLS = 20

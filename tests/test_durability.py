@@ -16,11 +16,11 @@ from databases import KIND
 from intake_world import NOW, application
 from sqlalchemy import select, text
 
-from inbox_worker.db import WAL_CHECKPOINT_PAGES, Database
-from inbox_worker.intake import Intake
-from inbox_worker.mailbox import ImapMailbox
-from inbox_worker.models import WorkerState
-from inbox_worker.sender import SmtpSender
+from inbox_worker.intake.pipeline import Intake
+from inbox_worker.mail.imap import ImapMailbox
+from inbox_worker.mail.sender import SmtpSender
+from inbox_worker.store.database import WAL_CHECKPOINT_PAGES, Database
+from inbox_worker.store.models import WorkerState
 from inbox_worker.worker import MailSource, run_cycle
 
 # What each database says of a commit that waits for the disk, and of one that does not.

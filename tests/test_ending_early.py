@@ -17,7 +17,7 @@ from datetime import datetime
 from program_world import COORDINATOR, Year, text_of
 from sqlalchemy import select
 
-from inbox_worker.models import Application, Event, MentoringRelationship, OutgoingMessage
+from inbox_worker.store.models import Application, Event, MentoringRelationship, OutgoingMessage
 
 REASON_ONE = "Mentor changed jobs and has no time this year"
 REASON_TWO = "The pair asked to stop after a disagreement"

@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from workers import WorkerProcess, worker_env
 
-from inbox_worker.db import Database
-from inbox_worker.intake import Intake
-from inbox_worker.models import Application, IncomingMessage, OutgoingMessage
+from inbox_worker.intake.pipeline import Intake
+from inbox_worker.store.database import Database
+from inbox_worker.store.models import Application, IncomingMessage, OutgoingMessage
 from inbox_worker.worker import MailSource, Runner, bootstrap, run_cycle
 
 

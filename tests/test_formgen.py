@@ -8,7 +8,7 @@ from inbox_worker.extract import extract_path
 from inbox_worker.extract.docx import read_docx
 from inbox_worker.extract.pdf import read_pdf
 from inbox_worker.extract.text import read_text
-from inbox_worker.formgen import fill_form, write_form
+from inbox_worker.outbound.blank_form import fill_form, write_form
 
 MENTOR = {
     "role": "mentor", "name": "Desmond Achterberg", "phone": "(307) 555-0153", "address": "1207 Meadow Lark Ln",

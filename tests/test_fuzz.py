@@ -25,7 +25,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inbox_worker import form
-from inbox_worker.classify import Classification, classify
 from inbox_worker.extract import extract_message
 from inbox_worker.extract.document import MARKED, UNMARKED, Document, Line
 from inbox_worker.extract.docx import read_docx
@@ -35,6 +34,7 @@ from inbox_worker.extract.odt import read_odt
 from inbox_worker.extract.pdf import read_pdf
 from inbox_worker.extract.sniff import sniff
 from inbox_worker.extract.text import read_text
+from inbox_worker.intake.classify import Classification, classify
 from inbox_worker.record import Extraction, RefusedInput, UnreadableInput
 
 # A sender may label a part "unicode_escape"; decoding it warns about its backslashes, which is noise here.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from intake_world import NOW
 
-from inbox_worker import health
+from inbox_worker.program import health
 from inbox_worker.worker import MailSource, run_cycle
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intake"

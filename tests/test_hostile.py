@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from inbox_worker.extract import extract_message
 from inbox_worker.extract.text import read_text
-from inbox_worker.models import Application, IncomingMessage
 from inbox_worker.record import Extraction, RefusedInput, UnreadableInput
+from inbox_worker.store.models import Application, IncomingMessage
 from inbox_worker.worker import MailSource, run_cycle
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"

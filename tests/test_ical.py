@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from inbox_worker.ical import CalendarEvent, calendar, escape_text, fold, relationship_calendar
+from inbox_worker.outbound.ical import CalendarEvent, calendar, escape_text, fold, relationship_calendar
 
 
 def test_text_is_escaped():

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from intake_world import COORDINATOR, NOW, addressed_to, parsed
 
-from inbox_worker.emails import valid_address
+from inbox_worker.outbound.emails import valid_address
 from inbox_worker.worker import MailSource, run_cycle
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intake"

@@ -19,7 +19,7 @@ from pathlib import Path
 from intake_world import COORDINATOR, EXPECTED, FIXTURES, NOW, addressed_to, append_all, parsed
 from sqlalchemy import select
 
-from inbox_worker.models import Application, IncomingMessage, OutgoingMessage
+from inbox_worker.store.models import Application, IncomingMessage, OutgoingMessage
 from inbox_worker.worker import MailSource, run_cycle
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from intake_world import COORDINATOR, NOW, addressed_to, parsed
 from sqlalchemy import func, select
 
-from inbox_worker.models import AutoReply, Event, OutgoingMessage, SuppressedAddress
+from inbox_worker.store.models import AutoReply, Event, OutgoingMessage, SuppressedAddress
 from inbox_worker.worker import MailSource, run_cycle
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intake"
@@ -87,8 +87,8 @@ def test_a_bounce_of_mail_we_did_not_send_changes_nothing(world):
 def test_an_address_marked_undeliverable_in_the_same_transaction_is_not_mailed(world):
     """An email queued right after its address was marked undeliverable, in one unit of work
     (as a bounce is recorded and then answered), is not queued for that address."""
-    from inbox_worker import outbox
-    from inbox_worker.emails import Envelope, Rendered, build_message
+    from inbox_worker.outbound import outbox
+    from inbox_worker.outbound.emails import Envelope, Rendered, build_message
 
     _dovecot, _user, _smtp, _settings, app = world
     message = build_message(Rendered("Hello", "hello", "<p>hello</p>"),
@@ -104,8 +104,8 @@ def test_an_address_marked_undeliverable_in_the_same_transaction_is_not_mailed(w
 def test_an_email_is_queued_once_under_its_key(world):
     """Queued again under the same key, in a later unit of work, nothing more is added: not
     the email, not a day's answer to its address, not a note of what was withheld."""
-    from inbox_worker import outbox
-    from inbox_worker.emails import Envelope, Rendered, build_message
+    from inbox_worker.outbound import outbox
+    from inbox_worker.outbound.emails import Envelope, Rendered, build_message
 
     _dovecot, _user, _smtp, _settings, app = world
     message = build_message(Rendered("Hello", "hello", "<p>hello</p>"),

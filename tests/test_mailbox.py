@@ -24,14 +24,10 @@ from servers import (
 )
 
 from inbox_worker.config import OAuth2Settings
-from inbox_worker.mailbox import (
-    ImapMailbox,
-    MailboxError,
-    MaildirMailbox,
-    MessageRef,
-    MessageTooLarge,
-    oauth2_access_token,
-)
+from inbox_worker.mail.imap import ImapMailbox
+from inbox_worker.mail.mailbox import MailboxError, MessageRef, MessageTooLarge
+from inbox_worker.mail.maildir import MaildirMailbox
+from inbox_worker.mail.oauth2 import oauth2_access_token
 
 pytestmark = pytest.mark.servers
 

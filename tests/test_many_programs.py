@@ -21,8 +21,8 @@ from sqlalchemy.exc import DBAPIError
 from workers import WorkerProcess
 
 from inbox_worker.config import load_settings
-from inbox_worker.db import Database
-from inbox_worker.models import Application, IncomingMessage
+from inbox_worker.store.database import Database
+from inbox_worker.store.models import Application, IncomingMessage
 
 PROGRAMS = ("wla", "mla", "nla")
 PER_PROGRAM = 100

@@ -18,7 +18,7 @@ import pytest
 
 from inbox_worker.config import MatchingSettings, load_settings
 from inbox_worker.form import RECORD_KEYS
-from inbox_worker.matching import (
+from inbox_worker.matching.engine import (
     Candidate,
     MatchResult,
     employer_key,
@@ -252,8 +252,8 @@ def test_nobody_mentors_themselves() -> None:
 def test_the_digest_explains_each_suggestion_in_words(path: Path) -> None:
     """Stored as the program stores it, each explanation reads as lines for a coordinator: every
     part named, no field names or empty lines, the runner-up and the blocked counts when there are any."""
-    from inbox_worker.matching_report import explanation_lines
-    from inbox_worker.program import _plain
+    from inbox_worker.matching.explanation import explanation_lines
+    from inbox_worker.program.lifecycle import _plain
 
     for suggestion in run(load_scenario(path)).suggestions:
         stored = json.loads(json.dumps(_plain(suggestion.explanation)))

@@ -9,8 +9,8 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 
-from inbox_worker.db import MIGRATIONS, Database
-from inbox_worker.models import Application, AutoReply, Base
+from inbox_worker.store.database import MIGRATIONS, Database
+from inbox_worker.store.models import Application, AutoReply, Base
 
 
 def test_migrations_match_the_models(database_url):

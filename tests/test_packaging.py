@@ -17,10 +17,11 @@ def test_a_built_wheel_finds_its_templates_migrations_and_demo(tmp_path):
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     probe = (
-        "from inbox_worker.emails import TEMPLATES, Templates, bundled_templates_dir\n"
+        "from inbox_worker.outbound.emails import TEMPLATES, Templates, bundled_templates_dir\n"
         "from inbox_worker.config import Settings\n"
-        "from inbox_worker.samples import sample_context\n"
-        "from inbox_worker import db, demo\n"
+        "from inbox_worker.cli.samples import sample_context\n"
+        "from inbox_worker import demo\n"
+        "from inbox_worker.store import database as db\n"
         "print(bundled_templates_dir())\n"
         "for n in TEMPLATES: Templates().render(n, sample_context(n, Settings()))\n"
         "print(sorted(p.name for p in (db.MIGRATIONS / 'versions').glob('*.py')))\n"

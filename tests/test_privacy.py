@@ -11,8 +11,8 @@ from pathlib import Path
 from intake_world import NOW
 from sqlalchemy import func, select
 
-from inbox_worker import privacy, program
-from inbox_worker.models import (
+from inbox_worker.program import lifecycle, privacy
+from inbox_worker.store.models import (
     Application,
     ApplicationVersion,
     AutoReply,
@@ -61,7 +61,7 @@ def test_forget_erases_a_person_and_keeps_the_count(world):
     assert run_cycle(app, MailSource(), NOW + timedelta(minutes=5)).poll.seen == 0
     # The erased protégé is counted, but waits for no one: never suggested, never written to.
     with app.db.unit_of_work() as s:
-        assert erased.id not in {a.id for a in program.waiting_proteges(s)}
+        assert erased.id not in {a.id for a in lifecycle.waiting_proteges(s)}
         assert s.get(Application, erased.id).status == "erased"
     run_cycle(app, MailSource(), NOW + timedelta(days=200))  # the waiting-list note would be due
     assert not any(a.endswith(privacy.ERASED_DOMAIN) for r in smtp.received for a in r.recipients)
@@ -114,7 +114,7 @@ def test_retention_keeps_a_protege_whose_match_was_withdrawn(world):
     protege_id = _a_relationship(world, state="withdrawn", closed_at=NOW, explanation={})
     assert privacy.purge_expired(app.db, app.raw_store, NOW + timedelta(days=731), 730).applications == 0
     with app.db.unit_of_work() as s:
-        assert protege_id in {a.id for a in program.waiting_proteges(s)}
+        assert protege_id in {a.id for a in lifecycle.waiting_proteges(s)}
 
 
 def _a_relationship(world, **fields) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from inbox_worker.program import supervisor_status
+from inbox_worker.program.lifecycle import supervisor_status
 
 SUPERVISOR = {"supervisor_name": "Gail Ostby, Branch Manager", "supervisor_email": "gostby@fcl.example"}
 
@@ -32,9 +32,9 @@ def test_the_calendars_view_of_waiting_proteges_reads_their_library_type_as_the_
     reading each record whole, whatever the record holds under library_type."""
     from datetime import datetime
 
-    from inbox_worker import program
-    from inbox_worker.db import Database
-    from inbox_worker.models import Application
+    from inbox_worker.program import lifecycle
+    from inbox_worker.store.database import Database
+    from inbox_worker.store.models import Application
 
     db = Database(database_url)
     db.upgrade()
@@ -50,8 +50,8 @@ def test_the_calendars_view_of_waiting_proteges_reads_their_library_type_as_the_
                               record={"library_type": "x"}, missing=[], name="M", version=1,
                               created_at=datetime(2026, 1, 9), updated_at=datetime(2026, 1, 9)))
         with db.unit_of_work() as s:
-            light = program.waiting_protege_types(s)
-            whole = [(a.id, a.created_at, a.record.get("library_type")) for a in program.waiting_proteges(s)]
+            light = lifecycle.waiting_protege_types(s)
+            whole = [(a.id, a.created_at, a.record.get("library_type")) for a in lifecycle.waiting_proteges(s)]
     finally:
         db.dispose()
     assert light == whole and [t for _id, _at, t in light] == [r.get("library_type") for r in records]

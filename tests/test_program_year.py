@@ -45,9 +45,9 @@ from program_world import (
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from inbox_worker.cli import app as cli_app
-from inbox_worker.matching import employer_key, level_of
-from inbox_worker.models import (
+from inbox_worker.cli.main import app as cli_app
+from inbox_worker.matching.engine import employer_key, level_of
+from inbox_worker.store.models import (
     Application,
     AssessmentAnswer,
     DigestSent,

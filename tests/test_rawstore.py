@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from inbox_worker.rawstore import RawStore
+from inbox_worker.store.rawstore import RawStore
 
 MESSAGE = Path(__file__).parent / "fixtures" / "intake" / "01-protege-inline.eml"
 

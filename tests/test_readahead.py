@@ -16,14 +16,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from inbox_worker import readahead
-from inbox_worker.config import DatabaseSettings, ProgramSettings, ScheduleSettings, Settings, WorkerSettings
+from inbox_worker.config import (
+    DatabaseSettings,
+    ProgramSettings,
+    ScheduleSettings,
+    Settings,
+    WorkerSettings,
+)
 from inbox_worker.extract import extract_message
 from inbox_worker.extract.bodies import body_text
 from inbox_worker.extract.message import parse_message
-from inbox_worker.mailbox import MaildirMailbox
-from inbox_worker.models import Application, IncomingMessage, OutgoingMessage
-from inbox_worker.readahead import ExtractionLost, ReadAhead
+from inbox_worker.intake import readahead
+from inbox_worker.intake.readahead import ExtractionLost, ReadAhead
+from inbox_worker.mail.maildir import MaildirMailbox
+from inbox_worker.store.models import Application, IncomingMessage, OutgoingMessage
 from inbox_worker.worker import MailSource, bootstrap, run_cycle
 
 APPLICATIONS = Path(__file__).parent / "fixtures" / "applications"
@@ -65,7 +71,7 @@ def test_a_message_handed_out_is_written_to_the_raw_store_meanwhile(tmp_path: Pa
     disk by its turn; the first message, never handed out, is left to intake."""
     import hashlib
 
-    from inbox_worker.rawstore import RawStore
+    from inbox_worker.store.rawstore import RawStore
 
     mailbox = maildir_with(tmp_path, CORPUS)
     store = RawStore(tmp_path / "raw")
@@ -141,7 +147,7 @@ def test_when_no_process_can_start_every_message_is_read_here(tmp_path: Path, mo
     monkeypatch.setattr(readahead, "ProcessPoolExecutor", _NoProcesses)
     mailbox = maildir_with(tmp_path, CORPUS)
     _, refs = mailbox.scan("INBOX")
-    with caplog.at_level("ERROR", logger="inbox_worker.readahead"), \
+    with caplog.at_level("ERROR", logger="inbox_worker.intake.readahead"), \
             ReadAhead(mailbox, refs, max_bytes=10_000_000, processes=1) as ahead:
         for ref in refs:
             raw = ahead.fetch(ref, 10_000_000)

@@ -6,8 +6,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from inbox_worker import tokens
-from inbox_worker.replies import authentication, own_words
+from inbox_worker.program import tokens
+from inbox_worker.program.replies import authentication, own_words
 
 EXPIRES = datetime(2026, 5, 1, 9, 0)
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 import pytest
 
 from inbox_worker.config import ScheduleSettings
-from inbox_worker.schedule import (
+from inbox_worker.program.schedule import (
     AssessmentView,
     DigestContents,
     MentorView,

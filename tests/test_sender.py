@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from servers import SmtpServer, free_port
 
-from inbox_worker.sender import (
+from inbox_worker.mail.sender import (
     FolderSender,
     LoginFailure,
     PermanentFailure,

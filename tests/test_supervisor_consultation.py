@@ -16,7 +16,7 @@ from datetime import datetime
 from program_world import COORDINATOR, PASS, Year, reply, text_of
 from sqlalchemy import select
 
-from inbox_worker.models import Application
+from inbox_worker.store.models import Application
 
 
 def test_approving_where_the_supervisor_must_be_consulted_says_so(year: Year):

@@ -9,10 +9,10 @@ from email.utils import getaddresses
 
 import pytest
 
+from inbox_worker.cli.samples import SAMPLE_RECORD, sample_context
 from inbox_worker.config import Settings
-from inbox_worker.decide import acknowledgement_context
-from inbox_worker.emails import TEMPLATES, Envelope, Templates, build_message
-from inbox_worker.samples import SAMPLE_RECORD, sample_context
+from inbox_worker.outbound.contexts import acknowledgement_context
+from inbox_worker.outbound.emails import TEMPLATES, Envelope, Templates, build_message
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
@@ -119,8 +119,8 @@ def test_emails_read_back_as_the_email_package_would_have_written_them():
     """Every template, and text made to be awkward, written by the program and built by the email
     package alone, read back the same: every header, and every part's type, charset, file name
     and content."""
-    from inbox_worker.emails import Attachment, Rendered
-    from inbox_worker.intake import _blank_form
+    from inbox_worker.intake.pipeline import _blank_form
+    from inbox_worker.outbound.emails import Attachment, Rendered
 
     envelope = Envelope(
         from_address="program@example.org", from_name="Wyoming Library Association — Mentoring",
@@ -159,7 +159,7 @@ def test_a_header_is_written_as_the_email_package_writes_it():
     tabs, non-ASCII, lines too long for the limit. A line break is refused."""
     import random
 
-    from inbox_worker.outgoing import header_line
+    from inbox_worker.mail.outgoing import header_line
 
     values = {
         "From": ['"Dr. Ann O\'Neil" <ann@example.org>', "Ann (the mentor) <ann@example.org>",
@@ -201,7 +201,7 @@ def test_a_header_is_written_as_the_email_package_writes_it():
 def test_an_email_with_an_attachment_reads_back_part_for_part():
     """The boundaries the program picks (one per multipart, none the same) give back, parsed,
     the text, the HTML and the attached form exactly as they went in."""
-    from inbox_worker.intake import _blank_form
+    from inbox_worker.intake.pipeline import _blank_form
 
     rendered = Templates().render("acknowledgement", sample_context("acknowledgement", Settings()))
     form = _blank_form()
@@ -221,7 +221,7 @@ def test_an_email_with_an_attachment_reads_back_part_for_part():
 
 def test_a_boundary_found_in_the_text_is_not_used(monkeypatch):
     """Were the random boundary in the email's own text, another is drawn."""
-    from inbox_worker import emails
+    from inbox_worker.outbound import emails
 
     drawn = iter(["a" * 32, "b" * 32])
     monkeypatch.setattr(emails.secrets, "token_hex", lambda _n: next(drawn))

@@ -18,10 +18,17 @@ import pytest
 from servers import HOST_SEEN_AS_REMOTE, HOST_WITH_WRONG_CERT, TestPki, TlsDovecotServer, TlsSmtpServer
 from sqlalchemy import select
 
-from inbox_worker.config import DatabaseSettings, ProgramSettings, ScheduleSettings, Settings, WorkerSettings
-from inbox_worker.mailbox import ImapMailbox, MailboxError
-from inbox_worker.models import OutgoingMessage
-from inbox_worker.sender import LoginFailure, PermanentFailure, SmtpSender, TemporaryFailure
+from inbox_worker.config import (
+    DatabaseSettings,
+    ProgramSettings,
+    ScheduleSettings,
+    Settings,
+    WorkerSettings,
+)
+from inbox_worker.mail.imap import ImapMailbox
+from inbox_worker.mail.mailbox import MailboxError
+from inbox_worker.mail.sender import LoginFailure, PermanentFailure, SmtpSender, TemporaryFailure
+from inbox_worker.store.models import OutgoingMessage
 from inbox_worker.worker import MailSource, bootstrap, run_cycle
 
 FROM = "program@example.org"

@@ -13,9 +13,9 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from ..config import load_settings
-from ..reports import list_applications, status_report
-from ..worker import MailSource, bootstrap, run_cycle
+from inbox_worker.config import load_settings
+from inbox_worker.program.reports import list_applications, status_report
+from inbox_worker.worker import MailSource, bootstrap, run_cycle
 
 MESSAGES = Path(__file__).parent / "messages"
 DEMO_COORDINATOR = "coordinator@example.org"

@@ -14,7 +14,7 @@ import re
 from email.message import Message
 from email.utils import parseaddr
 
-from .document import Document, Line
+from inbox_worker.extract.document import Document, Line
 
 FORWARD = re.compile(
     r"^\s*(?:-{2,}\s*(?:forwarded message|original message|message transféré|weitergeleitete nachricht)"
@@ -36,7 +36,7 @@ EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 def plain_body(data: bytes, charset: str | None, fmt: object, delsp: object, source: str) -> Document:
     """A text/plain part as a Document, decoded and with format=flowed lines joined."""
-    from .text import read_text
+    from inbox_worker.extract.text import read_text
 
     doc = read_text(data, source, charset)
     if str(fmt or "").lower() == "flowed":

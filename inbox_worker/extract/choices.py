@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .labels import find_options
-from .normalize import bool_yes, fold_key
+from inbox_worker.extract.labels import find_options
+from inbox_worker.extract.normalize import bool_yes, fold_key
 
 # Marks that tick a box wherever they stand.
 CLEAR = set("xX\u00d7\u2713\u2714\u2715\u2716\u2717\u2718\u2612\u2611\u221a\U0001f5f9\U0001f5f8\u2705")

@@ -17,11 +17,11 @@ import re
 
 from lxml import etree
 
-from ..record import RefusedInput, UnreadableInput
-from .document import MARKED, UNMARKED, Document, Line
-from .html import symbol_box
-from .limits import check_zip, read_member
-from .text import LineBuilder, join_cells
+from inbox_worker.extract.document import MARKED, UNMARKED, Document, Line
+from inbox_worker.extract.html import symbol_box
+from inbox_worker.extract.limits import check_zip, read_member
+from inbox_worker.extract.text import LineBuilder, join_cells
+from inbox_worker.record import RefusedInput, UnreadableInput
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"

@@ -16,10 +16,10 @@ import re
 from lxml import etree
 from lxml import html as lxml_html
 
-from ..record import UnreadableInput
-from .document import MARKED, UNMARKED, Document, Line
-from .limits import check_size, check_text
-from .text import LineBuilder, decode, join_cells, normalise
+from inbox_worker.extract.document import MARKED, UNMARKED, Document, Line
+from inbox_worker.extract.limits import check_size, check_text
+from inbox_worker.extract.text import LineBuilder, decode, join_cells, normalise
+from inbox_worker.record import UnreadableInput
 
 _BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "blockquote",
           "pre", "address", "section", "article", "header", "footer", "nav", "aside", "form", "fieldset",

@@ -13,8 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .. import form
-from .normalize import fold_key
+from inbox_worker import form
+from inbox_worker.extract.normalize import fold_key
 
 # Keys the reader fills that are not text fields of the form.
 SUPPORT = "supervisor_support"

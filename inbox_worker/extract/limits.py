@@ -15,7 +15,7 @@ import struct
 import zipfile
 import zlib
 
-from ..record import RefusedInput, UnreadableInput
+from inbox_worker.record import RefusedInput, UnreadableInput
 
 # Any one attachment or body part, before it is read.
 MAX_INPUT_BYTES = 25 * 1024 * 1024

@@ -23,14 +23,13 @@ from email.utils import parseaddr, parsedate_to_datetime
 
 from pydantic import ValidationError
 
-from ..form import RECORD_KEYS
-from ..mailpolicy import POLICY
-from ..record import ApplicationRecord, Extraction, RefusedInput, UnreadableInput
-from . import bodies
-from .document import Document
-from .named import read_fields
-from .reading import FormReading
-from .textform import read_form
+from inbox_worker.extract import bodies
+from inbox_worker.extract.document import Document
+from inbox_worker.extract.named import read_fields
+from inbox_worker.extract.reading import FormReading
+from inbox_worker.extract.textform import read_form
+from inbox_worker.form import RECORD_KEYS
+from inbox_worker.record import ApplicationRecord, Extraction, RefusedInput, UnreadableInput
 
 MAX_DEPTH = 10
 MAX_PARTS = 500
@@ -94,7 +93,7 @@ def extract_parsed(msg: Message) -> Extraction:
 PARSE_CHUNK = 64 * 1024
 
 
-def parse_bytes(raw: bytes, policy: email.policy.Policy = POLICY) -> Message:
+def parse_bytes(raw: bytes, policy: email.policy.Policy = email.policy.default) -> Message:
     """`raw` parsed exactly as `email.message_from_bytes(raw, policy=policy)` would, in bounded memory."""
     parser = BytesFeedParser(policy=policy)
     view = memoryview(raw)
@@ -116,7 +115,7 @@ def parse_message(raw: bytes, *, headers_only: bool = False) -> Message:
         raise UnreadableInput("expected the message as bytes")
     parse = _parse_header_block if headers_only else parse_bytes
     try:
-        msg = parse(raw, POLICY)
+        msg = parse(raw, email.policy.default)
         list(msg.keys())
     except Exception:  # malformed beyond what the modern parser tolerates
         msg = parse(raw, email.policy.compat32)
@@ -297,29 +296,29 @@ def _leaf(part: Message, walk: Walk, depth: int, forwarded_from: str | None, top
 
 
 def _sniff(data: bytes, name: str | None) -> str | None:
-    from .sniff import sniff
+    from inbox_worker.extract.sniff import sniff
 
     return sniff(data, name)
 
 
 def _read_file(data: bytes, kind: str, name: str | None, source: str, charset: str | None) -> Document:
     if kind == "docx":
-        from .docx import read_docx
+        from inbox_worker.extract.docx import read_docx
 
         return read_docx(data, source)
     if kind == "pdf":
-        from .pdf import read_pdf
+        from inbox_worker.extract.pdf import read_pdf
 
         return read_pdf(data, source)
     if kind == "odt":
-        from .odt import read_odt
+        from inbox_worker.extract.odt import read_odt
 
         return read_odt(data, source)
     if kind == "html":
-        from .html import read_html
+        from inbox_worker.extract.html import read_html
 
         return read_html(data, source, charset)
-    from .text import read_text
+    from inbox_worker.extract.text import read_text
 
     return read_text(data, source, charset)
 

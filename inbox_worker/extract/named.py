@@ -12,11 +12,11 @@ from __future__ import annotations
 import itertools
 import re
 
-from .. import form
-from .choices import decide_marks, option_entries, support_answer
-from .labels import CATEGORIES, SUPPORT, label_table
-from .normalize import fold_key
-from .reading import FormReading
+from inbox_worker import form
+from inbox_worker.extract.choices import decide_marks, option_entries, support_answer
+from inbox_worker.extract.labels import CATEGORIES, SUPPORT, label_table
+from inbox_worker.extract.normalize import fold_key
+from inbox_worker.extract.reading import FormReading
 
 # Prefixes form designers put before a field's meaning ("txtName", "chkMentor", "fld_Zip").
 NOISE = {

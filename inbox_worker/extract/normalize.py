@@ -13,7 +13,7 @@ import functools
 import re
 import unicodedata
 
-from .. import form
+from inbox_worker import form
 
 # Underscore runs are the form's blank lines; a lone underscore may be part of an address.
 UNDERSCORES = re.compile(r"_{2,}")

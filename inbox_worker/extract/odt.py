@@ -15,10 +15,10 @@ import re
 
 from lxml import etree
 
-from ..record import RefusedInput, UnreadableInput
-from .document import MARKED, UNMARKED, Document, Line
-from .limits import check_zip, read_member
-from .text import LineBuilder, join_cells
+from inbox_worker.extract.document import MARKED, UNMARKED, Document, Line
+from inbox_worker.extract.limits import check_zip, read_member
+from inbox_worker.extract.text import LineBuilder, join_cells
+from inbox_worker.record import RefusedInput, UnreadableInput
 
 OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"

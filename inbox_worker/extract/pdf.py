@@ -14,10 +14,17 @@ from __future__ import annotations
 import io
 import re
 
-from ..record import RefusedInput, UnreadableInput
-from .document import MARKED, UNMARKED, Document, Line
-from .limits import PDF_MAX_BYTES, PDF_MAX_FIELDS, PDF_MAX_OBJECTS, PDF_MAX_PAGES, check_lines, check_size
-from .text import normalise
+from inbox_worker.extract.document import MARKED, UNMARKED, Document, Line
+from inbox_worker.extract.limits import (
+    PDF_MAX_BYTES,
+    PDF_MAX_FIELDS,
+    PDF_MAX_OBJECTS,
+    PDF_MAX_PAGES,
+    check_lines,
+    check_size,
+)
+from inbox_worker.extract.text import normalise
+from inbox_worker.record import RefusedInput, UnreadableInput
 
 _RADIO = 1 << 15
 _PUSHBUTTON = 1 << 16

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..form import LIST_KEYS
-from ..record import CONFIDENT, FieldReading
-from . import normalize
+from inbox_worker.extract import normalize
+from inbox_worker.form import LIST_KEYS
+from inbox_worker.record import CONFIDENT, FieldReading
 
 NORMALISERS = {
     "name": normalize.text_value,

@@ -11,9 +11,9 @@ from __future__ import annotations
 import codecs
 import re
 
-from ..record import UnreadableInput
-from .document import Document, Line
-from .limits import MAX_INPUT_BYTES, check_lines, check_size, check_text
+from inbox_worker.extract.document import Document, Line
+from inbox_worker.extract.limits import MAX_INPUT_BYTES, check_lines, check_size, check_text
+from inbox_worker.record import UnreadableInput
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),

@@ -16,11 +16,11 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from .. import form
-from . import normalize
-from .choices import decide_marks, option_entries, support_answer
-from .document import Document
-from .labels import (
+from inbox_worker import form
+from inbox_worker.extract import normalize
+from inbox_worker.extract.choices import decide_marks, option_entries, support_answer
+from inbox_worker.extract.document import Document
+from inbox_worker.extract.labels import (
     CATEGORIES,
     PLACE,
     SUPPORT,
@@ -34,8 +34,8 @@ from .labels import (
     labels_at,
     row_label_regex,
 )
-from .normalize import fold_key, fold_text
-from .reading import FormReading
+from inbox_worker.extract.normalize import fold_key, fold_text
+from inbox_worker.extract.reading import FormReading
 
 # Bounds that keep reading time linear and small on hostile input.
 MAX_LINES = 5000

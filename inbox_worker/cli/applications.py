@@ -1,0 +1,115 @@
+"""Applications: read a form (`parse`), hand out the blank one (`form`), list, show and forget applicants."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from inbox_worker.cli.common import (
+    ConfigOption,
+    JsonOption,
+    fail,
+    open_app,
+    parse_now,
+    settings_from,
+)
+
+applications_app = typer.Typer(help="See the applications received.", no_args_is_help=True)
+
+
+def parse(path: Annotated[Path, typer.Argument(help="An .eml message, or a bare .docx, .pdf, .odt, .txt or "
+                                               ".html form.")]) -> None:
+    """Read one message or file and print its application record as JSON.
+
+    Exit status 0 with the record; 3 when it holds no application (the reason on
+    stderr); 2 when the file cannot be read.
+    """
+    from inbox_worker.extract import extract_path
+    from inbox_worker.record import UnreadableInput
+
+    if not path.is_file():
+        raise fail(f"{path} is not a file", 2)
+    try:
+        extraction = extract_path(path)
+    except UnreadableInput as e:
+        raise fail(f"cannot read {path}: {e}", 2) from None
+    if extraction.kind != "application":
+        typer.echo(f"no application in {path}: {extraction.reason}", err=True)
+        raise typer.Exit(3)
+    typer.echo(json.dumps(extraction.output(), ensure_ascii=False))
+
+
+def form(
+    format: Annotated[str, typer.Option("--format", "-f", help="docx, pdf or txt.")] = "docx",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (default: "
+                                                "WLA-mentoring-application.FORMAT).")] = None,
+) -> None:
+    """Write the program's blank application form (fillable Word or PDF, or plain text)."""
+    from inbox_worker.outbound.blank_form import write_form
+
+    if format not in ("docx", "pdf", "txt"):
+        raise fail(f"--format {format!r} is not one of docx, pdf, txt")
+    target = output or Path(f"WLA-mentoring-application.{format}")
+    target.write_bytes(write_form(format))
+    typer.echo(f"wrote {target}")
+
+
+@applications_app.command("list")
+def applications_list(config: ConfigOption = None, as_json: JsonOption = False,
+                      role: Annotated[str | None, typer.Option(help="protege or mentor")] = None) -> None:
+    """List applications, newest first."""
+    from inbox_worker.program.reports import list_applications
+
+    rows = list_applications(open_app(settings_from(config)), role=role)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
+        return
+    if not rows:
+        typer.echo("no applications yet")
+        return
+    for r in rows:
+        missing = f"  missing: {', '.join(r['missing'])}" if r["missing"] else ""
+        typer.echo(f"#{r['id']:<4} {r['role'] or '?':<8} {r['name'] or '(no name)':<28} {r['email']:<36} "
+                   f"{r['status']}{missing}")
+    typer.echo("\nshow one with `inbox-worker applications show ID`")
+
+
+@applications_app.command("show")
+def applications_show(which: Annotated[str, typer.Argument(help="Application number or email address.")],
+                      config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Show one application in full, with its history."""
+    from inbox_worker.program.reports import show_application
+
+    data = show_application(open_app(settings_from(config)), which)
+    if data is None:
+        raise fail(f"no application {which!r}; see `inbox-worker applications list`")
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+        return
+    typer.echo(f"application #{data['id']} ({data['status']}), version {data['version']}")
+    for key, value in data["record"].items():
+        typer.echo(f"  {key:<20} {value if value not in (None, []) else '-'}")
+    if data["missing"]:
+        typer.echo(f"  missing: {', '.join(data['missing'])}")
+    typer.echo(f"  received {data['created_at']}, updated {data['updated_at']}, {len(data['versions'])} version(s)")
+
+
+def forget(
+    address: Annotated[str, typer.Argument(help="The person's email address.")],
+    config: ConfigOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do it without asking to confirm.")] = False,
+) -> None:
+    """Erase a person on their request: application, raw mail, email sent to them, answers.
+
+    Anonymous counts (a role, a library type) are kept for reports. Cannot be undone.
+    """
+    from inbox_worker.program import privacy
+
+    application = open_app(settings_from(config))
+    if not yes and not typer.confirm(f"Erase everything about {address}? This cannot be undone"):
+        raise typer.Exit(1)
+    report = privacy.forget(application.db, application.raw_store, address, parse_now(None), actor="cli")
+    for line in report.lines():
+        typer.echo(line)

@@ -1,0 +1,45 @@
+"""The `inbox-worker` command: what coordinators and operators type.
+
+Each command loads the settings once (from `--config` or
+`INBOX_WORKER_CONFIG`, then the environment), does one thing, and says in
+plain words what happened and what to do next. Errors never show a
+traceback or a secret. The commands live in one module per group; this one
+only puts them together.
+"""
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from inbox_worker.cli import applications, matches, operate, outbox
+from inbox_worker.cli.common import SELECTED
+
+app = typer.Typer(
+    help="Runs the WLA mentoring program from its mailbox: reads application forms, records them and "
+         "answers by email.\n\nStart with `inbox-worker demo` to see it work on a bundled sample mailbox.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def choose_program(
+    program: Annotated[str | None, typer.Option("--program", "-p", help="In a deployment that runs several "
+                       "programs, the one to act on (its key in the configuration). `run` without it runs "
+                       "them all.", show_default=False)] = None,
+) -> None:
+    SELECTED["program"] = program
+
+
+for command in (operate.run, operate.demo, applications.parse, applications.form, operate.status,
+                outbox.preview, operate.health, applications.forget, matches.export):
+    app.command()(command)
+app.add_typer(applications.applications_app, name="applications")
+app.add_typer(outbox.outbox_app, name="outbox")
+app.add_typer(matches.matches_app, name="matches")
+app.add_typer(matches.people_app, name="people")
+app.add_typer(operate.db_app, name="db")
+
+
+def main() -> None:
+    app()

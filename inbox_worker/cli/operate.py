@@ -1,0 +1,134 @@
+"""Running the worker and seeing that it is well: `run`, `demo`, `status`, `health`, `db upgrade`."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from inbox_worker.cli.common import (
+    SELECTED,
+    ConfigOption,
+    JsonOption,
+    all_settings_from,
+    fail,
+    open_app,
+    parse_now,
+    settings_from,
+    setup_logging,
+)
+from inbox_worker.config import ConfigError
+
+db_app = typer.Typer(help="Database upkeep.", no_args_is_help=True)
+
+
+def run(
+    config: ConfigOption = None,
+    once: Annotated[bool, typer.Option("--once", help="Do one full cycle (poll, process, send) and exit.")] = False,
+    now: Annotated[str | None, typer.Option("--now", help="Pretend it is this time (ISO, e.g. 2027-06-01T09:00) "
+                                            "for everything time-based.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Change nothing: leave the mailbox and database as "
+                                          "they are and write the mail that would be sent to worker.outbox_dir "
+                                          "as .eml files.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more detail.")] = False,
+) -> None:
+    """Watch the program mailbox and answer applications.
+
+    Without --once it polls every worker.poll_interval_seconds until stopped (Ctrl-C).
+    """
+    from inbox_worker.worker import MailSource, run_cycle, run_forever
+
+    setup_logging(verbose)
+    everything = all_settings_from(config)
+    try:
+        keys = [SELECTED["program"]] if SELECTED["program"] else everything.program_keys()
+        apps = [open_app(everything.for_program(k)) for k in keys]
+    except ConfigError as e:
+        raise fail(str(e)) from None
+    if not once:
+        if dry_run or now:
+            raise fail("--dry-run and --now work with --once; add --once")
+        run_forever(apps, MailSource())
+        return
+    for application in apps:
+        summary = run_cycle(application, MailSource(), parse_now(now), dry_run=dry_run)
+        prefix = f"[{application.settings.program_key}] " if len(apps) > 1 else ""
+        for line in summary.lines():
+            typer.echo(prefix + line)
+    if dry_run:
+        typer.echo("dry run: nothing was changed; the mail that would be sent is in "
+                   f"{everything.worker.outbox_dir}")
+
+
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the demo's mailbox, database and sent mail.")]
+    = Path("demo-output"),
+) -> None:
+    """Run the whole job on a bundled sample mailbox: no server and no password needed.
+
+    Copies sample messages into a local mailbox, processes them into a SQLite
+    database and writes the email it would send as .eml files.
+    """
+    from inbox_worker.demo import run_demo
+
+    for line in run_demo(out):
+        typer.echo(line)
+
+
+def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """What the worker has done: last poll, messages by state, outbox and review queues."""
+    from inbox_worker.program.reports import status_report
+
+    application = open_app(settings_from(config))
+    report = status_report(application)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, default=str))
+        return
+    typer.echo(f"last poll: {report['last_poll_at'] or 'never (run `inbox-worker run --once`)'}")
+    typer.echo("messages: " + (", ".join(f"{n} {k}" for k, n in report["messages"].items()) or "none yet"))
+    typer.echo("applications: " + (", ".join(f"{n} {k}" for k, n in report["applications"].items()) or "none"))
+    typer.echo("outbox: " + (", ".join(f"{n} {k}" for k, n in report["outbox"].items()) or "empty"))
+    if report["review"]:
+        typer.echo(f"\nwaiting for a coordinator ({len(report['review'])}), in folder "
+                   f"{application.settings.imap.review_folder}:")
+        for item in report["review"]:
+            typer.echo(f"  #{item['id']} from {item['sender']}: {item['subject']!r}: {item['reason']}")
+    if report["outbox"].get("failed"):
+        typer.echo("\nsome email failed: see `inbox-worker outbox list --state failed`, then "
+                   "`inbox-worker outbox retry ID`")
+
+
+def health(config: ConfigOption = None) -> None:
+    """Exit 0 when the worker is keeping up, 1 (with the reasons) when it is not.
+
+    For a process supervisor or a container health probe: fails when the database does not answer,
+    no poll happened recently, or email has waited long after it was due.
+    """
+    from inbox_worker.program import health as checks
+    from inbox_worker.store.database import DatabaseError
+    from inbox_worker.worker import bootstrap
+
+    everything = all_settings_from(config)
+    keys = [SELECTED["program"]] if SELECTED["program"] else everything.program_keys()
+    problems = []
+    for key in keys:
+        try:
+            application = bootstrap(everything.for_program(key))
+        except (DatabaseError, ConfigError) as e:
+            problems.append(f"[{key}] {e}")
+            continue
+        problems += [f"[{key}] {p}" if len(keys) > 1 else p for p in checks.check(application, parse_now(None))]
+    for problem in problems:
+        typer.echo(f"unhealthy: {problem}", err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo("healthy")
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Bring the database to the newest schema (the worker also does this at every start)."""
+    settings = settings_from(config)
+    application = open_app(settings)
+    typer.echo(f"database at {application.db.safe_url} is up to date")

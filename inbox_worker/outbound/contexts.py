@@ -1,0 +1,251 @@
+"""The program's emails: what each template is given, and one way to put a rendered email in the outbox.
+
+The context functions are pure and decide who may see what, as the program
+document asks: a supervisor hears what the program is and what it asks of
+the protégé's time, never the protégé's goals; a mentor reads the protégé's
+goals only in the introduction, after a coordinator approved the match;
+each participant gets their own assessment reminder and closing email, so a
+reply never reaches the other person. `queue_mail` renders, builds and
+queues in the caller's unit of work.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from inbox_worker.config import ProgramSettings, Settings
+from inbox_worker.form import CHOICES, field_label
+from inbox_worker.outbound import outbox
+from inbox_worker.outbound.emails import (
+    Attachment,
+    Envelope,
+    Templates,
+    address_domain,
+    build_message,
+    message_id_for,
+)
+
+# From the program document, "General Mentoring Guidelines" and the two lists of roles.
+GUIDELINES = (
+    "Both mentor and protégé must agree to maintain confidentiality regarding their discussions. "
+    "Honesty, openness, and trust are important to the success of a mentoring relationship. Both the "
+    "mentor and protégé should be able to offer feedback to each other in order to make the relationship "
+    "successful. The relationship should be based on constructive dialogue in which the goals of the "
+    "protégé can be met. Mentors should be sensitive to the needs of protégés, and protégés should be "
+    "willing to accept constructive feedback. Mentors and protégés may meet with the Mentoring "
+    "Coordinator(s) throughout the year as needed."
+)
+MENTOR_ROLES = (
+    "Serve as a resource and referral person.",
+    "Share experiences and knowledge.",
+    "Be an active listener, coach, facilitator, and confidant.",
+    "Provide encouragement, support, and advice.",
+    "Help the protégé explore and establish career goals.",
+    "Be open-minded and willing to serve.",
+    "Assist with professional development.",
+    "Commit to helping the protégé succeed within their organization.",
+    "Facilitate acclimation to the unique Wyoming Libraries dynamics if the protégé is new to the state.",
+)
+PROTEGE_ROLES = (
+    "Be open to working with a mentor.",
+    "Be receptive to advice and counsel.",
+    "Be willing to learn new skills.",
+    "Be committed to carrying out agreed upon goals.",
+    "Be honest and open with your mentor.",
+    "Be willing to take responsibility for your own learning.",
+)
+PURPOSE = (
+    "The Wyoming Library Association's mentoring program, run by its L.E.A.D. (Leadership Excellence and "
+    "Development) Interest Group, pairs library staff with an experienced colleague from another Wyoming "
+    "library for twelve months. Mentors supplement the supervisors' efforts: they share experience and "
+    "connections and encourage professional growth."
+)
+TIME_COMMITMENT = (
+    "The mentoring relationship lasts twelve calendar months. The pair agree their own rhythm of meetings, "
+    "often an hour or so a month, in person, by phone or online, and answer a few short questions from the "
+    "coordinators at two check-ins during the year."
+)
+
+
+ROLE_LABELS = {"protege": "protégé", "mentor": "mentor"}
+OPTION_LABELS = {o.key: o.label for c in CHOICES for o in c.options}
+
+
+def fields_read(record: dict) -> list[dict[str, str]]:
+    """The values read from a form, as label/value pairs an applicant can check."""
+    out = []
+    for key, value in record.items():
+        if value in (None, "", []):
+            continue
+        if key == "role":
+            value = ROLE_LABELS.get(value, value)
+        elif key == "supervisor_support":
+            value = "yes" if value else "no"
+        elif isinstance(value, list):
+            value = "; ".join(OPTION_LABELS.get(v, v) for v in value)
+        out.append({"label": field_label(key), "value": str(value)})
+    return out
+
+
+def acknowledgement_context(program: ProgramSettings, record: dict, missing_keys: list[str],
+                            form_attached: bool) -> dict:
+    """What the acknowledgement templates are given."""
+    role = record.get("role")
+    return {
+        "program_name": program.name, "program_address": program.mailbox_address,
+        "greeting_name": record.get("name") or "applicant", "role": role,
+        "role_label": ROLE_LABELS.get(role or "", ""), "fields_read": fields_read(record),
+        "missing": [field_label(k) for k in missing_keys], "form_attached": form_attached,
+    }
+
+
+def review_notice_context(program: ProgramSettings, review_folder: str, *, sender: str | None,
+                          subject: str | None, received: str, reason: str) -> dict:
+    """What the review notice template is given: who wrote, about what, and why it waits."""
+    return {
+        "program_name": program.name, "program_address": program.mailbox_address,
+        "sender": sender or "(unknown sender)", "subject": subject or "(no subject)", "received": received,
+        "reason": reason, "reason_short": reason.split(":")[0][:60], "review_folder": review_folder,
+    }
+
+
+def base(settings: Settings) -> dict[str, Any]:
+    return {"program_name": settings.program.name, "program_address": settings.program.mailbox_address}
+
+
+def person(record: dict) -> dict[str, str]:
+    """What one participant may know of the other: name, library, position, email. No phone, no home."""
+    return {"name": record.get("name") or record.get("email") or "participant",
+            "library": record.get("library_name") or "", "position": record.get("position") or "",
+            "email": record.get("email") or ""}
+
+
+def fmt_day(day: date | None) -> str:
+    return day.strftime("%B %-d, %Y") if day else ""
+
+
+# ---------------------------------------------------------------- participants and supervisors
+def supervisor_notice_context(settings: Settings, protege: dict, mentor: dict) -> dict:
+    """For the protégé's supervisor: the program and the time it asks; nothing of the protégé's goals."""
+    return base(settings) | {
+        "supervisor_name": protege.get("supervisor_name") or "supervisor",
+        "protege_name": person(protege)["name"], "protege_library": protege.get("library_name") or "",
+        "mentor_name": person(mentor)["name"], "mentor_library": mentor.get("library_name") or "",
+        "purpose": PURPOSE, "time_commitment": TIME_COMMITMENT,
+    }
+
+
+def introduction_context(settings: Settings, relationship_id: int, protege: dict, mentor: dict, *,
+                         assessments: list[date], ends_on: date, starts_on: date) -> dict:
+    """The introduction to both: who the other is, the protégé's goals, the guidelines and the dates."""
+    return base(settings) | {
+        "relationship_id": relationship_id, "protege": person(protege), "mentor": person(mentor),
+        "goals": protege.get("goals") or "", "strengths": mentor.get("strengths") or "",
+        "guidelines": GUIDELINES, "mentor_roles": list(MENTOR_ROLES), "protege_roles": list(PROTEGE_ROLES),
+        "starts_on": fmt_day(starts_on), "ends_on": fmt_day(ends_on),
+        "assessment_dates": [fmt_day(d) for d in assessments],
+    }
+
+
+def assessment_reminder_context(settings: Settings, *, recipient: dict, other: dict, role: str, number: int,
+                                due_on: date, questions: list[str]) -> dict:
+    return base(settings) | {
+        "greeting_name": person(recipient)["name"], "other_name": person(other)["name"],
+        "role_label": ROLE_LABELS.get(role, role), "number": number, "due_on": fmt_day(due_on),
+        "questions": list(questions),
+    }
+
+
+def assessment_escalation_context(settings: Settings, *, relationship_id: int, protege: dict, mentor: dict,
+                                  number: int, reminded_on: date, silent: list[str], days: int) -> dict:
+    names = {"protege": person(protege)["name"], "mentor": person(mentor)["name"]}
+    return base(settings) | {
+        "relationship_id": relationship_id, "protege_name": names["protege"], "mentor_name": names["mentor"],
+        "number": number, "reminded_on": fmt_day(reminded_on), "days": days,
+        "silent": [f"{names[r]} ({ROLE_LABELS.get(r, r)})" for r in silent],
+    }
+
+
+def closing_context(settings: Settings, *, recipient: dict, other: dict, role: str, ends_on: date) -> dict:
+    return base(settings) | {
+        "greeting_name": person(recipient)["name"], "other_name": person(other)["name"],
+        "role_label": ROLE_LABELS.get(role, role), "ends_on": fmt_day(ends_on),
+    }
+
+
+def relationship_ended_context(settings: Settings, *, recipient: dict, other: dict, role: str,
+                               starts_on: date | None, ended_on: date) -> dict:
+    """For each participant of a relationship ended early. The coordinator's reason stays on the
+    record: it may be about the other person, and this email goes to both."""
+    return base(settings) | {
+        "greeting_name": person(recipient)["name"], "other_name": person(other)["name"],
+        "role_label": ROLE_LABELS.get(role, role), "starts_on": fmt_day(starts_on), "ended_on": fmt_day(ended_on),
+    }
+
+
+def waiting_list_note_context(settings: Settings, protege: dict, applied_on: date) -> dict:
+    return base(settings) | {"greeting_name": person(protege)["name"], "applied_on": fmt_day(applied_on)}
+
+
+def call_for_mentors_context(settings: Settings, shortage: list[dict], waiting: int, free_places: int) -> dict:
+    """The listserv draft: numbers and library types only; no protégé is named."""
+    return base(settings) | {
+        "listserv_address": settings.schedule.listserv_address, "shortage": shortage,
+        "waiting": waiting, "free_places": free_places,
+        "mentor_criteria": [
+            "knowledge of Wyoming libraries, with current or recent experience working in a Wyoming library",
+            "awareness of the needs of a new librarian, and commitment to the protégés and the program",
+            "the same level of responsibility as the protégé, or above",
+            "willingness to meet the program's time commitment (twelve months)",
+        ],
+    }
+
+
+def command_result_context(settings: Settings, *, sender: str, subject: str, done: list[str],
+                           refused: list[str], reason: str) -> dict:
+    return base(settings) | {"sender": sender, "subject": subject, "done": done, "refused": refused,
+                             "reason": reason}
+
+
+def application_lines(record: dict) -> list[dict[str, str]]:
+    """For coordinators only (the digest): every field read."""
+    return fields_read(record)
+
+
+# ---------------------------------------------------------------- queueing
+def queue_mail(s: Session, settings: Settings, templates: Templates, *, key: str, template: str,
+               context: dict, to: list[str], now: datetime, cc: list[str] = (),
+               attachments: list[Attachment] = (), reply_to: str | None = None,
+               in_reply_to: str | None = None, references: list[str] = (),
+               application_id: int | None = None) -> int | None:
+    """Render a template and queue it under `key`: its outbox number, or None if that key was
+    queued before (or nobody may be sent it)."""
+    rendered = templates.render(template, context)
+    envelope = Envelope(from_address=settings.smtp.from_address, from_name=settings.smtp.from_name,
+                        to=list(to), cc=[a for a in cc if a not in to], in_reply_to=in_reply_to,
+                        references=list(references), auto_submitted="auto-generated",
+                        # Replies come to the program mailbox, never to the other recipients.
+                        reply_to=reply_to or settings.program.mailbox_address)
+    message = build_message(rendered, envelope, date=now, attachments=list(attachments),
+                            message_id=message_id_for(key, address_domain(settings.smtp.from_address)))
+    return outbox.queue(s, key=key, template=template, message=message, now=now,
+                        application_id=application_id)
+
+
+def digest_context(settings: Settings, contents, *, token: str | None, token_expires: str) -> dict:
+    """The digest template's context from `schedule.DigestContents`."""
+    return base(settings) | {
+        "period": contents.period,
+        "since": contents.since.strftime("%Y-%m-%d %H:%M") if contents.since else "",
+        "token": token, "token_expires": token_expires,
+        "suggestions": contents.suggestions, "unmatched": contents.unmatched,
+        "applications": contents.applications, "review": contents.review,
+        "supervisor_notices": contents.supervisor_notices, "assessments": contents.assessments,
+        "ending": contents.ending,
+        "shortage": [{"library_type": x.library_type, "waiting": x.waiting, "free_places": x.free_places,
+                      "short_by": x.short_by} for x in contents.shortage],
+        "call_for_mentors": contents.call_for_mentors, "failures": contents.failures,
+        "activity": contents.activity,
+    }

@@ -1,0 +1,284 @@
+"""Replies: mail from people answering the program's own emails, handled before any form is looked for.
+
+Two kinds of reply are the program's business:
+
+- a coordinator's reply to a digest carrying commands ("APPROVE 7",
+  "REJECT 8"). It acts only when it comes from a configured coordinator,
+  carries the digest's signed single-use token (in the body it quotes or in
+  the plus-address it was sent to), the token is unused and in date, and,
+  where the receiving server added `Authentication-Results`, DKIM or SPF
+  passed for the sender's domain. Then the commands run, the coordinators
+  get a confirmation, and the record says who did it. Anything else is
+  refused, reported to the coordinators and recorded too.
+- a participant's reply to an assessment reminder (or to the closing
+  email), recognised by In-Reply-To/References naming our message, and
+  recorded as their answer.
+- a supervisor's reply to the notice about a match, or a reply to an
+  introduction: set aside for a coordinator, who is told what it answers.
+
+`route` returns None for anything else, and intake goes on as usual.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import getaddresses
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inbox_worker.config import Settings
+from inbox_worker.mail.headers import header, raw_header
+from inbox_worker.outbound import contexts
+from inbox_worker.outbound.emails import Templates
+from inbox_worker.program import lifecycle, tokens
+from inbox_worker.store.models import (
+    Application,
+    Assessment,
+    AssessmentAnswer,
+    CommandToken,
+    MentoringRelationship,
+    OutgoingMessage,
+)
+
+COMMAND = re.compile(r"^\s*(approve|reject)\s+#?(\d+)\b[ \t]*(.*)$", re.IGNORECASE)
+# Where a reply's own words end and the quoted original begins, in the common mail programs.
+QUOTE_START = re.compile(r"^(>|on .{3,200} wrote:\s*$|-{2,}\s*original message\s*-{2,}|from:\s.+@)",
+                         re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ReplyOutcome:
+    kind: str  # coordinator_command | assessment_answer | feedback | supervisor_reply | reply
+    state: str  # processed | review
+    reason: str
+    # True when a coordinator should be told to read the message (a review notice).
+    notify: bool = False
+
+
+def route(session: Session, msg: EmailMessage, text: str, sender: str, settings: Settings,
+          templates: Templates, now: datetime) -> ReplyOutcome | None:
+    """Handle the message if it is a reply the program understands; None to let intake read it.
+
+    `msg` needs only its headers; `text` is its body's text (`extract.bodies.body_text`).
+    """
+    sender = (sender or "").strip().lower()
+    own = own_words(text)
+    answered = _answered_rows(session, msg)
+    for row in answered:
+        kind, _, rest = row.idempotency_key.partition(":")
+        if kind == "assessment":
+            return _record_answer(session, rest, sender, own, now)
+        if kind == "closing":
+            return _record_feedback(session, rest, sender, own, now)
+        if kind == "supervisor":
+            # The program asks coordinators to consult the supervisor: their answer is for a person.
+            return ReplyOutcome("supervisor_reply", "review", f"the protégé's supervisor answered the notice "
+                                f"about relationship {rest}: read it before the pair go on", notify=True)
+        if kind == "introduction":
+            return ReplyOutcome("reply", "review", f"a reply to the introduction of relationship {rest}",
+                                notify=True)
+    commands = [m for m in (COMMAND.match(line) for line in own.splitlines()) if m]
+    found = tokens.find_tokens(" ".join([*_recipients(msg), text]))
+    to_digest = any(r.idempotency_key.startswith("digest:") for r in answered)
+    if not commands and not found and not to_digest:
+        return None
+    if not commands:
+        return ReplyOutcome("reply", "review", "a reply to a digest with no APPROVE or REJECT line in it",
+                            notify=True)
+    return _run_commands(session, msg, sender, commands, found, settings, templates, now)
+
+
+# ---------------------------------------------------------------- coordinators' commands
+def _run_commands(s: Session, msg: EmailMessage, sender: str, commands: list[re.Match], found,
+                  settings: Settings, templates: Templates, now: datetime) -> ReplyOutcome:
+    lines = [f"{m.group(1).upper()} {m.group(2)}" for m in commands]
+    problem, token = _check_permission(s, msg, sender, found, settings, now)
+    subject = header(msg, "Subject")[:200]
+    # Without a Message-ID, the same mail is known by its headers (all intake parses) and commands.
+    identity = header(msg, "Message-ID") or msg.as_string() + "\n".join(lines)
+    key = "command:" + hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    if problem:
+        lifecycle.record(s, now, sender or "unknown sender", "command_refused", "commands", reason=problem,
+                       commands=lines, mail_subject=subject)
+        _report(s, settings, templates, key, sender, subject, [], [f"{line}: not done" for line in lines],
+                f"Nothing was changed: {problem}. A genuine coordinator can reply again to the latest digest, "
+                f"or use `inbox-worker matches approve PROTEGE MENTOR`.", now)
+        return ReplyOutcome("coordinator_command", "review", f"reply commands refused: {problem}")
+    token.used_at, token.used_by = now, sender
+    done, refused = [], []
+    actor = f"{sender} (by email)"
+    for m, line in zip(commands, lines, strict=True):
+        verb, number, note = m.group(1).lower(), int(m.group(2)), m.group(3).strip()
+        if number not in token.scope:
+            refused.append(f"{line}: number {number} was not among this digest's suggestions")
+            continue
+        rel = s.get(MentoringRelationship, number)
+        try:
+            if verb == "approve":
+                lifecycle.approve(s, settings, templates, rel, now, actor)
+                supervisor, consult = lifecycle.supervisor_status(s.get(Application, rel.protege_id).record)
+                done.append(f"{line}: {_pair(s, rel)} approved; "
+                            + ("supervisor notice and " if rel.supervisor_notified_at else "")
+                            + "introduction queued" + (f" (note: {supervisor})" if consult else ""))
+            else:
+                lifecycle.reject(s, rel, now, actor, note or "rejected by reply to the digest")
+                done.append(f"{line}: {_pair(s, rel)} rejected; the protégé is back on the waiting list")
+        except lifecycle.ProgramError as e:
+            refused.append(f"{line}: {e}")
+    lifecycle.record(s, now, actor, "commands_executed", token.target, done=done, refused=refused,
+                   mail_subject=subject)
+    _report(s, settings, templates, key, sender, subject, done, refused, "", now)
+    return ReplyOutcome("coordinator_command", "processed",
+                        f"commands from {sender}: {len(done)} done, {len(refused)} refused")
+
+
+def _check_permission(s: Session, msg: EmailMessage, sender: str, found, settings: Settings,
+                      now: datetime) -> tuple[str | None, CommandToken | None]:
+    """Why this reply may not act (None when it may), and the token it carries."""
+    coordinators = settings.program.coordinators
+    if sender not in coordinators:
+        return f"{sender or 'the sender'} is not a configured coordinator", None
+    auth = authentication(msg, sender)
+    if auth is False:
+        return ("the receiving server could not confirm the sender (no dkim=pass or spf=pass for "
+                f"{sender.rpartition('@')[2]} in Authentication-Results)"), None
+    if auth is None and settings.schedule.require_authentication_results:
+        return "the message carries no Authentication-Results from the receiving server", None
+    secret = settings.schedule.token_secret.get_secret_value()
+    if not secret:
+        return "reply commands are switched off (no schedule.token_secret is set)", None
+    if not found:
+        return "it carries no digest token (keep the digest's Token line in the reply)", None
+    for token_id, given in found:
+        row = s.get(CommandToken, token_id)
+        if row is None or not tokens.signature_matches(secret, token_id, given, row.action, row.target,
+                                                       row.expires_at):
+            continue
+        if row.used_at is not None:
+            return f"the digest's token was already used on {row.used_at:%Y-%m-%d %H:%M} by {row.used_by}", None
+        if now > row.expires_at:
+            return f"the digest's token expired on {row.expires_at:%Y-%m-%d}", None
+        if sender not in [a.lower() for a in row.issued_to]:
+            return f"the token was not issued to {sender}", None
+        return None, row
+    return "its token is not one this program signed", None
+
+
+def authentication(msg: EmailMessage, sender: str) -> bool | None:
+    """What the receiving server's Authentication-Results says of the sender's domain.
+
+    True: DKIM or SPF passed for that domain; False: the header is there but neither did;
+    None: no such header. The topmost header is the receiving server's own (each hop adds
+    its own above the earlier ones), so only that one is believed.
+    """
+    values = msg.get_all("Authentication-Results") or []
+    if not values:
+        return None
+    domain = sender.rpartition("@")[2].lower()
+    top = re.sub(r"\([^)]*\)", " ", str(values[0]))
+    for part in top.split(";")[1:]:
+        method = re.match(r"\s*(dkim|spf)\s*=\s*(\w+)", part, re.IGNORECASE)
+        if not method or method.group(2).lower() != "pass":
+            continue
+        if method.group(1).lower() == "dkim":
+            d = re.search(r"header\.(?:d|i)\s*=\s*@?([^\s;]+)", part, re.IGNORECASE)
+            value = (d.group(1) if d else "").lower()
+        else:
+            d = re.search(r"smtp\.mailfrom\s*=\s*([^\s;]+)", part, re.IGNORECASE)
+            value = (d.group(1) if d else "").lower().rpartition("@")[2]
+        if value.rpartition("@")[2] == domain:
+            return True
+    return False
+
+
+def _report(s: Session, settings: Settings, templates: Templates, key: str, sender: str, subject: str,
+            done: list[str], refused: list[str], reason: str, now: datetime) -> None:
+    if not settings.program.coordinators:
+        return
+    contexts.queue_mail(
+        s, settings, templates, key=key, template="command_result",
+        context=contexts.command_result_context(settings, sender=sender or "(unknown)", subject=subject,
+                                                     done=done, refused=refused, reason=reason),
+        to=list(settings.program.coordinators), now=now)
+
+
+def _pair(s: Session, rel: MentoringRelationship) -> str:
+    p, m = s.get(Application, rel.protege_id), s.get(Application, rel.mentor_id)
+    return f"{p.name or p.email} with mentor {m.name or m.email}"
+
+
+# ---------------------------------------------------------------- participants' answers
+def _record_answer(s: Session, rest: str, sender: str, own: str, now: datetime) -> ReplyOutcome:
+    rel_id, number, _role = [*rest.split(":"), "", "", ""][:3]
+    rel = s.get(MentoringRelationship, int(rel_id))
+    role = _role_of(s, rel, sender)
+    if role is None:
+        return ReplyOutcome("assessment_answer", "review",
+                            f"a reply to assessment reminder {number} of relationship {rel_id} from {sender}, "
+                            f"who is not in that relationship", notify=True)
+    assessment = s.scalar(select(Assessment).where(Assessment.relationship_id == rel.id,
+                                                   Assessment.number == int(number)))
+    s.add(AssessmentAnswer(assessment_id=assessment.id, participant=sender, role=role,
+                           text=own.strip() or "(an empty reply)", received_at=now))
+    lifecycle.record(s, now, sender, "assessment_answered", lifecycle.rel_subject(rel), number=int(number), role=role)
+    return ReplyOutcome("assessment_answer", "processed",
+                        f"answer to assessment {number} of relationship {rel.id} from the {role}")
+
+
+def _record_feedback(s: Session, rest: str, sender: str, own: str, now: datetime) -> ReplyOutcome:
+    rel = s.get(MentoringRelationship, int(rest.split(":")[0]))
+    role = _role_of(s, rel, sender)
+    if role is None:
+        return ReplyOutcome("feedback", "review", f"a reply to a closing email from {sender}, who is not in "
+                            f"that relationship", notify=True)
+    lifecycle.record(s, now, sender, "feedback_received", lifecycle.rel_subject(rel), role=role, text=own.strip())
+    return ReplyOutcome("feedback", "processed", f"program feedback from the {role} of relationship {rel.id}")
+
+
+def _role_of(s: Session, rel: MentoringRelationship | None, sender: str) -> str | None:
+    if rel is None:
+        return None
+    for role, app_id in (("protege", rel.protege_id), ("mentor", rel.mentor_id)):
+        if s.get(Application, app_id).email == sender:
+            return role
+    return None
+
+
+# ---------------------------------------------------------------- reading a reply
+def _answered_rows(s: Session, msg: EmailMessage) -> list[OutgoingMessage]:
+    """Our own emails this message answers, nearest first (In-Reply-To, then References backwards)."""
+    ids = header(msg, "In-Reply-To").split() + list(reversed(header(msg, "References").split()))
+    ids = [i for i in dict.fromkeys(ids) if i.startswith("<") and i.endswith(">")][:20]
+    if not ids:
+        return []
+    rows = {r.message_id: r for r in s.scalars(select(OutgoingMessage).where(OutgoingMessage.message_id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows]
+
+
+_RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To")
+
+
+def _recipients(msg: EmailMessage) -> list[str]:
+    """The addresses the message was sent to, where a reply token travels (program+TOKEN@...);
+    none when no token is written in those headers at all. Nearly every message has none, and
+    parsing address headers is slow."""
+    raw = [raw_header(msg, h) for h in _RECIPIENT_HEADERS]
+    as_read = all(value is not None or h not in msg for value, h in zip(raw, _RECIPIENT_HEADERS, strict=True))
+    if as_read and not tokens.TOKEN.search(" ".join(value for value in raw if value)):
+        return []
+    values = [header(msg, h) for h in _RECIPIENT_HEADERS]
+    return [addr for _name, addr in getaddresses([v for v in values if v])]
+
+
+def own_words(text: str) -> str:
+    """What the sender wrote themselves: everything above the quoted original."""
+    out = []
+    for line in text.splitlines():
+        if QUOTE_START.match(line.strip()):
+            break
+        out.append(line)
+    return "\n".join(out).strip()

@@ -1,0 +1,55 @@
+"""Read-only views of the store for the coordinators' CLI: status, applications, outbox."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from inbox_worker.store.models import Application, IncomingMessage, OutgoingMessage, WorkerState
+
+
+def status_report(app) -> dict:
+    with app.db.unit_of_work() as s:
+        last = s.get(WorkerState, "last_poll_at")
+        messages = dict(s.execute(select(IncomingMessage.state, func.count()).group_by(IncomingMessage.state)).all())
+        applications = dict(s.execute(select(Application.status, func.count()).group_by(Application.status)).all())
+        queue = dict(s.execute(select(OutgoingMessage.state, func.count()).group_by(OutgoingMessage.state)).all())
+        review = [
+            {"id": m.id, "sender": m.sender, "subject": m.subject, "reason": m.reason, "received_at": m.received_at}
+            for m in s.scalars(select(IncomingMessage).where(IncomingMessage.state == "review")
+                               .order_by(IncomingMessage.id))
+        ]
+    return {"last_poll_at": last.value if last else None, "messages": messages, "applications": applications,
+            "outbox": queue, "review": review}
+
+
+def list_applications(app, role: str | None = None) -> list[dict]:
+    with app.db.unit_of_work() as s:
+        q = select(Application).order_by(Application.id.desc())
+        if role:
+            q = q.where(Application.role == role)
+        return [{"id": a.id, "role": a.role, "name": a.name, "email": a.email, "status": a.status,
+                 "missing": a.missing, "version": a.version, "updated_at": a.updated_at}
+                for a in s.scalars(q)]
+
+
+def show_application(app, which: str) -> dict | None:
+    with app.db.unit_of_work() as s:
+        if which.isdigit():
+            a = s.get(Application, int(which))
+        else:
+            a = s.scalar(select(Application).where(Application.email == which.strip().lower()))
+        if a is None:
+            return None
+        return {"id": a.id, "email": a.email, "status": a.status, "version": a.version, "record": a.record,
+                "missing": a.missing, "created_at": a.created_at, "updated_at": a.updated_at,
+                "versions": [{"version": v.version, "created_at": v.created_at, "record": v.record,
+                              "incoming_message_id": v.incoming_message_id} for v in a.versions]}
+
+
+def list_outbox(app, state: str | None = None) -> list[dict]:
+    with app.db.unit_of_work() as s:
+        q = select(OutgoingMessage).order_by(OutgoingMessage.id.desc())
+        if state:
+            q = q.where(OutgoingMessage.state == state)
+        return [{"id": o.id, "state": o.state, "template": o.template, "recipients": o.recipients,
+                 "subject": o.subject, "attempts": o.attempts, "last_error": o.last_error,
+                 "created_at": o.created_at, "sent_at": o.sent_at} for o in s.scalars(q)]

@@ -1,0 +1,227 @@
+"""Schedule: what the program owes its people on a given day, as a pure function of the records and `now`.
+
+The program document sets the calendar: a relationship lasts 12 calendar
+months, the coordinators assess it at least twice (by default at months 4
+and 8), and a protégé should hear from us within a few months of applying.
+This module turns plain snapshots of relationships and applicants into a
+list of things that are due (a reminder, an escalation, a closing, a
+waiting-list note, a digest); `program_jobs` carries them out. Nothing here
+reads the clock or the database, so "what would happen on 2027-06-01?" is a
+function call.
+"""
+from __future__ import annotations
+
+import calendar
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from inbox_worker.config import ScheduleSettings
+
+
+# ---------------------------------------------------------------- calendar arithmetic
+def add_months(day: date, months: int) -> date:
+    """The same day `months` calendar months later (the 31st becomes the month's last day)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def assessment_dates(starts_on: date, settings: ScheduleSettings) -> list[date]:
+    """When each assessment falls due: the configured months after the start, in order (the
+    settings hold two or more, all inside the relationship)."""
+    return [add_months(starts_on, m) for m in settings.assessment_months]
+
+
+def end_date(starts_on: date, settings: ScheduleSettings) -> date:
+    """The official end: 12 calendar months after the start (the program document)."""
+    return add_months(starts_on, settings.relationship_months)
+
+
+# ---------------------------------------------------------------- snapshots in
+@dataclass(frozen=True)
+class AssessmentView:
+    number: int
+    due_on: date
+    reminded_at: datetime | None = None
+    escalated_at: datetime | None = None
+    # Roles ("protege", "mentor") that have answered this assessment.
+    answered: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class RelationshipView:
+    id: int
+    state: str
+    starts_on: date | None = None
+    ends_on: date | None = None
+    assessments: tuple[AssessmentView, ...] = ()
+
+
+@dataclass(frozen=True)
+class WaitingProtege:
+    application_id: int
+    applied_at: datetime
+    library_type: str | None = None
+    # A waiting-list note already went out (it is sent once).
+    noted: bool = False
+
+
+@dataclass(frozen=True)
+class MentorView:
+    application_id: int
+    library_type: str | None
+    # Places left: capacity minus live relationships.
+    free: int
+
+
+# ---------------------------------------------------------------- what is due
+@dataclass(frozen=True)
+class Due:
+    """One thing to do. `key` is the outbox idempotency key: the same Due is never done twice."""
+
+    kind: str  # reminder | escalation | closing | waiting_note
+    key: str
+    subject_id: int
+    number: int | None = None
+    # For an escalation: who has not answered.
+    missing: tuple[str, ...] = ()
+
+
+ROLES = ("protege", "mentor")
+
+
+def due_reminders(relationships: list[RelationshipView], now: datetime) -> list[Due]:
+    """Assessment reminders whose date has come, for relationships under way."""
+    today = now.date()
+    out = []
+    for r in relationships:
+        if r.state != "active":
+            continue
+        for a in r.assessments:
+            if a.reminded_at is None and a.due_on <= today:
+                out.append(Due("reminder", f"assessment:{r.id}:{a.number}", r.id, a.number))
+    return out
+
+
+def due_escalations(relationships: list[RelationshipView], now: datetime,
+                    settings: ScheduleSettings) -> list[Due]:
+    """Reminders left unanswered `escalation_days` after they went out: the coordinators are told.
+
+    One participant answering is not enough: the escalation names whoever is still silent.
+    """
+    out = []
+    wait = timedelta(days=settings.escalation_days)
+    for r in relationships:
+        if r.state != "active":
+            continue
+        for a in r.assessments:
+            if a.reminded_at is None or a.escalated_at is not None or now < a.reminded_at + wait:
+                continue
+            missing = tuple(role for role in ROLES if role not in a.answered)
+            if missing:
+                out.append(Due("escalation", f"escalation:{r.id}:{a.number}", r.id, a.number, missing))
+    return out
+
+
+def due_closings(relationships: list[RelationshipView], now: datetime) -> list[Due]:
+    """Relationships that reached their end date: close them and ask both people for feedback."""
+    today = now.date()
+    return [Due("closing", f"closing:{r.id}", r.id) for r in relationships
+            if r.state == "active" and r.ends_on is not None and r.ends_on <= today]
+
+
+def due_waiting_notes(waiting: list[WaitingProtege], now: datetime, settings: ScheduleSettings) -> list[Due]:
+    """Protégés waiting longer than `waiting_list_days` without a match: one note each, ever."""
+    limit = timedelta(days=settings.waiting_list_days)
+    return [Due("waiting_note", f"waiting:{w.application_id}", w.application_id)
+            for w in waiting if not w.noted and now - w.applied_at >= limit]
+
+
+def due(relationships: list[RelationshipView], waiting: list[WaitingProtege], now: datetime,
+        settings: ScheduleSettings) -> list[Due]:
+    """Everything due at `now`, closings first (a closed relationship needs no reminder)."""
+    closing = due_closings(relationships, now)
+    closed = {d.subject_id for d in closing}
+    still_open = [r for r in relationships if r.id not in closed]
+    return [*closing, *due_reminders(still_open, now), *due_escalations(still_open, now, settings),
+            *due_waiting_notes(waiting, now, settings)]
+
+
+# ---------------------------------------------------------------- mentors wanted
+@dataclass(frozen=True)
+class Shortage:
+    library_type: str
+    waiting: int
+    free_places: int
+
+    @property
+    def short_by(self) -> int:
+        return max(0, self.waiting - self.free_places)
+
+
+def mentor_shortage(waiting: list[WaitingProtege], mentors: list[MentorView]) -> list[Shortage]:
+    """Library types where protégés waiting outnumber mentors' free places (the program pairs like with like)."""
+    wanted = Counter(w.library_type or "other" for w in waiting)
+    places: Counter[str] = Counter()
+    for m in mentors:
+        places[m.library_type or "other"] += max(0, m.free)
+    out = [Shortage(t, n, places.get(t, 0)) for t, n in sorted(wanted.items())]
+    return [s for s in out if s.short_by > 0]
+
+
+def needs_call_for_mentors(waiting: list[WaitingProtege], mentors: list[MentorView]) -> bool:
+    """More protégés waiting than places free among all mentors: time to ask the listserv."""
+    return len(waiting) > sum(max(0, m.free) for m in mentors)
+
+
+# ---------------------------------------------------------------- the digest
+def digest_period(now: datetime, settings: ScheduleSettings) -> str | None:
+    """The digest period `now` falls in ("2026-04-10" daily, "2026-W15" weekly), or None when it is off.
+
+    A weekly period begins on `digest_weekday`; before that weekday a week belongs to the one before,
+    so a digest set for Monday is never sent on the Sunday before.
+    """
+    if settings.digest == "off":
+        return None
+    today = now.date()
+    if settings.digest == "daily":
+        return today.isoformat()
+    start = today - timedelta(days=(today.weekday() - settings.digest_weekday) % 7)
+    year, week, _ = start.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass
+class DigestContents:
+    """What a digest shows. Items are dicts ready for the template; `news` counts what changed."""
+
+    period: str
+    since: datetime | None
+    applications: list[dict] = field(default_factory=list)
+    review: list[dict] = field(default_factory=list)
+    suggestions: list[dict] = field(default_factory=list)
+    unmatched: list[dict] = field(default_factory=list)
+    supervisor_notices: list[dict] = field(default_factory=list)
+    assessments: list[dict] = field(default_factory=list)
+    ending: list[dict] = field(default_factory=list)
+    shortage: list[Shortage] = field(default_factory=list)
+    failures: list[dict] = field(default_factory=list)
+    activity: list[dict] = field(default_factory=list)
+    call_for_mentors: bool = False
+
+    def news(self) -> int:
+        """Items that are new since the last digest: each carries `new: True` when it is."""
+        lists = (self.applications, self.review, self.suggestions, self.supervisor_notices,
+                 self.assessments, self.ending, self.failures, self.activity)
+        return sum(1 for items in lists for item in items if item.get("new"))
+
+
+def digest_due(period: str | None, already_sent: bool, contents_news: int) -> bool:
+    """Send a digest for this period only once, and only when something happened since the last one."""
+    return period is not None and not already_sent and contents_news > 0
+
+
+def is_new(at: datetime | None, since: datetime | None) -> bool:
+    """Did this happen after the last digest (or is there no last digest)?"""
+    return at is not None and (since is None or at > since)
