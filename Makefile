@@ -7,7 +7,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-sqlite test-postgresql setup servers
+.PHONY: demo test test-sqlite test-postgresql lint setup servers
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/inbox-worker demo
@@ -19,6 +19,10 @@ test-sqlite: $(VENV)/.installed servers
 
 test-postgresql: $(VENV)/.installed servers
 	INBOX_WORKER_TEST_DATABASE=postgresql $(PY) -m pytest
+
+# The lint settings are in pyproject.toml; CI runs this before the tests.
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
 
 setup: $(VENV)/.installed
 

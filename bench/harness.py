@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from servers import DovecotServer, SmtpServer  # noqa: E402
+from servers import DovecotServer, SmtpServer
 
 from inbox_worker.config import (
     DatabaseSettings,

@@ -24,12 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-import databases  # noqa: E402
-from databases import fresh_database  # noqa: E402
-from intake_world import application  # noqa: E402
-from servers import DovecotServer, SmtpServer  # noqa: E402
-from test_many_programs import PROGRAMS, write_config  # noqa: E402
-from workers import WorkerProcess  # noqa: E402
+import databases
+from databases import fresh_database
+from intake_world import application
+from servers import DovecotServer, SmtpServer
+from test_many_programs import PROGRAMS, write_config
+from workers import WorkerProcess
 
 
 def run(workers: int, per_program: int, dovecot: DovecotServer, smtp: SmtpServer) -> dict:

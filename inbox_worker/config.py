@@ -46,7 +46,7 @@ class OAuth2Settings(BaseModel):
     client_id: str | None = None
     client_secret: SecretStr | None = None
     refresh_token: SecretStr | None = None
-    token_url: str = "https://oauth2.googleapis.com/token"
+    token_url: str = "https://oauth2.googleapis.com/token"  # noqa: S105 (an address, not a secret)
 
 
 class ImapSettings(BaseModel):

@@ -66,7 +66,7 @@ def field_equal(key: str, exp, got) -> bool:
         if not isinstance(got, (list, tuple)):
             return False
         return {norm_text(x) for x in exp} == {norm_text(x) for x in got if not is_empty(x)}
-    if isinstance(got, (list, tuple, dict)) or isinstance(got, bool):
+    if isinstance(got, (list, tuple, dict, bool)):
         return False
     if key in PHONE_FIELDS:
         return norm_phone(exp) == norm_phone(got)

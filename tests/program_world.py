@@ -29,14 +29,15 @@ FIXTURES = Path(__file__).parent / "fixtures" / "program"
 COORDINATOR = "coordinator@wla.example"
 SECOND_COORDINATOR = "second.coordinator@wla.example"
 PROGRAM = "program@example.org"
-SECRET = "a-year-test-token-secret"  # noqa: S105 - the test's own signing key
+SECRET = "a-year-test-token-secret"
 # A Monday: the weekly digest's day.
 JANUARY_5 = datetime(2026, 1, 5, 9, 0)
 PASS = f"mx.example.org; dkim=pass header.d=wla.example; spf=pass smtp.mailfrom={COORDINATOR}"
 
 AMY, BEN, CARA = "alowe@natronacounty.example", "bcho@lccc.example", "cdiaz@sheridan2.example"
 GIA, HAL = "gmoreno@fremontlibraries.example", "hyoung@sweetwaterlibraries.example"
-DANA, GRACE, LOU = "dwhitfield@natronacounty.example", "gholm@sweetwaterlibraries.example", "levans@albanycountylib.example"
+DANA, GRACE = "dwhitfield@natronacounty.example", "gholm@sweetwaterlibraries.example"
+LOU = "levans@albanycountylib.example"
 
 
 # ---------------------------------------------------------------- the world

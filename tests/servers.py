@@ -31,7 +31,7 @@ from imapclient import IMAPClient
 from inbox_worker.config import ImapSettings, SmtpSettings
 
 # Every test user shares this password; tests of a wrong one use their own string.
-PASSWORD = "test-Pa55word"  # noqa: S105 - the test server's own users
+PASSWORD = "test-Pa55word"
 # Fresh users made at a time; each test takes one.
 USERS_PER_BATCH = 500
 # The Dovecot answers on these addresses too, claiming fewer capabilities (see its config).
@@ -164,7 +164,7 @@ service anvil {{
         conf = self._write_config()
         # Config errors come out on stderr before the log file is open: keep them for the message below.
         with (self.root / "dovecot.out").open("wb") as out:
-            self.process = subprocess.Popen([self.binary, "-F", "-c", str(conf)],  # noqa: S603 - our config
+            self.process = subprocess.Popen([self.binary, "-F", "-c", str(conf)],
                                             stdout=out, stderr=subprocess.STDOUT)
         try:
             _wait_for_greeting(self.port, b"* OK", time.monotonic() + 15, self.process)
@@ -196,7 +196,7 @@ service anvil {{
     def resume(self) -> None:
         """Start it again on the same port, with the same mail and users."""
         with (self.root / "dovecot.out").open("ab") as out:
-            self.process = subprocess.Popen([self.binary, "-F", "-c", str(self.root / "dovecot.conf")],  # noqa: S603
+            self.process = subprocess.Popen([self.binary, "-F", "-c", str(self.root / "dovecot.conf")],
                                             stdout=out, stderr=subprocess.STDOUT)
         _wait_for_greeting(self.port, b"* OK", time.monotonic() + 15, self.process)
 
@@ -364,7 +364,7 @@ class SmtpServer:
     """An aiosmtpd server on 127.0.0.1 that offers AUTH over plain text (as tests only)."""
 
     username = "sender@example.org"
-    password = "smtp-Pa55word"  # noqa: S105 - a test server's fixed credential
+    password = "smtp-Pa55word"
 
     def __init__(self, idle_timeout: float = 300, pipelining: bool = True) -> None:
         self.handler = RecordingHandler(pipelining=pipelining)
@@ -476,7 +476,7 @@ class TestPki:
         return str(self.ca.cert)
 
     def _run(self, *args: str) -> None:
-        done = subprocess.run([self.openssl, *args], capture_output=True, check=False)  # noqa: S603
+        done = subprocess.run([self.openssl, *args], capture_output=True, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"openssl {args[0]} failed: {done.stderr.decode(errors='replace')}")
 

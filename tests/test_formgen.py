@@ -26,7 +26,8 @@ PROTEGE = {
     "library_name": "Sheridan College Griffith Memorial Library", "position": "Evening Circulation Supervisor",
     "library_type": "public", "supervisor_support": None, "supervisor_name": None, "supervisor_email": None,
     "protege_categories": ["new_supervisor", "new_mls"], "mentor_categories": [],
-    "goals": "I finished my MLS in December. I\u2019d like help with \u201chard conversations\u201d.", "strengths": None,
+    "goals": "I finished my MLS in December. I\u2019d like help with \u201chard conversations\u201d.",
+    "strengths": None,
 }
 READERS = {"docx": read_docx, "pdf": read_pdf}
 

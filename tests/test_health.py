@@ -17,7 +17,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "intake"
 
 def test_healthy_after_a_poll_and_unhealthy_when_polling_stops(world):
     """Fresh poll: healthy. Long after it, or with email overdue: unhealthy, saying why."""
-    dovecot, user, smtp, settings, app = world
+    _dovecot, _user, _smtp, _settings, app = world
     assert "no poll has happened yet" in health.check(app, NOW)[0]
     run_cycle(app, MailSource(), NOW)
     assert health.check(app, NOW + timedelta(minutes=2)) == []
@@ -27,7 +27,7 @@ def test_healthy_after_a_poll_and_unhealthy_when_polling_stops(world):
 
 def test_overdue_email_makes_it_unhealthy(world):
     """Email left unsent long after it was due is reported."""
-    dovecot, user, smtp, settings, app = world
+    dovecot, user, smtp, _settings, app = world
     smtp.pause()
     dovecot.append(user, (FIXTURES / "01-protege-inline.eml").read_bytes())
     run_cycle(app, MailSource(), NOW)

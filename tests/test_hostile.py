@@ -99,7 +99,7 @@ def test_a_charset_naming_a_failing_codec_falls_back_instead_of_raising(charset)
     assert [line.text for line in doc.lines] == ["Name: Rosalind Okafor", "Phone: 307-555-0121"]
 
 
-def test_the_worker_files_every_hostile_message_and_answers_only_applications(world, tmp_path):  # noqa: F811
+def test_the_worker_files_every_hostile_message_and_answers_only_applications(world, tmp_path):
     """All hostile mail through the real Dovecot: each filed with a reason, INBOX empty, no stray answers."""
     dovecot, user, smtp, settings, app = world
     stored, refused = [], {}

@@ -21,7 +21,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "intake"
 
 def test_hostile_text_in_a_form_stays_inert(world):
     """The acknowledgement has one recipient, no injected header, escaped HTML and unrendered jinja2."""
-    dovecot, user, smtp, settings, app = world
+    dovecot, user, smtp, _settings, app = world
     dovecot.append(user, (FIXTURES / "20-injection-attempt.eml").read_bytes())
     run_cycle(app, MailSource(), NOW)
 
@@ -41,7 +41,7 @@ def test_hostile_text_in_a_form_stays_inert(world):
 
 def test_a_subject_with_line_breaks_reaches_coordinators_as_text_only(world):
     """A question whose encoded subject hides CR/LF and a Bcc: the coordinators' notice carries it inertly."""
-    dovecot, user, smtp, settings, app = world
+    dovecot, user, smtp, _settings, app = world
     raw = (FIXTURES / "12-question.eml").read_bytes().replace(
         b"Subject: Question about mentoring",
         b"Subject: =?utf-8?q?Question=0D=0ABcc=3A_victim=40elsewhere=2Eexample?=")

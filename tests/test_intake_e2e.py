@@ -68,7 +68,7 @@ def test_each_application_is_acknowledged_once_and_inbox_is_emptied(world):
 
 def test_a_resubmission_updates_the_record_and_is_acknowledged_as_an_update(world):
     """The same applicant sending again keeps one application, with history, and gets an update note."""
-    dovecot, user, smtp, settings, app = world
+    dovecot, user, smtp, _settings, app = world
     raw = (FIXTURES / "03-protege-missing-phone.eml").read_bytes()
     dovecot.append(user, raw)
     run_cycle(app, MailSource(), NOW)
@@ -91,7 +91,7 @@ def test_a_resubmission_updates_the_record_and_is_acknowledged_as_an_update(worl
 
 def test_uidvalidity_change_causes_no_reprocessing(world):
     """When the server renumbers the folder, messages already processed are recognised by Message-ID."""
-    dovecot, user, smtp, settings, app = world
+    dovecot, user, smtp, _settings, app = world
     append_all(dovecot, user, ["01-protege-inline.eml", "02-mentor-inline.eml"])
     run_cycle(app, MailSource(), NOW)
     assert len(smtp.received) == 2
@@ -111,7 +111,7 @@ def test_uidvalidity_change_causes_no_reprocessing(world):
 def test_copies_of_one_message_in_one_poll_are_answered_once(world):
     """The same message delivered three times (one Message-ID) before a poll: the first copy is
     read and answered, the other two are recorded as its duplicates, and all three are filed."""
-    dovecot, user, smtp, settings, app = world
+    dovecot, user, smtp, _settings, app = world
     append_all(dovecot, user, ["01-protege-inline.eml", "01-protege-inline.eml", "02-mentor-inline.eml",
                                "01-protege-inline.eml"])
 
@@ -129,7 +129,7 @@ def test_copies_of_one_message_in_one_poll_are_answered_once(world):
 
 def test_temporary_smtp_failure_is_retried_and_delivered_once(world):
     """A 451 defers the email; the next cycle after the backoff delivers it, once."""
-    dovecot, user, smtp, settings, app = world
+    dovecot, user, smtp, _settings, app = world
     append_all(dovecot, user, ["01-protege-inline.eml"])
     smtp.fail_next(1)
 
@@ -149,7 +149,7 @@ def test_temporary_smtp_failure_is_retried_and_delivered_once(world):
 
 def test_permanent_smtp_failure_is_recorded_with_the_servers_reply(world):
     """A 550 marks the email failed with the server's words, and it is not tried again."""
-    dovecot, user, smtp, settings, app = world
+    dovecot, user, smtp, _settings, app = world
     smtp.refuse("rokafor@campbellcounty.example")
     append_all(dovecot, user, ["01-protege-inline.eml"])
 

@@ -51,7 +51,7 @@ def test_answers_to_one_address_are_capped_per_day(world):
 
 def test_a_hard_bounce_of_our_mail_stops_further_mail_and_tells_the_coordinators(world):
     """A DSN for our acknowledgement marks the address undeliverable; nothing more goes to it."""
-    dovecot, user, smtp, settings, app = world
+    dovecot, user, smtp, _settings, app = world
     dovecot.append(user, (FIXTURES / "01-protege-inline.eml").read_bytes())
     run_cycle(app, MailSource(), NOW)
     ack = parsed(addressed_to(smtp.received, APPLICANT))[0]
@@ -74,7 +74,7 @@ def test_a_hard_bounce_of_our_mail_stops_further_mail_and_tells_the_coordinators
 
 def test_a_bounce_of_mail_we_did_not_send_changes_nothing(world):
     """A delivery report about someone else's message suppresses no address and answers nobody."""
-    dovecot, user, smtp, settings, app = world
+    dovecot, user, smtp, _settings, app = world
     dsn = (FIXTURES / "dsn-for-our-mail.eml.template").read_text()
     dsn = dsn.replace("{address}", APPLICANT).replace("{original_message_id}", "<not-ours@elsewhere.example>")
     dovecot.append(user, dsn.encode())

@@ -266,7 +266,7 @@ def test_a_rebuilt_folder_makes_old_refs_fail_instead_of_naming_other_mail(dovec
 
 def test_a_wrong_password_is_reported_without_the_password(dovecot: DovecotServer, imap_user: str):
     """A refused login raises MailboxError naming the user and the setting to fix, never the password."""
-    secret = "Wr0ng-secret-XYZ"  # noqa: S105
+    secret = "Wr0ng-secret-XYZ"
     with pytest.raises(MailboxError) as caught, \
             ImapMailbox(dovecot.imap_settings_for(imap_user, password=secret)):
         pass
@@ -301,7 +301,7 @@ def test_oauth2_login_with_a_token_command(dovecot: DovecotServer, imap_user: st
 
 def test_oauth2_refused_token_is_not_shown(dovecot: DovecotServer, imap_user: str):
     """A token the server refuses gives MailboxError that does not contain the token."""
-    token = "ya29.not-a-valid-token"  # noqa: S105
+    token = "ya29.not-a-valid-token"
     settings = dovecot.imap_settings_for(imap_user, password="", auth="oauth2",
                                          oauth2={"token_command": f"echo {token}"})
     with pytest.raises(MailboxError) as caught, ImapMailbox(settings):
@@ -361,8 +361,8 @@ def test_oauth2_refresh_token_is_exchanged_for_an_access_token(dovecot: DovecotS
 def test_oauth2_revoked_refresh_token_is_explained(token_endpoint):
     """A refused refresh token gives MailboxError with Google's reason and no secret."""
     url, _ = token_endpoint
-    settings = OAuth2Settings(client_id="cid", client_secret="csecret",  # noqa: S106 - test values
-                              refresh_token="old-refresh", token_url=url)  # noqa: S106
+    settings = OAuth2Settings(client_id="cid", client_secret="csecret",
+                              refresh_token="old-refresh", token_url=url)
     with pytest.raises(MailboxError, match="invalid_grant") as caught:
         oauth2_access_token(settings, timeout=5)
     assert "old-refresh" not in str(caught.value) and "csecret" not in str(caught.value)

@@ -84,7 +84,7 @@ def test_retention_purges_relationships_closed_long_ago(world):
 
 def test_forget_from_the_command_line(world):
     """`inbox-worker forget EMAIL --yes` erases and says what it did, and where copies remain."""
-    dovecot, user, smtp, settings, app = world
+    dovecot, user, _smtp, settings, app = world
     dovecot.append(user, (FIXTURES / "01-protege-inline.eml").read_bytes())
     run_cycle(app, MailSource(), NOW)
     env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_WORKER_")}
@@ -99,7 +99,7 @@ def test_forget_from_the_command_line(world):
 
 def test_the_raw_mail_store_is_private(world):
     """Raw messages are stored readable by their owner only."""
-    dovecot, user, smtp, settings, app = world
+    dovecot, user, _smtp, settings, app = world
     dovecot.append(user, (FIXTURES / "01-protege-inline.eml").read_bytes())
     run_cycle(app, MailSource(), NOW)
     files = list(Path(settings.program.raw_store_dir).rglob("*.eml"))

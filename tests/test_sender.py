@@ -226,7 +226,7 @@ def test_auth_login_is_used_when_a_username_is_set(smtp_server: SmtpServer):
 
 def test_a_refused_login_is_a_login_failure_without_the_password(smtp_server: SmtpServer):
     """A wrong password raises LoginFailure (a TemporaryFailure) naming the setting, never the password."""
-    secret = "Wr0ng-smtp-secret"  # noqa: S105
+    secret = "Wr0ng-smtp-secret"
     settings = smtp_server.smtp_settings(username=smtp_server.username, password=secret)
     with SmtpSender(settings) as sender, pytest.raises(LoginFailure) as caught:
         sender.send(FROM, ["mentor@example.org"], letter())

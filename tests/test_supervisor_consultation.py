@@ -28,7 +28,7 @@ def test_approving_where_the_supervisor_must_be_consulted_says_so(year: Year):
         named = [x for x in suggested
                  if s.scalar(select(Application).where(Application.email == x[1])).record["supervisor_email"]]
         assert len(named) >= 2, suggested
-        (by_reply, p1, _m1), (by_command, p2, m2) = named[:2]
+        (by_reply, p1, _m1), (_by_command, p2, m2) = named[:2]
         for protege, support in ((p1, False), (p2, None)):
             app = s.scalar(select(Application).where(Application.email == protege))
             app.record = {**app.record, "supervisor_support": support}

@@ -141,7 +141,7 @@ class _Walker:
                     keys.append(f"{name}={el.get('value')}")
                 self.b.add((MARKED if checked else UNMARKED) + " ")
                 if label:
-                    self._put(keys + [label], checked)
+                    self._put([*keys, label], checked)
                 else:
                     self._pending.append((len(self.b.current_text()), keys, checked))
                 return

@@ -68,7 +68,7 @@ def _on_state(widget) -> str | None:
     ap = widget.get("/AP")
     normal = ap.get_object().get("/N") if ap is not None else None
     if normal is not None and hasattr(normal.get_object(), "keys"):
-        for state in normal.get_object().keys():
+        for state in normal.get_object():
             if state != "/Off":
                 return str(state)
     return None
@@ -241,7 +241,7 @@ def read_pdf(data: bytes, source: str) -> Document:
     try:
         from pypdf.errors import LimitReachedError
     except ImportError:  # older pypdf has no such error
-        LimitReachedError = RefusedInput  # noqa: N806
+        LimitReachedError = RefusedInput
     try:
         reader = _open(data, source)
         fields = _fields(reader)

@@ -445,10 +445,10 @@ def _label_value_start(text: str) -> tuple[str, str, bool] | None:
         after = stripped[end:]
         sep = SEPARATOR.match(after)
         asked = sep is not None and "?" in sep.group()
-        if sep is not None and (not lead or asked or ":" in sep.group()):
-            if not (asked and not after[sep.end() :].strip()):
-                return key, after[sep.end() :], True
-            # A question alone on its line is the printed question, answered below it.
+        # A question alone on its line is the printed question, answered below it.
+        question_alone = asked and not after[sep.end() :].strip()
+        if sep is not None and (not lead or asked or ":" in sep.group()) and not question_alone:
+            return key, after[sep.end() :], True
         # A few words of the applicant's own before the colon: "Strengths and experience:",
         # "Supervisor's name and title:" (for one-line fields only words that qualify the label).
         more = re.match(r"([^:?\uff1a]{1,40}?)\s*[:?\uff1a]\s*", after)

@@ -162,10 +162,7 @@ def describe_parts(scores: Scores, i: int, j: int, protege: Mapping, mentor: Map
                 words = scores.text.shared_words(i, j)
                 note = "shared words: " + ", ".join(words) if words else "no words in common"
         elif part == "wyoming":
-            if not scores.wyoming_applies[i]:
-                note = "the protégé is not new to Wyoming"
-            else:
-                note = scores.wyoming[j].note
+            note = "the protégé is not new to Wyoming" if not scores.wyoming_applies[i] else scores.wyoming[j].note
         else:
             note = f"{int(scores.waiting_days[i])} days since applying"
         out[part] = {"raw": round(raw, 4), "weight": round(share, 4), "weighted": round(raw * share, 4),

@@ -117,7 +117,7 @@ def _stable_zip(data: bytes, replace: dict[str, bytes] | None = None) -> bytes:
 def _fill_docx(data: bytes, values: dict) -> bytes:
     from lxml import etree
 
-    w, w14 = "{%s}" % W_NS, "{%s}" % W14_NS
+    w, w14 = f"{{{W_NS}}}", f"{{{W14_NS}}}"
     src = zipfile.ZipFile(io.BytesIO(data))
     root = etree.fromstring(src.read("word/document.xml"))
     wanted = _wanted(values)
@@ -282,7 +282,7 @@ def _txt() -> str:
 
     for row in form.FORM_ROWS:
         blanks_row(row)
-    out += textwrap.wrap(form.SKIP_NOTE, 90) + ["", form.SUPERVISOR_QUESTION, "Yes: [ ]", "", form.IF_YES, ""]
+    out += [*textwrap.wrap(form.SKIP_NOTE, 90), "", form.SUPERVISOR_QUESTION, "Yes: [ ]", "", form.IF_YES, ""]
     blanks_row(form.SUPERVISOR_ROW)
     for heading, options, _multiple in _options():
         out += [heading] + [f"[ ] {o.label}" for o in options] + [""]
