@@ -151,8 +151,6 @@ EMPLOYER_UNKNOWN = 8
 LEVEL_BELOW = 16
 PAIRED_BEFORE = 32
 NO_CAPACITY = 64
-RULE_BITS = (SAME_PERSON, SAME_EMPLOYER, POSSIBLY_SAME_EMPLOYER, EMPLOYER_UNKNOWN, LEVEL_BELOW, PAIRED_BEFORE,
-             NO_CAPACITY)
 
 
 @dataclass(frozen=True)
@@ -184,7 +182,6 @@ class Employers:
     same: np.ndarray        # bool, equal keys
     possibly: np.ndarray    # bool, alike but not equal (and not confirmed distinct)
     unknown: np.ndarray     # bool, either side gave no library name
-    likeness: np.ndarray    # float, letter-pair likeness of the two keys
 
 
 def compare_employers(proteges: Side, mentors: Side, near_threshold: float,
@@ -207,8 +204,7 @@ def compare_employers(proteges: Side, mentors: Side, near_threshold: float,
     blank_m = np.array([k == "" for k in mk], dtype=bool)
     unknown = blank_p[:, None] | blank_m[None, :]
     grid = np.ix_(p_idx, m_idx)
-    return Employers(same=(equal & ~unknown)[grid], possibly=(near & ~unknown)[grid], unknown=unknown[grid],
-                     likeness=like[grid])
+    return Employers(same=(equal & ~unknown)[grid], possibly=(near & ~unknown)[grid], unknown=unknown[grid])
 
 
 def _positions(values: Sequence[str], ordered: list[str]) -> list[int]:
