@@ -136,7 +136,10 @@ class CycleSummary:
 
 def keep_watch(app: App, summary: CycleSummary, now: datetime) -> None:
     """Record how a cycle went (for `status` and `health`), and tell the coordinators once when the
-    mailbox has been failing long while email still goes out (program/alerts.py)."""
+    mailbox has been failing long while email still goes out (program/alerts.py). A cycle that left
+    the mailbox to another worker says nothing of it, so it records nothing."""
+    if summary.skipped:
+        return
     mailbox_error, smtp_error = summary.trouble()
     try:
         record = health.record_cycle(app.db, now, mailbox_error=mailbox_error, smtp_error=smtp_error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,8 +96,6 @@ def _make_state_dir(settings: Settings) -> None:
 
 
 def _writable(folder: Path) -> bool:
-    import os
-
     return os.access(folder, os.W_OK | os.X_OK)
 
 
@@ -152,6 +151,7 @@ def secret_values(settings: Settings) -> list[str]:
     with contextlib.suppress(Exception):
         found.append(str(make_url(settings.database.url).password or ""))
     return sorted({v for v in found if v}, key=len, reverse=True)
+
 
 def missing_secrets(settings: Settings) -> list[str]:
     """Passwords the configured servers need but nobody set, in words: each is reported as
