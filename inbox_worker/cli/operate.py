@@ -111,8 +111,11 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     typer.echo(f"last poll: {report['last_poll_at'] or 'never (run `inbox-worker run --once`)'}")
     cycle = report["last_cycle"]
     if cycle and cycle["last_error"]:
-        state = "still failing" if cycle["failing_since"] else f"working again since {cycle['at'][:16]} UTC"
-        typer.echo(f"last error: {cycle['last_error_at'][:16]} UTC ({state}): {cycle['last_error']}")
+        def when(iso: str) -> str:
+            return iso[:16].replace("T", " ") + " UTC"
+
+        state = "still failing" if cycle["failing_since"] else f"working again since {when(cycle['at'])}"
+        typer.echo(f"last error: {when(cycle['last_error_at'])} ({state}): {cycle['last_error']}")
     typer.echo("messages: " + (", ".join(f"{n} {k}" for k, n in report["messages"].items()) or "none yet"))
     typer.echo("applications: " + (", ".join(f"{n} {k}" for k, n in report["applications"].items()) or "none"))
     typer.echo("outbox: " + (", ".join(f"{n} {k}" for k, n in report["outbox"].items()) or "empty"))
