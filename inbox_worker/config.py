@@ -1,10 +1,12 @@
 """The one configuration model, loaded in one place.
 
-Settings come from a TOML file (`--config PATH` or `INBOX_WORKER_CONFIG`),
-then each key may be overridden from the environment as
-`INBOX_WORKER_<SECTION>__<KEY>` (for example `INBOX_WORKER_IMAP__PASSWORD`).
-No other module reads the environment. Passwords and tokens are
-`SecretStr`, so they print as `**********` in logs, reprs and errors.
+Settings come from a TOML file (`--config PATH`, else `INBOX_WORKER_CONFIG`,
+else the first found of those `places.py` lists), then each key may be
+overridden from the environment as `INBOX_WORKER_<SECTION>__<KEY>` (for
+example `INBOX_WORKER_IMAP__PASSWORD`). No other module reads the
+environment. Passwords and tokens are `SecretStr`, so they print as
+`**********` in logs, reprs and errors. Relative paths to what the program
+writes resolve against `[paths] state_dir`, never beside the config file.
 """
 from __future__ import annotations
 
@@ -17,12 +19,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from inbox_worker.places import anchor_templates, config_candidates, in_folder
 
 ENV_PREFIX = "INBOX_WORKER_"
 CONFIG_ENV = "INBOX_WORKER_CONFIG"
@@ -85,6 +90,28 @@ class DatabaseSettings(BaseModel):
     # PostgreSQL: the schema holding this program's tables (one schema per program, so no
     # query can mix two programs' people). Empty: the database's default (public).
     schema_name: str = Field(default="", pattern=r"^[a-z0-9_]*$")
+
+
+def _default_state_dir() -> str:
+    # systemd's StateDirectory= sets $STATE_DIRECTORY (a colon-separated list when the unit names
+    # several; ours names one).
+    return os.environ.get("STATE_DIRECTORY", "").split(":")[0] or os.getcwd()
+
+
+class PathsSettings(BaseModel):
+    # The folder for everything the program writes: the SQLite database, the raw mail, dry-run
+    # mail, alert records. Relative paths in the other sections are relative to it.
+    state_dir: str = Field(default_factory=_default_state_dir)
+
+
+class AlertSettings(BaseModel):
+    """Who hears when the worker itself is in trouble, and when."""
+
+    # The address of whoever looks after the server; empty: the coordinators are told.
+    operator: str = ""
+    # The worker emails the coordinators once when its mailbox has failed this long and email
+    # still goes out.
+    failing_minutes: int = Field(default=60, ge=1)
 
 
 class ProgramEntry(BaseModel):
@@ -242,6 +269,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid")
 
+    paths: PathsSettings = Field(default_factory=PathsSettings)
     imap: ImapSettings = Field(default_factory=ImapSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -249,13 +277,37 @@ class Settings(BaseSettings):
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     # Several programs in one deployment; none listed means one program, "default".
     programs: list[ProgramEntry] = Field(default_factory=list)
     # Which program these settings are for (set by `for_program`).
     program_key: str = "default"
+    # The file these settings were read from (None: built-in defaults and the environment).
+    _config_file: Path | None = PrivateAttr(default=None)
+
+    @property
+    def config_file(self) -> Path | None:
+        return self._config_file
 
     def program_keys(self) -> list[str]:
         return [p.key for p in self.programs] or ["default"]
+
+    @model_validator(mode="after")
+    def _in_the_state_dir(self) -> Settings:
+        # Every path the program writes to resolves against the state folder, so a config in a
+        # read-only /etc works and nothing lands beside it.
+        base = Path(self.paths.state_dir).expanduser()
+        base = base if base.is_absolute() else Path.cwd() / base
+        self.paths.state_dir = str(base)
+        self.database.url = in_folder(self.database.url, base)
+        self.program.raw_store_dir = str(base / self.program.raw_store_dir)
+        self.worker.outbox_dir = str(base / self.worker.outbox_dir)
+        for entry in self.programs:
+            if entry.program.get("raw_store_dir"):
+                entry.program["raw_store_dir"] = str(base / entry.program["raw_store_dir"])
+            if entry.worker.get("outbox_dir"):
+                entry.worker["outbox_dir"] = str(base / entry.worker["outbox_dir"])
+        return self
 
     @model_validator(mode="after")
     def _programs_apart(self) -> Settings:
@@ -303,7 +355,9 @@ class Settings(BaseSettings):
         if "raw_store_dir" not in entry.program:
             data["program"]["raw_store_dir"] = str(Path(data["program"]["raw_store_dir"]) / key)
         data = _reveal(data)
-        return Settings.model_validate({**data, "programs": [], "program_key": key})
+        chosen = Settings.model_validate({**data, "programs": [], "program_key": key})
+        chosen._config_file = self._config_file
+        return chosen
 
     @classmethod
     def settings_customise_sources(
@@ -336,50 +390,46 @@ def _reveal(value: Any) -> Any:
     return value
 
 
-def load_settings(path: str | Path | None = None, *, overrides: dict[str, Any] | None = None) -> Settings:
-    """Read the TOML file (if any), then the environment; raise ConfigError with a fix on failure."""
-    path = path or os.environ.get(CONFIG_ENV)
+def find_config(explicit: str | Path | None = None) -> Path | None:
+    """The config file to read: `explicit` (--config), else $INBOX_WORKER_CONFIG, else the first of
+    `places.config_candidates()` that exists; None when there is none (built-in defaults apply)."""
+    named = explicit or os.environ.get(CONFIG_ENV)
+    if named:
+        return Path(named)
+    return next((p for p in config_candidates() if p.is_file()), None)
+
+
+def load_settings(path: str | Path | None = None, *, overrides: dict[str, Any] | None = None,
+                  search: bool = True) -> Settings:
+    """Read the TOML file (`path`, else the one `find_config` finds unless `search` is off), then
+    the environment; raise ConfigError with a fix on failure."""
+    p = find_config(path) if search or path else None
     data: dict[str, Any] = {}
-    if path:
-        p = Path(path)
+    if p is not None:
         if not p.is_file():
-            raise ConfigError(f"the configuration file {p} does not exist. Copy config.example.toml "
-                              f"to {p} and edit it, or leave --config out to use the built-in defaults.")
+            raise ConfigError(f"the configuration file {p} does not exist. Write one with `inbox-worker init {p}` "
+                              f"(the documented example, as in config.example.toml) and edit it, or leave "
+                              f"--config and {CONFIG_ENV} out to use the built-in defaults.")
         try:
             data = tomllib.loads(p.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise ConfigError(f"{p} is not valid TOML: {e}. Compare it with config.example.toml.") from e
-        # Relative paths in the file are relative to the file, so a config works from any directory.
-        data = _anchor_paths(data, p.resolve().parent)
+        except OSError as e:
+            raise ConfigError(f"cannot read the configuration file {p}: {e.strerror}") from None
+        # A template overrides folder is read, never written: relative to the file, so the file
+        # and its templates can move together. Everything written goes to the state folder.
+        data = anchor_templates(data, p.resolve().parent)
     if overrides:
         data = _deep_merge(data, overrides)
     try:
-        return Settings(**data)
+        settings = Settings(**data)
     except ValidationError as e:
         problems = "; ".join(
             f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors(include_input=False)
         )
         raise ConfigError(f"the configuration has problems: {problems}. See config.example.toml for "
                           f"every setting and its meaning.") from None
+    settings._config_file = p.resolve() if p is not None else None
+    return settings
 
 
-def _anchor_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
-    prog = dict(data.get("program", {}))
-    for key in ("templates_dir", "raw_store_dir"):
-        if prog.get(key) and not Path(prog[key]).is_absolute():
-            prog[key] = str(base / prog[key])
-    worker = dict(data.get("worker", {}))
-    if worker.get("outbox_dir") and not Path(worker["outbox_dir"]).is_absolute():
-        worker["outbox_dir"] = str(base / worker["outbox_dir"])
-    db = dict(data.get("database", {}))
-    url = db.get("url", "")
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
-        db["url"] = "sqlite:///" + str(base / url[len("sqlite:///"):])
-    out = dict(data)
-    if prog:
-        out["program"] = prog
-    if worker:
-        out["worker"] = worker
-    if db:
-        out["database"] = db
-    return out

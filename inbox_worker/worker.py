@@ -30,7 +30,7 @@ from inbox_worker.mail.maildir import MaildirMailbox
 from inbox_worker.mail.sender import FolderSender, SmtpSender
 from inbox_worker.outbound import outbox
 from inbox_worker.outbound.emails import Templates
-from inbox_worker.program import jobs, privacy
+from inbox_worker.program import alerts, health, jobs, privacy
 from inbox_worker.store import lease
 from inbox_worker.store.database import Database
 from inbox_worker.store.rawstore import RawStore
@@ -122,6 +122,30 @@ class CycleSummary:
             out.append(f"outbox: {d.sent} sent, {d.deferred} deferred, {d.failed} failed")
         out += [f"problem: {p}" for p in self.problems]
         return out
+
+    def trouble(self) -> tuple[str | None, str | None]:
+        """What stopped the mailbox, and the mail server, this cycle, in words (None: nothing did)."""
+
+        def first(*prefixes: str) -> str:
+            found = next((p for p in self.problems if p.startswith(prefixes)), "")
+            return found.partition(": ")[2] or "unavailable"
+
+        return (first("mailbox unavailable:", "cycle failed:") if self.mailbox_down else None,
+                first("mail server unavailable:", "outbox not drained:") if self.smtp_down else None)
+
+
+def keep_watch(app: App, summary: CycleSummary, now: datetime) -> None:
+    """Record how a cycle went (for `status` and `health`), and tell the coordinators once when the
+    mailbox has been failing long while email still goes out (program/alerts.py). A cycle that left
+    the mailbox to another worker says nothing of it, so it records nothing."""
+    if summary.skipped:
+        return
+    mailbox_error, smtp_error = summary.trouble()
+    try:
+        record = health.record_cycle(app.db, now, mailbox_error=mailbox_error, smtp_error=smtp_error)
+        alerts.after_cycle(app, record, now, lambda: open_sender(app.settings))
+    except Exception:  # the database being away is already the cycle's own trouble
+        log.exception("could not record how the cycle went")
 
 
 def lease_ttl(settings: Settings) -> timedelta:
@@ -230,8 +254,8 @@ class Runner:
 
     MAX_BACKOFF = 1800.0
 
-    def __init__(self, app: App, source: MailSource, clock=time.monotonic):
-        self.app, self.source, self.clock = app, source, clock
+    def __init__(self, app: App, source: MailSource, clock=time.monotonic, now=utcnow):
+        self.app, self.source, self.clock, self.now = app, source, clock, now
         self.holder = lease.holder_name()
         self.failures = 0
         self.resume_at = 0.0
@@ -253,8 +277,9 @@ class Runner:
     def _cycle(self) -> CycleSummary | None:
         if self.clock() < self.resume_at:
             return None
+        now = self.now()
         try:
-            summary = run_cycle(self.app, self.source, utcnow(), holder=self.holder)
+            summary = run_cycle(self.app, self.source, now, holder=self.holder)
         except Exception as e:  # keep the schedule alive whatever one cycle does (the database, a bug)
             log.exception("cycle failed")
             summary = CycleSummary(problems=[f"cycle failed: {e}"], mailbox_down=True)
@@ -269,6 +294,7 @@ class Runner:
         for line in summary.lines():
             if not line.startswith("problem: mailbox unavailable") and not line.startswith("problem: outbox not"):
                 log.info("%s", line)
+        keep_watch(self.app, summary, now)
         return summary
 
     def _note(self, what: str, is_down: bool, summary: CycleSummary) -> None:

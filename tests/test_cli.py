@@ -89,3 +89,45 @@ def test_a_bad_config_path_is_explained_without_a_traceback(tmp_path):
     done = cli("status", "--config", str(tmp_path / "nope.toml"))
     assert done.returncode == 1
     assert "config.example.toml" in done.stderr and "Traceback" not in done.stderr
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_WORKER_") and k != "STATE_DIRECTORY"}
+    (tmp_path / "home").mkdir(exist_ok=True)
+    env.update(HOME=str(tmp_path / "home"), **extra)
+    return env
+
+
+def test_a_command_finds_the_config_says_so_and_never_starts_an_empty_database(tmp_path):
+    """Without --config, ./inbox-worker.toml is read; a command that reads records refuses to
+    create a database, naming the one it looked for and how to point at the right one; after
+    `db upgrade` made it, `status` names the settings file and the database it used."""
+    work, state = tmp_path / "work", tmp_path / "state"
+    work.mkdir()
+    config = work / "inbox-worker.toml"
+    config.write_text(f'[paths]\nstate_dir = "{state}"\n')
+    env = _env(tmp_path)
+    for command in (["status"], ["applications", "list"], ["outbox", "list"]):
+        refused = cli(*command, cwd=work, env=env)
+        assert refused.returncode == 1, refused.stdout
+        assert str(state / "inbox-worker.sqlite3") in refused.stderr and str(config) in refused.stderr
+        assert "--config" in refused.stderr and "db upgrade" in refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert not state.exists(), "a read-only command wrote to the state folder"
+    made = cli("db", "upgrade", cwd=work, env=env)
+    assert made.returncode == 0, made.stderr
+    shown = cli("status", cwd=work, env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert f"settings: {config}" in shown.stdout
+    assert f"database: {state / 'inbox-worker.sqlite3'}" in shown.stdout
+
+
+def test_make_demo_writes_only_into_demo_output(tmp_path):
+    """`inbox-worker demo`, as `make demo` runs it, leaves nothing outside demo-output/."""
+    done = cli("demo", cwd=tmp_path, env=_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo-output", "home"]
+    assert not any((tmp_path / "home").iterdir())
+    assert (tmp_path / "demo-output" / "inbox-worker.sqlite3").is_file()

@@ -94,3 +94,79 @@ def test_two_programs_cannot_share_a_raw_mail_folder(tmp_path):
     settings = load_settings(apart)
     folders = {settings.for_program(key).program.raw_store_dir for key in ("north", "south")}
     assert len(folders) == 2
+
+
+# ---------------------------------------------------------------- where settings and state are
+def test_written_paths_resolve_against_the_state_folder_not_the_config(tmp_path, monkeypatch):
+    """The database, raw mail and dry-run mail land in [paths] state_dir; a template overrides
+    folder, only read, stays beside the config."""
+    monkeypatch.delenv("STATE_DIRECTORY", raising=False)
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    config = etc / "config.toml"
+    config.write_text(f'[paths]\nstate_dir = "{tmp_path / "state"}"\n[program]\ntemplates_dir = "mine"\n')
+    s = load_settings(config)
+    state = tmp_path / "state"
+    assert s.database.url == f"sqlite:///{state / 'inbox-worker.sqlite3'}"
+    assert s.program.raw_store_dir == str(state / "raw-mail")
+    assert s.worker.outbox_dir == str(state / "outbox-eml")
+    assert s.program.templates_dir == str(etc / "mine")
+    assert s.config_file == config.resolve()
+
+
+def test_the_state_folder_comes_from_the_environment_then_systemd_then_here(tmp_path, monkeypatch):
+    """INBOX_WORKER_PATHS__STATE_DIR wins; without it, systemd's $STATE_DIRECTORY; without that,
+    the folder the command runs in."""
+    monkeypatch.delenv("INBOX_WORKER_PATHS__STATE_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STATE_DIRECTORY", raising=False)
+    assert load_settings(None, search=False).paths.state_dir == str(tmp_path)
+    monkeypatch.setenv("STATE_DIRECTORY", "/var/lib/inbox-worker")
+    here = load_settings(None, search=False)
+    assert here.paths.state_dir == "/var/lib/inbox-worker"
+    assert here.database.url == "sqlite:////var/lib/inbox-worker/inbox-worker.sqlite3"
+    monkeypatch.setenv("INBOX_WORKER_PATHS__STATE_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("INBOX_WORKER_PROGRAM__RAW_STORE_DIR", "mail")
+    there = load_settings(None, search=False)
+    assert there.program.raw_store_dir == str(tmp_path / "elsewhere" / "mail")
+
+
+def test_each_programs_files_are_in_the_state_folder(tmp_path):
+    """With [[programs]], each program's own database file and raw-mail folder sit in the state folder."""
+    config = tmp_path / "programs.toml"
+    config.write_text(f'[paths]\nstate_dir = "{tmp_path / "state"}"\n[[programs]]\nkey = "north"\n'
+                      '[[programs]]\nkey = "south"\nprogram = { raw_store_dir = "south-mail" }\n')
+    settings = load_settings(config)
+    north, south = settings.for_program("north"), settings.for_program("south")
+    state = tmp_path / "state"
+    assert north.database.url == f"sqlite:///{state / 'inbox-worker.north.sqlite3'}"
+    assert north.program.raw_store_dir == str(state / "raw-mail" / "north")
+    assert south.program.raw_store_dir == str(state / "south-mail")
+    assert north.config_file == south.config_file == config.resolve()
+
+
+def test_the_config_is_looked_for_in_the_documented_order(tmp_path, monkeypatch):
+    """Without --config: $INBOX_WORKER_CONFIG, then ./inbox-worker.toml, then
+    ~/.config/inbox-worker/config.toml, then /etc/inbox-worker/config.toml; --config wins over all."""
+    from inbox_worker.config import find_config
+    from inbox_worker.places import config_candidates
+
+    home, work = tmp_path / "home", tmp_path / "work"
+    (home / ".config" / "inbox-worker").mkdir(parents=True)
+    work.mkdir()
+    assert config_candidates(home, work) == [work / "inbox-worker.toml", home / ".config/inbox-worker/config.toml",
+                                             Path("/etc/inbox-worker/config.toml")]
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("INBOX_WORKER_CONFIG", raising=False)
+    user = home / ".config" / "inbox-worker" / "config.toml"
+    user.write_text('[program]\nname = "from home"\n')
+    assert find_config() == user
+    local = work / "inbox-worker.toml"
+    local.write_text('[program]\nname = "from here"\n')
+    assert find_config() == local
+    named = tmp_path / "named.toml"
+    named.write_text('[program]\nname = "named"\n')
+    monkeypatch.setenv("INBOX_WORKER_CONFIG", str(named))
+    assert load_settings().program.name == "named"
+    assert load_settings(user).program.name == "from home"

@@ -12,7 +12,10 @@ from inbox_worker.cli.common import (
     ConfigOption,
     JsonOption,
     all_settings_from,
+    database_absent,
+    describe_database,
     fail,
+    missing_secrets,
     open_app,
     parse_now,
     settings_from,
@@ -35,30 +38,45 @@ def run(
 ) -> None:
     """Watch the program mailbox and answer applications.
 
-    Without --once it polls every worker.poll_interval_seconds until stopped (Ctrl-C).
+    Without --once it polls every worker.poll_interval_seconds until stopped (Ctrl-C). With
+    --once it exits 1, saying what failed and what to check, when the mailbox or the mail server
+    cannot be reached or refuses the login.
     """
-    from inbox_worker.worker import MailSource, run_cycle, run_forever
+    from inbox_worker.worker import MailSource, keep_watch, run_cycle, run_forever
 
-    setup_logging(verbose)
     everything = all_settings_from(config)
+    setup_logging(verbose, everything)
     try:
         keys = [SELECTED["program"]] if SELECTED["program"] else everything.program_keys()
-        apps = [open_app(everything.for_program(k)) for k in keys]
+        chosen = [everything.for_program(k) for k in keys]
     except ConfigError as e:
         raise fail(str(e)) from None
+    missing = [f"[{s.program_key}] {m}" if len(chosen) > 1 else m for s in chosen for m in missing_secrets(s)]
+    if missing:
+        raise fail("; ".join(missing))
+    apps = [open_app(s, create=True) for s in chosen]
     if not once:
         if dry_run or now:
             raise fail("--dry-run and --now work with --once; add --once")
         run_forever(apps, MailSource())
         return
+    failures = []
     for application in apps:
-        summary = run_cycle(application, MailSource(), parse_now(now), dry_run=dry_run)
+        when = parse_now(now)
+        summary = run_cycle(application, MailSource(), when, dry_run=dry_run)
         prefix = f"[{application.settings.program_key}] " if len(apps) > 1 else ""
         for line in summary.lines():
             typer.echo(prefix + line)
+        if not dry_run:
+            keep_watch(application, summary, when)
+        mailbox_error, smtp_error = summary.trouble()
+        failures += [f"{prefix}the mailbox could not be used: {mailbox_error}"] if mailbox_error else []
+        failures += [f"{prefix}email could not be sent: {smtp_error}"] if smtp_error else []
     if dry_run:
         typer.echo("dry run: nothing was changed; the mail that would be sent is in "
                    f"{everything.worker.outbox_dir}")
+    if failures:
+        raise fail("; ".join(failures))
 
 
 def demo(
@@ -80,12 +98,24 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """What the worker has done: last poll, messages by state, outbox and review queues."""
     from inbox_worker.program.reports import status_report
 
-    application = open_app(settings_from(config))
+    settings = settings_from(config)
+    application = open_app(settings)
     report = status_report(application)
+    report["config_file"] = str(settings.config_file) if settings.config_file else None
+    report["database"] = describe_database(settings)
     if as_json:
         typer.echo(json.dumps(report, indent=2, default=str))
         return
+    typer.echo(f"settings: {report['config_file'] or 'no file (built-in defaults and the environment)'}")
+    typer.echo(f"database: {report['database']}")
     typer.echo(f"last poll: {report['last_poll_at'] or 'never (run `inbox-worker run --once`)'}")
+    cycle = report["last_cycle"]
+    if cycle and cycle["last_error"]:
+        def when(iso: str) -> str:
+            return iso[:16].replace("T", " ") + " UTC"
+
+        state = "still failing" if cycle["failing_since"] else f"working again since {when(cycle['at'])}"
+        typer.echo(f"last error: {when(cycle['last_error_at'])} ({state}): {cycle['last_error']}")
     typer.echo("messages: " + (", ".join(f"{n} {k}" for k, n in report["messages"].items()) or "none yet"))
     typer.echo("applications: " + (", ".join(f"{n} {k}" for k, n in report["applications"].items()) or "none"))
     typer.echo("outbox: " + (", ".join(f"{n} {k}" for k, n in report["outbox"].items()) or "empty"))
@@ -99,26 +129,47 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
                    "`inbox-worker outbox retry ID`")
 
 
-def health(config: ConfigOption = None) -> None:
+def health(
+    config: ConfigOption = None,
+    alert: Annotated[bool, typer.Option("--alert", help="Email the operator ([alerts] operator, else the "
+                                        "coordinators) once per incident: not again while it lasts, again "
+                                        "after it was put right and something new goes wrong.")] = False,
+) -> None:
     """Exit 0 when the worker is keeping up, 1 (with the reasons) when it is not.
 
-    For a process supervisor or a container health probe: fails when the database does not answer,
-    no poll happened recently, or email has waited long after it was due.
+    For a process supervisor, a timer or a container health probe: fails when the database does not
+    answer, a password is not set, the last poll failed (the mailbox could not be reached or refused
+    the login), email could not be sent, no poll happened recently, or email has waited long after it
+    was due or gave up after all its tries.
     """
+    from inbox_worker.program import alerts
     from inbox_worker.program import health as checks
     from inbox_worker.store.database import DatabaseError
-    from inbox_worker.worker import bootstrap
+    from inbox_worker.worker import bootstrap, open_sender
 
     everything = all_settings_from(config)
+    setup_logging(False, everything)
     keys = [SELECTED["program"]] if SELECTED["program"] else everything.program_keys()
     problems = []
+    now = parse_now(None)
     for key in keys:
         try:
-            application = bootstrap(everything.for_program(key))
-        except (DatabaseError, ConfigError) as e:
+            settings = everything.for_program(key)
+        except ConfigError as e:
             problems.append(f"[{key}] {e}")
             continue
-        problems += [f"[{key}] {p}" if len(keys) > 1 else p for p in checks.check(application, parse_now(None))]
+        found = missing_secrets(settings)
+        absent = database_absent(settings)
+        if absent:
+            found.append(absent)
+        else:
+            try:
+                found += checks.check(bootstrap(settings), now)
+            except DatabaseError as e:
+                found.append(str(e))
+        if alert:
+            alerts.after_health_check(settings, found, now, lambda s=settings: open_sender(s))
+        problems += [f"[{key}] {p}" if len(keys) > 1 else p for p in found]
     for problem in problems:
         typer.echo(f"unhealthy: {problem}", err=True)
     if problems:
@@ -130,5 +181,5 @@ def health(config: ConfigOption = None) -> None:
 def db_upgrade(config: ConfigOption = None) -> None:
     """Bring the database to the newest schema (the worker also does this at every start)."""
     settings = settings_from(config)
-    application = open_app(settings)
-    typer.echo(f"database at {application.db.safe_url} is up to date")
+    open_app(settings, create=True)
+    typer.echo(f"the database at {describe_database(settings)} is up to date")

@@ -3,10 +3,13 @@
 `run_demo` copies the sample messages shipped in `demo/messages/` into a
 fresh Maildir, runs one real cycle over it (the same code as `run --once`),
 stores the records in a SQLite file and writes the email it would send as
-`.eml` files, then says what happened.
+`.eml` files, then says what happened. The output folder is its state
+folder: nothing is written anywhere else, and no config file found on the
+machine is read.
 """
 from __future__ import annotations
 
+import json
 import mailbox
 import shutil
 import sys
@@ -35,9 +38,11 @@ def run_demo(out: Path, now: datetime | None = None) -> list[str]:
     samples = sorted(MESSAGES.glob("*.eml"))
     for path in samples:
         maildir.add(path.read_bytes())
-    settings = load_settings(None, overrides={
-        "database": {"url": f"sqlite:///{(out / 'inbox-worker.sqlite3').resolve()}"},
-        "program": {"raw_store_dir": str(out / "raw-mail"), "coordinators": [DEMO_COORDINATOR]},
+    settings = load_settings(None, search=False, overrides={
+        "paths": {"state_dir": str(out.resolve())},
+        "database": {"url": "sqlite:///inbox-worker.sqlite3"},
+        "program": {"raw_store_dir": "raw-mail", "coordinators": [DEMO_COORDINATOR]},
+        "worker": {"outbox_dir": "sent"},
         "imap": {"folder": "INBOX"},
     })
     app = bootstrap(settings)
@@ -57,11 +62,12 @@ def run_demo(out: Path, now: datetime | None = None) -> list[str]:
     lines += ["", f"records are in {out / 'inbox-worker.sqlite3'}; try:",
               f"  {command} applications list --config {out}/demo.toml",
               f"  {command} matches suggest --config {out}/demo.toml",
-              "", "To run on the real mailbox, copy config.example.toml, fill it in and run "
-              "`inbox-worker run --once --config YOUR.toml --dry-run` first."]
+              "", "To run on the real mailbox, write a config with `inbox-worker init YOUR.toml`, fill it in and "
+              "run `inbox-worker run --once --config YOUR.toml --dry-run` first."]
     (out / "demo.toml").write_text(
-        f'[database]\nurl = "sqlite:///{(out / "inbox-worker.sqlite3").resolve()}"\n\n'
-        f'[program]\nraw_store_dir = "{(out / "raw-mail").resolve()}"\ncoordinators = ["{DEMO_COORDINATOR}"]\n',
+        # A TOML basic string is written as JSON writes a string.
+        f'[paths]\nstate_dir = {json.dumps(str(out.resolve()))}\n\n'
+        f'[program]\ncoordinators = ["{DEMO_COORDINATOR}"]\n',
         encoding="utf-8")
     app.db.dispose()
     return lines

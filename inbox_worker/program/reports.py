@@ -1,14 +1,18 @@
 """Read-only views of the store for the coordinators' CLI: status, applications, outbox."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from sqlalchemy import func, select
 
+from inbox_worker.program.health import last_cycle
 from inbox_worker.store.models import Application, IncomingMessage, OutgoingMessage, WorkerState
 
 
 def status_report(app) -> dict:
     with app.db.unit_of_work() as s:
         last = s.get(WorkerState, "last_poll_at")
+        cycle = last_cycle(s)
         messages = dict(s.execute(select(IncomingMessage.state, func.count()).group_by(IncomingMessage.state)).all())
         applications = dict(s.execute(select(Application.status, func.count()).group_by(Application.status)).all())
         queue = dict(s.execute(select(OutgoingMessage.state, func.count()).group_by(OutgoingMessage.state)).all())
@@ -17,8 +21,8 @@ def status_report(app) -> dict:
             for m in s.scalars(select(IncomingMessage).where(IncomingMessage.state == "review")
                                .order_by(IncomingMessage.id))
         ]
-    return {"last_poll_at": last.value if last else None, "messages": messages, "applications": applications,
-            "outbox": queue, "review": review}
+    return {"last_poll_at": last.value if last else None, "last_cycle": asdict(cycle) if cycle else None,
+            "messages": messages, "applications": applications, "outbox": queue, "review": review}
 
 
 def list_applications(app, role: str | None = None) -> list[dict]:
