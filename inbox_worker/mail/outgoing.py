@@ -34,7 +34,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import getaddresses
 
-# Message ids are written as they are (see `_set_ids`); everything else is folded by policy.SMTP.
+# Message ids are written as they are (`_set_ids`); every other header is folded by policy.SMTP.
 POLICY = email.policy.SMTP.clone(refold_source="none")
 AUTO_SUBMITTED = frozenset({"auto-replied", "auto-generated"})
 # Decoding an encoded word that holds another: beyond this many rounds it is text made to unfold
@@ -152,7 +152,7 @@ def write_email(envelope: Envelope, *, subject: str, text: str, html: str, messa
     msg["Subject"] = subject
     # Stored times are naive UTC; say so in the header.
     msg["Date"] = date if date.tzinfo else date.replace(tzinfo=UTC)
-    msg["Message-ID"] = own_id
+    _set_ids(msg, "Message-ID", [own_id])
     if answered:
         _set_ids(msg, "In-Reply-To", [answered])
     if chain:
@@ -185,7 +185,8 @@ def _address(value: str) -> Address:
 
 def _set_ids(msg: EmailMessage, name: str, ids: list[str]) -> None:
     # A msg-id must never be an encoded word (RFC 2047 5), and the email package encodes one too long
-    # for a line of 78 in order to fold it; so each checked id is written on a line of its own, as it is.
+    # for a line of 78 in order to fold it; so checked ids are written as they are, the first beside
+    # the header's name (where readers expect it) and each other on a line of its own.
     assert all(MSG_ID.fullmatch(i) for i in ids)
     msg.set_raw(name, "\n ".join(ids))
 
