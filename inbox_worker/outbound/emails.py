@@ -22,7 +22,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from inbox_worker.mail.outgoing import Attachment, Envelope, OutgoingEmail, header_text, write_email
 
 __all__ = ["TEMPLATES", "Attachment", "Envelope", "Rendered", "Templates", "address_domain", "build_message",
-           "message_id_for", "valid_address"]
+           "header_text", "message_id_for", "valid_address"]
 
 # Every template the program sends, and what it is for. `preview` and the
 # template test go through this table, so a template cannot be forgotten.

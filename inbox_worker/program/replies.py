@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from inbox_worker.config import Settings
 from inbox_worker.mail.headers import header, raw_header, raw_headers
 from inbox_worker.outbound import contexts
-from inbox_worker.outbound.emails import Templates
+from inbox_worker.outbound.emails import Templates, header_text
 from inbox_worker.program import lifecycle, tokens
 from inbox_worker.store.models import (
     Application,
@@ -102,7 +102,8 @@ def _run_commands(s: Session, msg: EmailMessage, sender: str, commands: list[re.
                   settings: Settings, templates: Templates, now: datetime) -> ReplyOutcome:
     lines = [f"{m.group(1).upper()} {m.group(2)}" for m in commands]
     problem, token = _check_permission(s, msg, sender, found, settings, now)
-    subject = header(msg, "Subject")[:200]
+    # Shown to the coordinators in the result's subject and text: one line, as it decodes.
+    subject = header_text(header(msg, "Subject"))[:200]
     # Without a Message-ID, the same mail is known by its headers (all intake parses) and commands.
     identity = header(msg, "Message-ID") or msg.as_string() + "\n".join(lines)
     key = "command:" + hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:32]
