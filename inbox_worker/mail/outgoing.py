@@ -17,10 +17,10 @@ value given to it can add a header or a line:
 - last, the header block written is read back and must hold exactly the
   headers set, in order, or the email is refused.
 
-The email package's own check of generated headers came only in later
-Python releases (3.11.10, 3.12.5); until then it decodes an encoded CR/LF in
-a value it is given and writes it out as a line break, which is why values
-are cleaned here first.
+Python's email package before 3.11.10 and 3.12.5 (CVE-2024-6923) decodes an
+encoded CR/LF in a value it is given and writes it out as a line break, and
+checks nothing it generates: which is why values are cleaned here first, and
+the result checked after.
 """
 from __future__ import annotations
 
@@ -55,6 +55,8 @@ _UNSTRUCTURED = POLICY.header_factory
 
 @dataclass
 class Attachment:
+    """A file sent with an email (its name is cleaned like any header value)."""
+
     filename: str
     content_type: str
     data: bytes
