@@ -236,10 +236,14 @@ class ScheduleSettings(BaseModel):
     suggest_before_digest: bool = True
     # A relationship ending within this many days is listed in the digest.
     ending_soon_days: int = 30
-    # Refuse a reply command unless the receiving server's Authentication-Results header shows
-    # dkim=pass or spf=pass for the sender's domain. Without this, such a header is still checked
-    # when it is there; Gmail always adds one.
-    require_authentication_results: bool = False
+    # Reply commands are believed only from mail the receiving server vouched for: its own
+    # Authentication-Results header (named by this authserv-id; Gmail's is "mx.google.com") must
+    # show dkim=pass or spf=pass for a domain aligned with the sender's. Headers naming any other
+    # server are ignored, as anyone can write them.
+    authserv_id: str = ""
+    # Off only for a mailbox whose server adds no Authentication-Results at all: then a reply
+    # command is refused only when such a header says the sender was not confirmed.
+    require_authentication_results: bool = True
     # The short questions each assessment reminder asks; answered by replying.
     assessment_questions: list[str] = Field(default_factory=lambda: [
         "How often have you met or talked since you started (or since the last check-in)?",
@@ -247,6 +251,12 @@ class ScheduleSettings(BaseModel):
         "What has gone well?",
         "Is there anything the mentoring coordinators could help with?",
     ])
+
+    @field_validator("authserv_id")
+    @classmethod
+    def _authserv_id_as_compared(cls, value: str) -> str:
+        # RFC 8601: an authserv-id is compared without regard to case.
+        return value.strip().lower()
 
     @model_validator(mode="after")
     def _assessed_at_least_twice(self) -> ScheduleSettings:

@@ -32,7 +32,9 @@ PROGRAM = "program@example.org"
 SECRET = "a-year-test-token-secret"
 # A Monday: the weekly digest's day.
 JANUARY_5 = datetime(2026, 1, 5, 9, 0)
-PASS = f"mx.example.org; dkim=pass header.d=wla.example; spf=pass smtp.mailfrom={COORDINATOR}"
+# The program mailbox's server: the Authentication-Results it adds are the ones believed.
+AUTHSERV_ID = "mx.example.org"
+PASS = f"{AUTHSERV_ID}; dkim=pass header.d=wla.example; spf=pass smtp.mailfrom={COORDINATOR}"
 
 AMY, BEN, CARA = "alowe@natronacounty.example", "bcho@lccc.example", "cdiaz@sheridan2.example"
 GIA, HAL = "gmoreno@fremontlibraries.example", "hyoung@sweetwaterlibraries.example"
@@ -52,7 +54,7 @@ class Year:
             program=ProgramSettings(coordinators=[COORDINATOR, SECOND_COORDINATOR], mailbox_address=PROGRAM,
                                     raw_store_dir=str(tmp_path / "raw")),
             worker=WorkerSettings(outbox_dir=str(tmp_path / "outbox")),
-            schedule=ScheduleSettings(token_secret=SECRET, digest="weekly", digest_weekday=0,
+            schedule=ScheduleSettings(token_secret=SECRET, authserv_id=AUTHSERV_ID, digest="weekly", digest_weekday=0,
                                       assessment_months=[4, 8], escalation_days=14, waiting_list_days=90),
         )
         self.app = bootstrap(self.settings)
@@ -77,6 +79,7 @@ mailbox_address = "{PROGRAM}"
 raw_store_dir = "{tmp_path / 'raw'}"
 [schedule]
 token_secret = "{SECRET}"
+authserv_id = "{AUTHSERV_ID}"
 """)
 
     def cycle(self, when: datetime):

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 import pytest
 
 from inbox_worker.program import tokens
-from inbox_worker.program.replies import authentication, own_words
+from inbox_worker.program.replies import Authentication, aligned, authentication, own_words
 
 EXPIRES = datetime(2026, 5, 1, 9, 0)
 
@@ -40,20 +40,60 @@ def message(*results: str) -> EmailMessage:
     return m
 
 
+TRUSTED = "mx.google.com"
+
+
 @pytest.mark.parametrize(("headers", "expected"), [
-    ((), None),
-    (("mx.google.com; dkim=pass header.i=@wla.example header.s=s1; spf=neutral",), True),
+    ((), Authentication.MISSING),
+    (("mx.google.com; dkim=pass header.i=@wla.example header.s=s1; spf=neutral",), Authentication.PASSED),
+    (("MX.Google.com; dkim=pass header.d=wla.example",), Authentication.PASSED),
     (("mx.google.com; dkim=none; spf=pass (google.com: domain of c@wla.example designates 1.2.3.4) "
-      "smtp.mailfrom=c@wla.example",), True),
-    (("mx.google.com; dkim=pass header.d=evil.example; spf=fail smtp.mailfrom=c@wla.example",), False),
-    (("mx.google.com; dkim=fail header.d=wla.example; spf=softfail smtp.mailfrom=c@wla.example",), False),
-    # Only the topmost header, the receiving server's own, is believed.
+      "smtp.mailfrom=c@wla.example",), Authentication.PASSED),
+    (("mx.google.com; dkim=pass header.d=evil.example; spf=fail smtp.mailfrom=c@wla.example",),
+     Authentication.FAILED),
+    (("mx.google.com; dkim=fail header.d=wla.example; spf=softfail smtp.mailfrom=c@wla.example",),
+     Authentication.FAILED),
+    # Relaxed alignment: a subdomain either way passes; a look-alike or a bare top-level domain does not.
+    (("mx.google.com; dkim=pass header.d=mail.wla.example",), Authentication.PASSED),
+    (("mx.google.com; dkim=pass header.d=notwla.example",), Authentication.FAILED),
+    (("mx.google.com; dkim=pass header.d=wla.example.evil.test",), Authentication.FAILED),
+    (("mx.google.com; dkim=pass header.d=example",), Authentication.FAILED),
+    # Only the topmost header of the trusted server counts; one below it was written by someone else.
     (("mx.google.com; dkim=fail header.d=wla.example",
-      "forged.example; dkim=pass header.d=wla.example"), False),
+      "mx.google.com; dkim=pass header.d=wla.example"), Authentication.FAILED),
+    # Another server's header counts for nothing, above or below.
+    (("forged.example; dkim=pass header.d=wla.example",), Authentication.MISSING),
+    (("forged.example; dkim=pass header.d=wla.example",
+      "mx.google.com; dkim=pass header.d=wla.example"), Authentication.PASSED),
+    # RFC 8601's grammar: a quoted string is one value, a comment is no result.
+    (('mx.google.com; dkim=pass header.d="evil.example (wla.example)"',), Authentication.FAILED),
+    (('mx.google.com; dkim=pass header.d="wla.example"; spf=fail',), Authentication.PASSED),
+    (("mx.google.com; dkim=fail (dkim=pass header.d=wla.example) header.d=wla.example",), Authentication.FAILED),
+    (("mx.google.com (dkim=pass header.d=wla.example); none",), Authentication.FAILED),
+    # The trusted server's header, unreadable: it confirms nothing.
+    (("mx.google.com; dkim=pass header.d=wla.example; ((",), Authentication.FAILED),
 ])
-def test_authentication_results_for_the_senders_domain(headers, expected):
-    """dkim=pass or spf=pass must be for the sender's own domain, in the receiving server's header."""
-    assert authentication(message(*headers), "c@wla.example") is expected
+def test_authentication_results_of_the_trusted_server_for_the_senders_domain(headers, expected):
+    """dkim=pass or spf=pass must be for a domain aligned with the sender's, in the trusted server's
+    topmost header, read as RFC 8601 says."""
+    assert authentication(message(*headers), "c@wla.example", TRUSTED) is expected
+
+
+def test_no_trusted_server_named_means_no_header_is_believed():
+    """Without an authserv-id in the settings, even a passing header counts for nothing."""
+    assert authentication(message("mx.google.com; dkim=pass header.d=wla.example"), "c@wla.example", "") \
+        is Authentication.MISSING
+
+
+@pytest.mark.parametrize(("signer", "domain", "expected"), [
+    ("wla.example", "wla.example", True), ("mail.wla.example", "wla.example", True),
+    ("wla.example", "lists.wla.example", True), ("WLA.example.", "wla.example", True),
+    ("awla.example", "wla.example", False), ("example", "wla.example", False), ("", "wla.example", False),
+    ("evil.example (wla.example)", "wla.example", False),
+])
+def test_relaxed_alignment(signer, domain, expected):
+    """The same domain, or one a subdomain of the other, both real host names."""
+    assert aligned(signer, domain) is expected
 
 
 @pytest.mark.parametrize(("text", "expected"), [

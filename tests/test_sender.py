@@ -1,13 +1,7 @@
-"""The sending adapters: SmtpSender against a real aiosmtpd server, FolderSender on disk.
-
-Every SmtpSender test runs twice: against a server that offers PIPELINING (RFC 2920), as Gmail
-does, and against one that takes one command at a time.
-"""
+"""The sending adapters: SmtpSender against a real aiosmtpd server, FolderSender on disk."""
 from __future__ import annotations
 
-import smtplib
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,30 +18,6 @@ from inbox_worker.mail.sender import (
 pytestmark = pytest.mark.servers
 
 FROM = "program@example.org"
-
-
-@pytest.fixture(params=[True, False], ids=["pipelining", "one-command-at-a-time"])
-def smtp_server(request) -> Iterator[SmtpServer]:
-    server = SmtpServer(pipelining=request.param).start()
-    yield server
-    server.stop()
-
-
-def writes_per_email(monkeypatch, settings, recipients: list[str], data: bytes) -> int:
-    """How many writes to the socket one email took, once connected."""
-    writes = []
-    real_send = smtplib.SMTP.send
-    with SmtpSender(settings) as sender:
-        sender.send(FROM, recipients, data)  # connects, and says EHLO
-
-        def counted(self, s):
-            writes.append(s)
-            return real_send(self, s)
-
-        monkeypatch.setattr(smtplib.SMTP, "send", counted)
-        sender.send(FROM, recipients, data)
-        monkeypatch.undo()
-    return len(writes)
 
 
 def letter(to: str = "mentor@example.org", subject: str = "Welcome", body: str = "Hello.") -> bytes:
@@ -78,15 +48,6 @@ def test_eight_bit_mail_is_announced_and_seven_bit_mail_is_not(smtp_server: Smtp
     first, second = smtp_server.received
     assert first.data == eight_bit and "BODY=8BITMIME" in first.mail_options
     assert second.data == seven_bit and not any(o.startswith("BODY=") for o in second.mail_options)
-
-
-def test_a_server_offering_pipelining_gets_the_envelope_in_one_write(smtp_server: SmtpServer, monkeypatch):
-    """With PIPELINING, MAIL, both RCPTs and DATA go in one write, then the message: two writes.
-    Without it, each command waits for its reply: five."""
-    recipients = ["mentor@example.org", "coordinator@example.org"]
-    writes = writes_per_email(monkeypatch, smtp_server.smtp_settings(), recipients, letter())
-    assert writes == (2 if smtp_server.handler.pipelining else 5)
-    assert [r.recipients for r in smtp_server.received] == [recipients, recipients]
 
 
 def test_lines_starting_with_a_dot_arrive_as_written(smtp_server: SmtpServer):

@@ -276,7 +276,12 @@ def export(
     config: ConfigOption = None,
 ) -> None:
     """Write the program's records: participants.csv and relationships.csv (open them in a spreadsheet)."""
-    from inbox_worker.program.records import PARTICIPANT_COLUMNS, RELATIONSHIP_COLUMNS, export_rows
+    from inbox_worker.program.records import (
+        PARTICIPANT_COLUMNS,
+        RELATIONSHIP_COLUMNS,
+        export_rows,
+        spreadsheet_cell,
+    )
 
     if format != "csv":
         raise fail(f"--format {format!r} is not supported; use --format csv")
@@ -292,5 +297,6 @@ def export(
         with path.open("w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=columns)
             writer.writeheader()
-            writer.writerows(rows)
+            # Names and libraries are what applicants typed: none may become a formula.
+            writer.writerows({k: spreadsheet_cell(v) for k, v in row.items()} for row in rows)
         typer.echo(f"wrote {path} ({len(rows)} row(s))")

@@ -29,6 +29,12 @@ def raw_header(msg: Message, name: str) -> str | None:
     return None
 
 
+def raw_headers(msg: Message, name: str) -> list[str]:
+    """Every `name` header's text as it arrived, unparsed and unfolded, topmost first."""
+    name = name.lower()
+    return [" ".join(str(value).split()) for key, value in msg.raw_items() if key.lower() == name]
+
+
 # A From of the everyday shape, `Some Name <local@domain>` or `local@domain`, in ASCII, with a
 # name of words alone (encoded words for names in other scripts are words too) and nothing the
 # address grammar treats specially (quotes, comments, groups, lists, routes): its address can be

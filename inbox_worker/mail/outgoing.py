@@ -1,41 +1,81 @@
-"""Outgoing: an email the program sends, written straight to the bytes the outbox keeps.
+"""Outgoing: an email the program sends, built by the email package and kept as the bytes the outbox sends.
 
-The email package builds a tree of header objects, parsing each value it is
-given, then walks the tree to write it out again; for a backlog's
-acknowledgements that was a fifth of the worker's own time. Every email the
-program sends has one shape (a text and an HTML body, sometimes files
-attached), so it is written here directly:
+`write_email` is the one place an outgoing email's headers are set, and no
+value given to it can add a header or a line:
 
-- a header that is a line of plain ASCII (within SMTP's 998 characters) is
-  written as it is; any other (a name with accents, text that looks like
-  an encoded word) is folded and encoded by the email package itself, as
-  before;
-- bodies are quoted-printable UTF-8 (7bit when plain ASCII in short lines),
-  attachments base64;
-- lines end in CRLF, as on the wire.
+- every header value passes through `header_text`: encoded words are decoded
+  (again and again, as long as decoding still changes it), control
+  characters (CR, LF, NUL, the rest of C0 and C1, the Unicode line and
+  paragraph separators) become spaces, and anything still shaped like an
+  encoded word is broken up, so nothing the email package decodes later can
+  hold a line break;
+- message ids copied from incoming mail into In-Reply-To and References are
+  kept only when they match RFC 5322's msg-id grammar, and dropped otherwise;
+- addresses are set as `Address` objects, which refuse anything but one
+  address; the email package (`EmailMessage`, `policy.SMTP`) refuses CR and
+  LF in what it is given, and folds and encodes the rest;
+- last, the header block written is read back and must hold exactly the
+  headers set, in order, or the email is refused.
 
-A line break in a header value is refused, never written. The tests read
-each email back with the email package and compare it, header for header and
-part for part, with what went in.
+Python's email package before 3.11.10 and 3.12.5 (CVE-2024-6923) decodes an
+encoded CR/LF in a value it is given and writes it out as a line break, and
+checks nothing it generates: which is why values are cleaned here first, and
+the result checked after.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import email
-import functools
+import email.policy
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import encode_rfc2231, getaddresses
+from email.utils import getaddresses
 
-from inbox_worker.mail.policy import POLICY
+# Message ids are written as they are (`_set_ids`); every other header is folded by policy.SMTP.
+POLICY = email.policy.SMTP.clone(refold_source="none")
+AUTO_SUBMITTED = frozenset({"auto-replied", "auto-generated"})
+# Decoding an encoded word that holds another: beyond this many rounds it is text made to unfold
+# again and again, and what is left is broken up rather than decoded further.
+_DECODING_ROUNDS = 4
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# RFC 5322 3.6.4: msg-id = "<" id-left "@" id-right ">", without the obsolete forms.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_DOT_ATOM = rf"{_ATEXT}+(?:\.{_ATEXT}+)*"
+_NO_FOLD_LITERAL = r"\[[\x21-\x5a\x5e-\x7e]*\]"
+MSG_ID = re.compile(rf"<{_DOT_ATOM}@(?:{_DOT_ATOM}|{_NO_FOLD_LITERAL})>")
+# Longer ids are not ones mail programs make; a header of them would be a hostile one.
+_MAX_ID_LENGTH = 250
+# References keeps the nearest ids of the chain.
+_MAX_REFERENCES = 20
+_UNSTRUCTURED = POLICY.header_factory
 
-# Folded only past SMTP's own limit, so a long subject stays on one line.
-WIRE = POLICY.clone(linesep="\r\n", max_line_length=998)
-# RFC 2045: a body line of 7bit text is at most this long, or the body is encoded.
-_SHORT_LINE = 78
-_PLAIN_FILENAME = re.compile(r"[A-Za-z0-9 ._()+-]{1,200}")
+
+@dataclass
+class Attachment:
+    """A file sent with an email (its name is cleaned like any header value)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class Envelope:
+    """Who a message is from and to, and which message it answers."""
+
+    from_address: str
+    from_name: str
+    to: list[str]
+    cc: list[str] = field(default_factory=list)
+    # The incoming message's Message-ID and References, as they came: checked here.
+    in_reply_to: str | None = None
+    references: list[str] = field(default_factory=list)
+    auto_submitted: str = "auto-replied"
+    # Where replies go, when not to the sender.
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,89 +90,124 @@ class OutgoingEmail:
 
     def parsed(self) -> EmailMessage:
         """The email as the email package reads it (for previews and tests)."""
-        return email.message_from_bytes(self.raw, policy=POLICY)
+        return email.message_from_bytes(self.raw, policy=email.policy.default)
 
 
-@dataclass(frozen=True)
-class Part:
-    """A leaf of the email: its headers (beyond Content-Type) and its encoded body."""
-
-    content_type: str
-    headers: list[tuple[str, str]]
-    body: bytes
-
-
-def write_email(headers: list[tuple[str, str]], bodies: list[Part], attachments: list[Part],
-                boundaries: tuple[str, str]) -> bytes:
-    """Headers, then the bodies as multipart/alternative, inside multipart/mixed when there are
-    attachments."""
-    alternative, mixed = boundaries
-    content = _multipart("alternative", alternative, [_part(p) for p in bodies])
-    if attachments:
-        content = _multipart("mixed", mixed, [content, *(_part(a) for a in attachments)])
-    head = [header_line(name, value) for name, value in headers]
-    return b"".join(head) + b"MIME-Version: 1.0\r\n" + content
+def header_text(value: str) -> str:
+    """A header value from outside as one line of plain text that no reader decodes into more."""
+    text = value
+    for _ in range(_DECODING_ROUNDS):
+        cleaned = " ".join(_CONTROL.sub(" ", _decoded(text)).split())
+        if cleaned == text:
+            break
+        text = cleaned
+    # Left over: text that looks like an encoded word without being one, or one nested too deep.
+    return text.replace("=?", "= ?")
 
 
-def recipients_of(addresses: list[str]) -> list[str]:
-    """The plain addresses of header values such as `Ann <ann@example.org>`."""
-    return [addr for _name, addr in getaddresses(addresses) if addr]
+def _decoded(text: str) -> str:
+    # Decoded as the email package decodes a value it is given, so what it will read is what is cleaned.
+    try:
+        return str(_UNSTRUCTURED("subject", text))
+    except Exception:  # a value it cannot read is kept as it is, and cleaned as text
+        return text
 
 
-def header_line(name: str, value: str) -> bytes:
-    """One header, CRLF-terminated; refused if the value would break out of it."""
-    if "\r" in value or "\n" in value or "\0" in value:
-        raise ValueError(f"a {name} header cannot hold a line break")
-    if value.isascii() and value.isprintable() and "=?" not in value and len(name) + 2 + len(value) <= 998:
-        return f"{name}: {value}\r\n".encode("ascii")
-    return _folded(name, value)
+def valid_message_id(value: str | None) -> str | None:
+    """`value` as one RFC 5322 msg-id, or None when it is not one."""
+    if not value:
+        return None
+    text = header_text(value)
+    return text if len(text) <= _MAX_ID_LENGTH and MSG_ID.fullmatch(text) else None
 
 
-@functools.lru_cache(maxsize=1024)
-def _folded(name: str, value: str) -> bytes:
-    # The email package's own folding and RFC 2047 encoding. The same few values (the program's
-    # name, a template's subject) come back every time, so they are kept.
-    return WIRE.fold_binary(*WIRE.header_store_parse(name, value))
+def valid_message_ids(values: Iterable[str]) -> list[str]:
+    """The msg-ids among `values` (each may hold several, as a References header does), in order,
+    once each; anything else is dropped."""
+    found = [token for value in values if value for token in header_text(value).split()]
+    return list(dict.fromkeys(t for t in found if len(t) <= _MAX_ID_LENGTH and MSG_ID.fullmatch(t)))
 
 
-def text_part(subtype: str, text: str) -> Part:
-    """A text body in UTF-8: 7bit when it is plain ASCII in short lines, else quoted-printable.
+def write_email(envelope: Envelope, *, subject: str, text: str, html: str, message_id: str,
+                date: datetime, attachments: Sequence[Attachment] = ()) -> OutgoingEmail:
+    """A multipart/alternative email (text and HTML), inside multipart/mixed with attachments if any."""
+    own_id = valid_message_id(message_id)
+    if own_id is None or own_id != message_id:
+        raise ValueError(f"{message_id!r} is not a Message-ID")
+    if envelope.auto_submitted not in AUTO_SUBMITTED:
+        raise ValueError(f"Auto-Submitted cannot be {envelope.auto_submitted!r}")
+    to = [_address(a) for a in envelope.to]
+    cc = [_address(a) for a in envelope.cc]
+    if not to:
+        raise ValueError("an email needs at least one recipient")
+    answered = valid_message_id(envelope.in_reply_to)
+    chain = valid_message_ids([*envelope.references, answered or ""])[-_MAX_REFERENCES:]
+    subject = header_text(subject)
 
-    Line ends of any kind become CRLF, and the body ends with one, as the email package writes it.
-    """
-    lines = text.encode("utf-8").splitlines()
-    if all(len(line) <= _SHORT_LINE for line in lines) and text.isascii():
-        cte, body = "7bit", b"\r\n".join(lines) + b"\r\n"
-    else:
-        # binascii's encoder keeps the text's own line breaks (LF here) and breaks long lines
-        # with soft line breaks in the same style; both then become CRLF.
-        encoded = binascii.b2a_qp(b"\n".join(lines) + b"\n", quotetabs=False, istext=True, header=False)
-        cte, body = "quoted-printable", encoded.replace(b"\n", b"\r\n")
-    return Part(f'text/{subtype}; charset="utf-8"', [("Content-Transfer-Encoding", cte)], body)
+    msg = EmailMessage(policy=POLICY)
+    msg["From"] = Address(header_text(envelope.from_name), addr_spec=envelope.from_address)
+    msg["To"] = to
+    if cc:
+        msg["Cc"] = cc
+    if envelope.reply_to:
+        msg["Reply-To"] = _address(envelope.reply_to)
+    msg["Subject"] = subject
+    # Stored times are naive UTC; say so in the header.
+    msg["Date"] = date if date.tzinfo else date.replace(tzinfo=UTC)
+    _set_ids(msg, "Message-ID", [own_id])
+    if answered:
+        _set_ids(msg, "In-Reply-To", [answered])
+    if chain:
+        _set_ids(msg, "References", chain)
+    # RFC 3834: say this mail was sent by a program, so other programs do not answer it.
+    msg["Auto-Submitted"] = envelope.auto_submitted
+    msg["X-Auto-Response-Suppress"] = "All"
+    msg["X-Inbox-Worker"] = "1"
+    names = [name for name, _value in msg.raw_items()]
+    msg.set_content(text, cte=_transfer_encoding(text))
+    msg.add_alternative(html, subtype="html", cte=_transfer_encoding(html))
+    for a in attachments:
+        maintype, _, subtype = a.content_type.partition("/")
+        msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=header_text(a.filename))
+    raw = msg.as_bytes()
+    _check_header_block(raw, [*names, "MIME-Version", "Content-Type"])
+    return OutgoingEmail(raw=raw, recipients=[a.addr_spec for a in to + cc], subject=subject,
+                         message_id=own_id, auto_submitted=envelope.auto_submitted)
 
 
-def file_part(content_type: str, filename: str, data: bytes) -> Part:
-    """An attached file, base64 in lines of 76."""
-    if _PLAIN_FILENAME.fullmatch(filename):
-        disposition = f'attachment; filename="{filename}"'
-    else:
-        disposition = f"attachment; filename*={encode_rfc2231(filename, 'utf-8')}"
-    return Part(content_type, [("Content-Transfer-Encoding", "base64"), ("Content-Disposition", disposition)],
-                base64.encodebytes(data).replace(b"\n", b"\r\n"))
+def _address(value: str) -> Address:
+    """One recipient, `ann@example.org` or `Ann <ann@example.org>`; anything else is refused."""
+    pairs = getaddresses([value])
+    if len(pairs) != 1 or not pairs[0][1]:
+        raise ValueError(f"{value!r} is not one address")
+    name, addr = pairs[0]
+    # Address refuses an addr_spec that is not one address, whole.
+    return Address(header_text(name), addr_spec=addr)
 
 
-def _part(part: Part) -> bytes:
-    head = [header_line("Content-Type", part.content_type)]
-    head += [header_line(name, value) for name, value in part.headers]
-    return b"".join(head) + b"\r\n" + part.body
+def _set_ids(msg: EmailMessage, name: str, ids: list[str]) -> None:
+    # A msg-id must never be an encoded word (RFC 2047 5), and the email package encodes one too long
+    # for a line of 78 in order to fold it; so checked ids are written as they are, the first beside
+    # the header's name (where readers expect it) and each other on a line of its own.
+    assert all(MSG_ID.fullmatch(i) for i in ids)
+    msg.set_raw(name, "\n ".join(ids))
 
 
-def _multipart(subtype: str, boundary: str, parts: list[bytes]) -> bytes:
-    """A multipart's Content-Type and body; each part already holds its own headers."""
-    delimiter = b"--" + boundary.encode("ascii")
-    out = [f'Content-Type: multipart/{subtype}; boundary="{boundary}"\r\n\r\n'.encode("ascii")]
-    for i, part in enumerate(parts):
-        # The line break before a delimiter belongs to the delimiter, not to the part before it.
-        out += [b"\r\n" if i else b"", delimiter, b"\r\n", part]
-    out += [b"\r\n", delimiter, b"--\r\n"]
-    return b"".join(out)
+def _transfer_encoding(text: str) -> str | None:
+    # Plain ASCII: the email package picks 7bit, or an encoding when lines are too long. Anything
+    # else is quoted-printable, so the email never needs a server that takes 8-bit mail.
+    return None if text.isascii() else "quoted-printable"
+
+
+def _check_header_block(raw: bytes, names: list[str]) -> None:
+    """Refuse the email unless its header block holds exactly the headers set, in order, each a
+    line of its own or folded onto continuation lines."""
+    block = raw.split(b"\r\n\r\n", 1)[0]
+    written = []
+    for line in block.split(b"\r\n"):
+        if b"\r" in line or b"\n" in line or not line:
+            raise ValueError("an outgoing email's header held a stray line break")
+        if line[:1] not in (b" ", b"\t"):
+            written.append(line.split(b":", 1)[0].decode("ascii", "replace"))
+    if written != names:
+        raise ValueError(f"an outgoing email's headers came out as {written}, not {names}")

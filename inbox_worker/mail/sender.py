@@ -164,9 +164,11 @@ class SmtpSender:
 
     def _transaction(self, smtp: smtplib.SMTP, envelope_from: str, recipients: list[str],
                      data: bytes) -> str:
-        # Each address goes into a command as <address>: one that would break out of it is
-        # refused before anything is said.
-        paths = [_path(a) for a in [envelope_from, *recipients]]
+        """smtplib's own MAIL, RCPT and DATA (which also dot-stuffs the message), with our decision
+        between the last RCPT and DATA: a recipient refused for now holds back the whole message."""
+        # An address that would break out of its command is refused before anything is said.
+        for address in [envelope_from, *recipients]:
+            _check_path(address)
         options = []
         if not data.isascii() and smtp.has_extn("8bitmime"):
             options.append("BODY=8BITMIME")
@@ -174,27 +176,13 @@ class SmtpSender:
             if not smtp.has_extn("smtputf8"):
                 raise PermanentFailure(None, f"{self._where()} cannot take non-ASCII addresses (no SMTPUTF8)")
             options.append("SMTPUTF8")
-        if smtp.has_extn("pipelining"):
-            mail, rcpts, data_reply = self._pipelined_envelope(smtp, paths, options)
-        else:
-            mail, rcpts, data_reply = smtp.mail(envelope_from, options), [], None
-            if mail[0] == 250:
-                rcpts = [smtp.rcpt(rcpt) for rcpt in recipients]
+        mail = smtp.mail(envelope_from, options)
+        rcpts = [smtp.rcpt(rcpt) for rcpt in recipients] if mail[0] == 250 else []
+        refused = self._envelope_accepted(smtp, envelope_from, recipients, mail, rcpts)
         try:
-            refused = self._envelope_accepted(smtp, envelope_from, recipients, mail, rcpts)
-            if data_reply is None:
-                data_reply = smtp.docmd("DATA")
-            if data_reply[0] != 354:
-                raise _failure(data_reply[0], data_reply[1], "starting the message")
-        except SendFailure:
-            if data_reply is not None and data_reply[0] == 354:
-                # The server now waits for the message: only closing the connection ends that
-                # without anything being delivered.
-                self._drop(smtp)
-                self._smtp = None
-            raise
-        smtp.send(_dot_stuffed(data))
-        code, reply = smtp.getreply()
+            code, reply = smtp.data(data)
+        except smtplib.SMTPDataError as e:  # the server would not start the message
+            raise _failure(e.smtp_code, e.smtp_error, "starting the message") from None
         if code != 250:
             raise _failure(code, reply, "sending the message")
         answer = f"{code} {_words(reply)}"
@@ -203,20 +191,6 @@ class SmtpSender:
             log.warning("sent, but some recipients were refused for good: %s", detail)
             answer += f" (refused: {detail})"
         return answer
-
-    @staticmethod
-    def _pipelined_envelope(smtp: smtplib.SMTP, paths: list[str], options: list[str]
-                            ) -> tuple[tuple[int, bytes], list[tuple[int, bytes]], tuple[int, bytes]]:
-        """RFC 2920: MAIL, every RCPT and DATA in one write, their replies read back in order:
-        one round trip where there were two and more. (Gmail offers it.)"""
-        sender, *recipients = paths
-        commands = [f"MAIL FROM:{sender}{''.join(' ' + o for o in options)}",
-                    *(f"RCPT TO:{r}" for r in recipients), "DATA"]
-        smtp.send("".join(f"{c}\r\n" for c in commands).encode(
-            "utf-8" if "SMTPUTF8" in options else "ascii"))
-        mail = smtp.getreply()
-        rcpts = [smtp.getreply() for _ in recipients]
-        return mail, rcpts, smtp.getreply()
 
     def _envelope_accepted(self, smtp: smtplib.SMTP, envelope_from: str, recipients: list[str],
                            mail: tuple[int, bytes], rcpts: list[tuple[int, bytes]]) -> dict:
@@ -275,23 +249,11 @@ def _still_open(smtp: smtplib.SMTP) -> bool:
         return False
 
 
-def _path(address: str) -> str:
-    """An address as the envelope writes it: <address>. Anything that would end or break the
-    command is refused, as no address holds it."""
+def _check_path(address: str) -> None:
+    """Refuse an address that would end or break the SMTP command it is written into, as no address
+    holds such characters."""
     if not address or any(c in address for c in "<>\r\n\0") or any(c.isspace() for c in address):
         raise PermanentFailure(None, f"{address!r} is not an address an email can be sent to")
-    return f"<{address}>"
-
-
-def _dot_stuffed(data: bytes) -> bytes:
-    """The message as DATA sends it (RFC 5321 4.5.2): a line starting with "." gets another in
-    front, and a line holding only "." ends it."""
-    stuffed = data.replace(b"\n.", b"\n..")
-    if stuffed.startswith(b"."):
-        stuffed = b"." + stuffed
-    if not stuffed.endswith(b"\r\n"):
-        stuffed += b"\r\n"
-    return stuffed + b".\r\n"
 
 
 def _words(reply: bytes | str) -> str:

@@ -24,6 +24,7 @@ from inbox_worker.outbound.emails import (
     Templates,
     address_domain,
     build_message,
+    header_text,
     message_id_for,
 )
 
@@ -106,7 +107,9 @@ def review_notice_context(program: ProgramSettings, review_folder: str, *, sende
     """What the review notice template is given: who wrote, about what, and why it waits."""
     return {
         "program_name": program.name, "program_address": program.mailbox_address,
-        "sender": sender or "(unknown sender)", "subject": subject or "(no subject)", "received": received,
+        # As they came in the message: each shown on one line, as the text it decodes to.
+        "sender": header_text(sender or "") or "(unknown sender)",
+        "subject": header_text(subject or "") or "(no subject)", "received": received,
         "reason": reason, "reason_short": reason.split(":")[0][:60], "review_folder": review_folder,
     }
 

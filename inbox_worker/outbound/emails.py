@@ -10,17 +10,19 @@ typed can change a message's structure.
 from __future__ import annotations
 
 import re
-import secrets
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import format_datetime, formataddr, make_msgid
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from inbox_worker.mail.outgoing import OutgoingEmail, file_part, recipients_of, text_part, write_email
+from inbox_worker.mail.outgoing import Attachment, Envelope, OutgoingEmail, header_text, write_email
+
+__all__ = ["TEMPLATES", "Attachment", "Envelope", "Rendered", "Templates", "address_domain", "build_message",
+           "header_text", "message_id_for", "valid_address"]
 
 # Every template the program sends, and what it is for. `preview` and the
 # template test go through this table, so a template cannot be forgotten.
@@ -58,28 +60,6 @@ class Rendered:
     html: str
 
 
-@dataclass
-class Attachment:
-    filename: str
-    content_type: str
-    data: bytes
-
-
-@dataclass
-class Envelope:
-    """Who a message is from and to, and which message it answers."""
-
-    from_address: str
-    from_name: str
-    to: list[str]
-    cc: list[str] = field(default_factory=list)
-    in_reply_to: str | None = None
-    references: list[str] = field(default_factory=list)
-    auto_submitted: str = "auto-replied"
-    # Where replies go, when not to the sender.
-    reply_to: str | None = None
-
-
 class Templates:
     def __init__(self, override_dir: str | Path | None = None):
         loaders = []
@@ -112,15 +92,11 @@ class Templates:
             raise KeyError(f"no email template named {name!r}; the templates are: {', '.join(TEMPLATES)}")
         subject = self.env.get_template(f"{name}/subject.txt").render(context)
         return Rendered(
-            subject=one_line(subject),
+            # Names and subjects from incoming mail reach subjects: one line of plain text, always.
+            subject=header_text(subject),
             text=self.env.get_template(f"{name}/body.txt").render(context),
             html=self.env.get_template(f"{name}/body.html").render(context),
         )
-
-
-def one_line(text: str) -> str:
-    """Fold a header value onto one line: no CR or LF can reach a header."""
-    return re.sub(r"[\s\x00]+", " ", text).strip()
 
 
 def message_id_for(key: str, domain: str) -> str:
@@ -133,52 +109,16 @@ def message_id_for(key: str, domain: str) -> str:
     return f"<{readable}.{uuid.uuid4().hex}.inbox-worker@{domain}>"
 
 
-
-
 def build_message(rendered: Rendered, envelope: Envelope, *, message_id: str, date: datetime,
                   attachments: list[Attachment] = ()) -> OutgoingEmail:
-    """A multipart/alternative email (text and HTML), with attachments if any."""
-    to = [one_line(a) for a in envelope.to]
-    cc = [one_line(a) for a in envelope.cc]
-    headers = [("From", formataddr((one_line(envelope.from_name), envelope.from_address))),
-               ("To", ", ".join(to))]
-    if cc:
-        headers.append(("Cc", ", ".join(cc)))
-    if envelope.reply_to:
-        headers.append(("Reply-To", one_line(envelope.reply_to)))
-    message_id = message_id or make_msgid()
-    headers += [("Subject", rendered.subject),
-                # Stored times are naive UTC; say so in the header.
-                ("Date", format_datetime(date if date.tzinfo else date.replace(tzinfo=UTC))),
-                ("Message-ID", message_id)]
-    if envelope.in_reply_to:
-        chain = [*envelope.references, envelope.in_reply_to]
-        headers += [("In-Reply-To", one_line(envelope.in_reply_to)),
-                    ("References", " ".join(one_line(r) for r in chain))]
-    # RFC 3834: say this mail was sent by a program, so other programs do not answer it.
-    headers += [("Auto-Submitted", envelope.auto_submitted), ("X-Auto-Response-Suppress", "All"),
-                ("X-Inbox-Worker", "1")]
-    raw = write_email(headers, [text_part("plain", rendered.text), text_part("html", rendered.html)],
-                      [file_part(a.content_type, a.filename, a.data) for a in attachments],
-                      (_boundary(rendered), _boundary(rendered)))
-    # A plain address (as the program's own recipients are) is its own recipient: only a value
-    # such as `Ann <ann@example.org>` needs the parser of address headers.
-    addresses = to + cc
-    recipients = addresses if all(valid_address(a) for a in addresses) else recipients_of(addresses)
-    return OutgoingEmail(raw=raw, recipients=recipients, subject=rendered.subject,
-                         message_id=message_id, auto_submitted=envelope.auto_submitted)
+    """A multipart/alternative email (text and HTML), with attachments if any.
 
-
-def _boundary(rendered: Rendered) -> str:
-    """A MIME boundary no part can contain: random and unguessable.
-
-    Its "=_" cannot appear in quoted-printable or base64; a body written as it is (plain ASCII
-    text) is the rendered text, which is checked.
+    Every header value, the envelope's and the subject, is set by `write_email`, which cleans
+    and checks it; `envelope.in_reply_to` and `references` may be the incoming message's
+    values as they came.
     """
-    while True:
-        boundary = f"=_inbox-worker_{secrets.token_hex(16)}"
-        if boundary not in rendered.text and boundary not in rendered.html:
-            return boundary
+    return write_email(envelope, subject=rendered.subject, text=rendered.text, html=rendered.html,
+                       message_id=message_id or make_msgid(), date=date, attachments=attachments)
 
 
 # One plain address (RFC 5322 dot-atom local part, a dotted domain): nothing a header

@@ -18,7 +18,7 @@ from inbox_worker.form import field_label
 from inbox_worker.matching.explanation import explanation_lines
 from inbox_worker.outbound import contexts
 from inbox_worker.outbound.contexts import ROLE_LABELS
-from inbox_worker.outbound.emails import Attachment
+from inbox_worker.outbound.emails import Attachment, header_text
 from inbox_worker.program import lifecycle, schedule, tokens
 from inbox_worker.store.models import (
     Application,
@@ -225,7 +225,8 @@ def gather(s: Session, settings, now: datetime, since: datetime | None, period: 
     for m in s.scalars(select(IncomingMessage).where(IncomingMessage.state == "review")
                        .order_by(IncomingMessage.id)):
         if new(m.updated_at, since):
-            c.review.append({"id": m.id, "sender": m.sender or "(unknown)", "subject": m.subject or "",
+            # The subject as it decoded: one line of text, or it could add lines to the digest.
+            c.review.append({"id": m.id, "sender": m.sender or "(unknown)", "subject": header_text(m.subject or ""),
                              "reason": m.reason or "", "new": True})
     outbox_state = dict(s.execute(select(OutgoingMessage.idempotency_key, OutgoingMessage.state)).all())
     ending_horizon = timedelta(days=settings.schedule.ending_soon_days)

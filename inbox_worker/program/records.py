@@ -4,7 +4,8 @@
 application and its versions, their relationships, assessments and answers,
 every recorded change and every email to or from them) in time order;
 `export_rows` gives the participants and relationships tables that
-`inbox-worker export` writes as CSV. Read-only.
+`inbox-worker export` writes as CSV, each cell through `spreadsheet_cell`.
+Read-only.
 """
 from __future__ import annotations
 
@@ -112,6 +113,19 @@ def export_rows(s: Session) -> tuple[list[dict], list[dict]]:
                                                 "introduced_at", "starts_on", "ends_on", "closed_at")},
             "end_reason": r.end_reason or "", "assessments_answered": f"{answered}/{len(r.assessments)}"})
     return participants, relationships
+
+
+# A spreadsheet takes a cell beginning with one of these for a formula (or, for tab and CR, may
+# drop them and read what follows as one): what applicants typed must stay text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> str:
+    """A value as a CSV cell no spreadsheet runs: one beginning like a formula gets a leading '
+    (which spreadsheets read as "this is text", and do not show)."""
+    text = "" if value is None else str(value)
+    # Some spreadsheets drop leading spaces before they look.
+    return "'" + text if text.lstrip(" \u00a0").startswith(_FORMULA_START) else text
 
 
 def _iso(value) -> str:

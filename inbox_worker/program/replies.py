@@ -4,12 +4,12 @@ Two kinds of reply are the program's business:
 
 - a coordinator's reply to a digest carrying commands ("APPROVE 7",
   "REJECT 8"). It acts only when it comes from a configured coordinator,
-  carries the digest's signed single-use token (in the body it quotes or in
-  the plus-address it was sent to), the token is unused and in date, and,
-  where the receiving server added `Authentication-Results`, DKIM or SPF
-  passed for the sender's domain. Then the commands run, the coordinators
-  get a confirmation, and the record says who did it. Anything else is
-  refused, reported to the coordinators and recorded too.
+  the program mailbox's own server vouched for it (`authentication`), and
+  it carries the digest's signed single-use token (in the body it quotes or
+  in the plus-address it was sent to), unused and in date. Then the
+  commands run, the coordinators get a confirmation, and the record says
+  who did it; the token is spent only if a command was carried out.
+  Anything else is refused, reported to the coordinators and recorded too.
 - a participant's reply to an assessment reminder (or to the closing
   email), recognised by In-Reply-To/References naming our message, and
   recorded as their answer.
@@ -20,20 +20,23 @@ Two kinds of reply are the program's business:
 """
 from __future__ import annotations
 
+import enum
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import getaddresses
 
+import authres
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
-from inbox_worker.mail.headers import header, raw_header
+from inbox_worker.mail.headers import header, raw_header, raw_headers
 from inbox_worker.outbound import contexts
-from inbox_worker.outbound.emails import Templates
+from inbox_worker.outbound.emails import Templates, header_text
 from inbox_worker.program import lifecycle, tokens
 from inbox_worker.store.models import (
     Application,
@@ -43,6 +46,8 @@ from inbox_worker.store.models import (
     MentoringRelationship,
     OutgoingMessage,
 )
+
+log = logging.getLogger(__name__)
 
 COMMAND = re.compile(r"^\s*(approve|reject)\s+#?(\d+)\b[ \t]*(.*)$", re.IGNORECASE)
 # Where a reply's own words end and the quoted original begins, in the common mail programs.
@@ -97,7 +102,8 @@ def _run_commands(s: Session, msg: EmailMessage, sender: str, commands: list[re.
                   settings: Settings, templates: Templates, now: datetime) -> ReplyOutcome:
     lines = [f"{m.group(1).upper()} {m.group(2)}" for m in commands]
     problem, token = _check_permission(s, msg, sender, found, settings, now)
-    subject = header(msg, "Subject")[:200]
+    # Shown to the coordinators in the result's subject and text: one line, as it decodes.
+    subject = header_text(header(msg, "Subject"))[:200]
     # Without a Message-ID, the same mail is known by its headers (all intake parses) and commands.
     identity = header(msg, "Message-ID") or msg.as_string() + "\n".join(lines)
     key = "command:" + hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:32]
@@ -108,7 +114,6 @@ def _run_commands(s: Session, msg: EmailMessage, sender: str, commands: list[re.
                 f"Nothing was changed: {problem}. A genuine coordinator can reply again to the latest digest, "
                 f"or use `inbox-worker matches approve PROTEGE MENTOR`.", now)
         return ReplyOutcome("coordinator_command", "review", f"reply commands refused: {problem}")
-    token.used_at, token.used_by = now, sender
     done, refused = [], []
     actor = f"{sender} (by email)"
     for m, line in zip(commands, lines, strict=True):
@@ -129,6 +134,10 @@ def _run_commands(s: Session, msg: EmailMessage, sender: str, commands: list[re.
                 done.append(f"{line}: {_pair(s, rel)} rejected; the protégé is back on the waiting list")
         except lifecycle.ProgramError as e:
             refused.append(f"{line}: {e}")
+    if done:
+        # Spent only by a command carried out: a reply whose every line was refused (a number not
+        # in the digest, a pair no longer waiting) leaves the token for a corrected reply.
+        token.used_at, token.used_by = now, sender
     lifecycle.record(s, now, actor, "commands_executed", token.target, done=done, refused=refused,
                    mail_subject=subject)
     _report(s, settings, templates, key, sender, subject, done, refused, "", now)
@@ -142,12 +151,18 @@ def _check_permission(s: Session, msg: EmailMessage, sender: str, found, setting
     coordinators = settings.program.coordinators
     if sender not in coordinators:
         return f"{sender or 'the sender'} is not a configured coordinator", None
-    auth = authentication(msg, sender)
-    if auth is False:
-        return ("the receiving server could not confirm the sender (no dkim=pass or spf=pass for "
-                f"{sender.rpartition('@')[2]} in Authentication-Results)"), None
-    if auth is None and settings.schedule.require_authentication_results:
-        return "the message carries no Authentication-Results from the receiving server", None
+    trusted = settings.schedule.authserv_id
+    auth = authentication(msg, sender, trusted)
+    if auth is Authentication.FAILED:
+        return (f"the receiving server ({trusted}) could not confirm the sender: its Authentication-Results "
+                f"shows no dkim=pass or spf=pass for {sender.rpartition('@')[2]}"), None
+    if auth is Authentication.MISSING and settings.schedule.require_authentication_results:
+        if not trusted:
+            log.warning("reply commands are refused until schedule.authserv_id names the mailbox server "
+                        "whose Authentication-Results to believe (Gmail: mx.google.com)")
+            return ("the program's settings do not yet name the mail server whose Authentication-Results "
+                    "confirm a sender; ask whoever runs the program to set it"), None
+        return f"the message carries no Authentication-Results from the receiving server ({trusted})", None
     secret = settings.schedule.token_secret.get_secret_value()
     if not secret:
         return "reply commands are switched off (no schedule.token_secret is set)", None
@@ -168,31 +183,89 @@ def _check_permission(s: Session, msg: EmailMessage, sender: str, found, setting
     return "its token is not one this program signed", None
 
 
-def authentication(msg: EmailMessage, sender: str) -> bool | None:
-    """What the receiving server's Authentication-Results says of the sender's domain.
+class Authentication(enum.Enum):
+    """What the program mailbox's own server said of a message's sender."""
 
-    True: DKIM or SPF passed for that domain; False: the header is there but neither did;
-    None: no such header. The topmost header is the receiving server's own (each hop adds
-    its own above the earlier ones), so only that one is believed.
+    PASSED = "passed"  # DKIM or SPF passed for a domain aligned with the sender's
+    FAILED = "failed"  # its header is there, unreadable or showing no such pass
+    MISSING = "missing"  # no header of its own
+
+
+# An Authentication-Results header longer than this is not one a server wrote.
+_MAX_RESULTS_LENGTH = 4000
+_DOMAIN = re.compile(r"(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+")
+
+
+def authentication(msg: EmailMessage, sender: str, authserv_id: str) -> Authentication:
+    """What the server named `authserv_id` (the program mailbox's own) says of the sender's domain.
+
+    Anyone can write an Authentication-Results header into a message: only those naming the
+    trusted server count, and of those only the topmost, the one it added on receipt (each hop
+    adds its own above the earlier ones, and RFC 8601 has a server remove any claiming its
+    name that arrived with the message). It is parsed as RFC 8601 says (quoted strings,
+    comments) by `authres`; a dkim=pass counts for the domain of header.d (or of header.i,
+    which Gmail gives), an spf=pass for the domain of smtp.mailfrom, and that domain must be
+    the sender's, or one a subdomain of the other (relaxed alignment).
     """
-    values = msg.get_all("Authentication-Results") or []
-    if not values:
-        return None
+    trusted = authserv_id.strip().lower()
+    if not trusted:
+        return Authentication.MISSING
     domain = sender.rpartition("@")[2].lower()
-    top = re.sub(r"\([^)]*\)", " ", str(values[0]))
-    for part in top.split(";")[1:]:
-        method = re.match(r"\s*(dkim|spf)\s*=\s*(\w+)", part, re.IGNORECASE)
-        if not method or method.group(2).lower() != "pass":
+    for text in raw_headers(msg, "Authentication-Results"):
+        parsed = _parsed_results(text)
+        if parsed is None:
+            if _named_server(text) == trusted:
+                return Authentication.FAILED
             continue
-        if method.group(1).lower() == "dkim":
-            d = re.search(r"header\.(?:d|i)\s*=\s*@?([^\s;]+)", part, re.IGNORECASE)
-            value = (d.group(1) if d else "").lower()
-        else:
-            d = re.search(r"smtp\.mailfrom\s*=\s*([^\s;]+)", part, re.IGNORECASE)
-            value = (d.group(1) if d else "").lower().rpartition("@")[2]
-        if value.rpartition("@")[2] == domain:
-            return True
-    return False
+        if parsed.authserv_id != trusted:
+            continue
+        passed = any(_aligned_pass(result, domain) for result in parsed.results)
+        return Authentication.PASSED if passed else Authentication.FAILED
+    return Authentication.MISSING
+
+
+def _parsed_results(text: str):
+    if len(text) > _MAX_RESULTS_LENGTH:
+        return None
+    try:
+        return authres.parse_value(text)
+    except Exception:  # a malformed header is one the server did not write; it confirms nothing
+        return None
+
+
+def _named_server(text: str) -> str:
+    """The authserv-id an unreadable header begins with, comments aside ('' when none)."""
+    words = re.sub(r"\([^()]*\)", " ", text.split(";", 1)[0]).split()
+    return words[0].lower() if words else ""
+
+
+def _aligned_pass(result, domain: str) -> bool:
+    if str(getattr(result, "result", "")).lower() != "pass":
+        return False
+    method = str(getattr(result, "method", "")).lower()
+    if method == "dkim":
+        signer = _property(result, "header", "d") or _property(result, "header", "i").rpartition("@")[2]
+    elif method == "spf":
+        signer = _property(result, "smtp", "mailfrom").rpartition("@")[2]
+    else:
+        return False
+    return aligned(signer, domain)
+
+
+def _property(result, ptype: str, name: str) -> str:
+    for p in getattr(result, "properties", []):
+        if p.type.lower() == ptype and p.name.lower() == name:
+            return str(p.value or "")
+    return ""
+
+
+def aligned(signer: str, domain: str) -> bool:
+    """Whether a domain that passed DKIM or SPF stands for the sender's: the same, or one a
+    subdomain of the other. Both must be plain host names of two labels or more."""
+    signer, domain = signer.strip().lower().rstrip("."), domain.strip().lower()
+    if not (_DOMAIN.fullmatch(signer) and _DOMAIN.fullmatch(domain)):
+        return False
+    return signer == domain or signer.endswith("." + domain) or domain.endswith("." + signer)
 
 
 def _report(s: Session, settings: Settings, templates: Templates, key: str, sender: str, subject: str,
