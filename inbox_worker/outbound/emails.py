@@ -14,13 +14,15 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from inbox_worker.mail.outgoing import OutgoingEmail, file_part, recipients_of, text_part, write_email
+from inbox_worker.mail.outgoing import OutgoingEmail, Part, file_part, recipients_of, text_part, write_email
 
 # Every template the program sends, and what it is for. `preview` and the
 # template test go through this table, so a template cannot be forgotten.
@@ -63,6 +65,17 @@ class Attachment:
     filename: str
     content_type: str
     data: bytes
+
+
+@dataclass(frozen=True)
+class InlineImage:
+    """An image the HTML body shows in place (`<img src="cid:CID" alt="ALT">`), not an attachment."""
+
+    cid: str
+    content_type: str
+    data: bytes
+    # What the image shows, in words: the template puts it in the img tag's alt.
+    alt: str
 
 
 @dataclass
@@ -136,8 +149,13 @@ def message_id_for(key: str, domain: str) -> str:
 
 
 def build_message(rendered: Rendered, envelope: Envelope, *, message_id: str, date: datetime,
-                  attachments: list[Attachment] = ()) -> OutgoingEmail:
-    """A multipart/alternative email (text and HTML), with attachments if any."""
+                  attachments: list[Attachment] = (), inline_images: list[InlineImage] = ()) -> OutgoingEmail:
+    """A multipart/alternative email (text and HTML), with attachments if any.
+
+    With `inline_images`, the HTML part becomes multipart/related: the HTML, then each image
+    it names by `cid:` (RFC 2387), so mail programs show them in place and the text part
+    stays complete without them.
+    """
     to = [one_line(a) for a in envelope.to]
     cc = [one_line(a) for a in envelope.cc]
     headers = [("From", formataddr((one_line(envelope.from_name), envelope.from_address))),
@@ -158,7 +176,8 @@ def build_message(rendered: Rendered, envelope: Envelope, *, message_id: str, da
     # RFC 3834: say this mail was sent by a program, so other programs do not answer it.
     headers += [("Auto-Submitted", envelope.auto_submitted), ("X-Auto-Response-Suppress", "All"),
                 ("X-Inbox-Worker", "1")]
-    raw = write_email(headers, [text_part("plain", rendered.text), text_part("html", rendered.html)],
+    html = _related(rendered.html, inline_images) if inline_images else text_part("html", rendered.html)
+    raw = write_email(headers, [text_part("plain", rendered.text), html],
                       [file_part(a.content_type, a.filename, a.data) for a in attachments],
                       (_boundary(rendered), _boundary(rendered)))
     # A plain address (as the program's own recipients are) is its own recipient: only a value
@@ -167,6 +186,22 @@ def build_message(rendered: Rendered, envelope: Envelope, *, message_id: str, da
     recipients = addresses if all(valid_address(a) for a in addresses) else recipients_of(addresses)
     return OutgoingEmail(raw=raw, recipients=recipients, subject=rendered.subject,
                          message_id=message_id, auto_submitted=envelope.auto_submitted)
+
+
+def _related(html: str, images: list[InlineImage]) -> Part:
+    """The HTML and its images as one multipart/related part, written by the standard library."""
+    related = EmailMessage(policy=policy.SMTP)
+    related.set_content(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    for image in images:
+        maintype, _, subtype = image.content_type.partition("/")
+        related.add_related(image.data, maintype, subtype, cid=f"<{image.cid}>", disposition="inline",
+                            filename=f"{image.cid.partition('@')[0]}.{subtype}")
+    for part in (related, *related.iter_parts()):
+        del part["MIME-Version"]  # said once, at the top of the whole email
+    _head, _, body = related.as_bytes().partition(b"\r\n\r\n")
+    content_type = related["Content-Type"]
+    return Part(f'{content_type.content_type}; type="text/html"; boundary="{content_type.params["boundary"]}"',
+                [], body)
 
 
 def _boundary(rendered: Rendered) -> str:
