@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from inbox_worker.cli import applications, matches, operate, outbox
+from inbox_worker.cli import applications, matches, operate, outbox, report
 from inbox_worker.cli.common import SELECTED
 
 app = typer.Typer(
@@ -32,7 +32,7 @@ def choose_program(
 
 
 for command in (operate.run, operate.demo, applications.parse, applications.form, operate.status,
-                outbox.preview, operate.health, applications.forget, matches.export):
+                outbox.preview, operate.health, applications.forget, matches.export, report.report):
     app.command()(command)
 app.add_typer(applications.applications_app, name="applications")
 app.add_typer(outbox.outbox_app, name="outbox")

@@ -303,9 +303,10 @@ class _Context:
         return out
 
     def outnumbered(self, i: int) -> bool:
-        """Protégé i was left out only because the mentors who would fit went to others."""
-        passing = self.flags[i] == 0
-        return bool(len(self.mentors) and (passing & (self.total[i] >= self.threshold)).any())
+        """Protégé i was left out only because mentors are short: some mentor who would fit well
+        enough passes every rule but has no place left (or gave it to another protégé)."""
+        fits = ((self.flags[i] & ~np.uint8(NO_CAPACITY)) == 0) & (self.total[i] >= self.threshold)
+        return bool(len(self.mentors) and fits.any())
 
     def why_unmatched(self, i: int) -> list[str]:
         """Which rules or scores left protégé i without a mentor, in plain words."""

@@ -80,12 +80,12 @@ def part_lines(parts: dict) -> list[str]:
 
 def why_line(explanation: dict, protege: dict, mentor: dict) -> str:
     """One line of why, for the digest: the library types, the words goals and strengths share,
-    Wyoming experience where it counts, and the time waited."""
+    and Wyoming experience where it counts."""
     if not explanation or explanation.get("chosen_by"):
         return "the coordinators' own choice"
     parts = (explanation.get("score") or {}).get("parts") or {}
     a, b = protege.get("library_type"), mentor.get("library_type")
-    bits = [f"both in {library_words(a)}s" if a and a == b and a != "other"
+    bits = [f"both in {LIBRARY_TYPE_WORDS.get(a, a)} libraries" if a and a == b and a != "other"
             else f"{library_words(a)} and {library_words(b)}"]
     goals = (parts.get("goals") or {}).get("note") or ""
     if goals.startswith("shared words: "):
@@ -96,9 +96,7 @@ def why_line(explanation: dict, protege: dict, mentor: dict) -> str:
     wyoming = parts.get("wyoming") or {}
     if wyoming.get("applies") and wyoming.get("note"):
         bits.append(f"new to Wyoming; the mentor's strengths: {wyoming['note']}")
-    waiting = (parts.get("waiting") or {}).get("note") or ""
-    if waiting:
-        bits.append(waiting.replace("days since applying", "days waiting"))
+    # The time waited is told beside it, as of today (the note is as of the suggestion).
     return "; ".join(bits)
 
 

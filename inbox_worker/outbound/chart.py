@@ -17,7 +17,7 @@ from PIL import Image
 PROTEGES, MENTORS, STARTED, ACTIVE = "#0072B2", "#E69F00", "#009E73", "#CC79A7"
 PIPELINE = ("#D55E00", "#F0E442", "#009E73", "#999999")
 # Drawn at twice the size it is shown, so it stays sharp on a high-density screen.
-SHOWN_WIDTH, SHOWN_HEIGHT = 600, 390
+SHOWN_WIDTH, SHOWN_HEIGHT = 600, 420
 _DPI = 200
 
 
@@ -62,13 +62,13 @@ def _draw_history(ax, chart: ProgramChart) -> None:
             label="pairs started")
     ax.plot(x, chart.active_pairs, color=ACTIVE, marker="s", markersize=3, linewidth=1.6,
             label="pairs under way")
-    ax.set_xticks(x, chart.months, fontsize=7)
-    ax.tick_params(axis="y", labelsize=7)
+    ax.set_xticks(x, chart.months, fontsize=8.5)
+    ax.tick_params(axis="y", labelsize=8.5)
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_title(chart.title, fontsize=9, loc="left")
+    ax.set_title(chart.title, fontsize=10.5, loc="left")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.legend(fontsize=6.5, frameon=False, ncols=4, loc="upper left", bbox_to_anchor=(0, -0.1))
+    ax.legend(fontsize=8, frameon=False, ncols=2, loc="upper left", bbox_to_anchor=(0, -0.12))
 
 
 def _draw_pipeline(ax, stages: list[tuple[str, int]]) -> None:
@@ -81,8 +81,8 @@ def _draw_pipeline(ax, stages: list[tuple[str, int]]) -> None:
     ax.set_xlim(0, total)
     ax.set_ylim(-0.5, 0.5)
     ax.set_axis_off()
-    ax.legend(fontsize=6.5, frameon=False, ncols=len(stages), loc="upper left", bbox_to_anchor=(0, 0.05))
-    ax.set_title("Where protégés stand today", fontsize=9, loc="left")
+    ax.legend(fontsize=8, frameon=False, ncols=len(stages), loc="upper left", bbox_to_anchor=(0, 0.05))
+    ax.set_title("Where protégés stand today", fontsize=10.5, loc="left")
 
 
 def chart_alt_text(chart: ProgramChart) -> str:

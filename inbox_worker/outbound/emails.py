@@ -40,6 +40,7 @@ TEMPLATES: dict[str, str] = {
     "call_for_mentors": "a draft for the listserv, attached to the digest, when protégés outnumber mentors",
     "digest": "to the coordinators, daily or weekly: what happened and what waits for a decision",
     "command_result": "to the coordinators: what a reply command did, or why it was refused",
+    "monthly_report": "to the coordinators, monthly: the program's report attached, as `inbox-worker report` makes it",
 }
 
 
