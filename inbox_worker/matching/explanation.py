@@ -26,7 +26,8 @@ def fit_words(score: float | None) -> str:
     """A score as a word a person understands, with the number after it: "a good fit (0.62)"."""
     if score is None:
         return "chosen by a coordinator"
-    word = next(w for floor, w in FIT_WORDS if score >= floor)
+    # The word follows the number as shown, so "0.65" is never called merely good.
+    word = next(w for floor, w in FIT_WORDS if round(score, 2) >= floor)
     return f"{word} ({score:.2f})"
 
 

@@ -283,13 +283,12 @@ def summary_lines(standing, today: date) -> list[dict[str, str]]:
     """Where the program stands, a label and a value a line (`standing` is `program.standing.Standing`)."""
     st = standing
     waiting = f"{st.without_mentor}" if st.without_mentor else "none"
-    if st.longest_wait_since:
-        waiting += (f", the longest for {st.longest_wait_days} days (since "
-                    f"{day_for_people(st.longest_wait_since, today)})")
     if st.suggested:
-        waiting += f"; {st.suggested} of them {'has' if st.suggested == 1 else 'have'} a suggested match"
-    decisions = (f"{st.decisions_waiting} suggested match{'es' if st.decisions_waiting != 1 else ''} to approve "
-                 f"or turn down" if st.decisions_waiting else "none")
+        waiting += f" ({st.suggested} with a suggested match)"
+    if st.longest_wait_since:
+        waiting += f", the longest for {st.longest_wait_days} days"
+    decisions = (f"{st.decisions_waiting} suggested match{'es' if st.decisions_waiting != 1 else ''}"
+                 if st.decisions_waiting else "none")
     checkins = (", ".join(x for x in (f"{st.checkins_due_this_week} due this week" if st.checkins_due_this_week
                                       else "", f"{st.checkins_overdue} overdue" if st.checkins_overdue else "")
                           if x) or "none due this week, none overdue")
