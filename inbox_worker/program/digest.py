@@ -226,7 +226,8 @@ def decision_words(e: Event, apps: dict[int, Application]) -> str:
         return (f"{actor} replied to the digest: {len(d.get('done') or [])} done, "
                 f"{len(d.get('refused') or [])} refused")
     if e.action == "command_refused":
-        return f"a reply to the digest from {actor} was refused: {d.get('reason', '')}"
+        # Why is in the answer the coordinators were sent at the time, in that answer's own words.
+        return f"a reply to the digest from {actor} was refused; the coordinators were told why"
     if e.action == "assessment_answered":
         return f"{actor} answered check-in {d.get('number', '')} of relationship #{number}"
     if e.action == "feedback_received":
