@@ -318,7 +318,8 @@ def outcome_context(outcomes) -> dict:
         "partly": tracks.get("partly", 0), "off_track": tracks.get("off_track", 0),
         "not_said": tracks.get("not_said", 0),
         "help": [{"who": f"{r.name} ({ROLE_LABELS.get(r.role, r.role)}, with {r.other_name})",
-                  "relationship_id": r.relationship_id, "asked": text} for r, text in outcomes.help],
+                  "relationship_id": r.relationship_id, "asked": text} for r, text in outcomes.help[:SHOWN_ITEMS]],
+        "asked_for_help": len(outcomes.help),
         "feedback": outcomes.feedback, "would_return": outcomes.would_return,
         "quotes": [{"role": ROLE_LABELS.get(role, "participant"), "words": words}
                    for role, words in outcomes.quotes[:SHOWN_ITEMS]],
@@ -362,7 +363,8 @@ def digest_context(settings: Settings, contents, *, standing, outcomes, period_w
         "new_applications": roles, "applications_total": len(contents.applications),
         "review": review, "more_review": more_review,
         "supervisor_notices": contents.supervisor_notices[:SHOWN_ITEMS],
-        "assessments": assessments, "more_assessments": more_assessments, "ending": contents.ending,
+        "assessments": assessments, "more_assessments": more_assessments,
+        "ending": contents.ending[:SHOWN_ITEMS], "more_ending": max(0, len(contents.ending) - SHOWN_ITEMS),
         "shortage": [{"library": f"{x.library_type} libraries" if x.library_type != "other"
                       else "other kinds of library", "waiting": x.waiting, "free_places": x.free_places,
                       "short_by": x.short_by} for x in contents.shortage],
