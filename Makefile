@@ -32,12 +32,14 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e ".[test]"
 	touch $@
 
-# The integration tests start their own Dovecot on 127.0.0.1 (Debian's package); the
+# The integration tests start their own Dovecot on 127.0.0.1 (Debian's package) and look at the
+# digest and the report in headless Chromium (Debian's package: no browser download); the
 # PostgreSQL pass needs the local PostgreSQL server running (started here if it is installed).
 servers:
-	@command -v dovecot >/dev/null 2>&1 || { \
+	@{ command -v dovecot && command -v chromium; } >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends dovecot-imapd; }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    dovecot-imapd chromium fonts-dejavu-core; }
 	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || { \
 	  command -v pg_ctlcluster >/dev/null 2>&1 && \
 	  $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; } || \

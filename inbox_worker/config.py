@@ -250,7 +250,14 @@ class ScheduleSettings(BaseModel):
         "Is the mentoring relationship meeting your needs? (yes / partly / no)",
         "What has gone well?",
         "Is there anything the mentoring coordinators could help with?",
+        "May the coordinators quote your answer about what has gone well, without your name, in the "
+        "program's reports? (yes / no)",
     ])
+    # Once a month, on the first cycle from this day of the month on, the coordinators get the
+    # program's report (the page `inbox-worker report` writes) attached to an email. 0 turns it off.
+    monthly_report_day: int = Field(default=1, ge=0, le=28)
+    # Attach the report as a PDF too. Needs Chromium on the server (Debian: apt install chromium).
+    monthly_report_pdf: bool = False
 
     @field_validator("authserv_id")
     @classmethod

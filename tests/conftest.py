@@ -89,6 +89,23 @@ def year(dovecot, imap_user, smtp_server, tmp_path, database_url) -> Iterator[Ye
     y.app.db.dispose()
 
 
+@pytest.fixture(scope="session")
+def season(dovecot, tmp_path_factory):
+    """A year of the program with 200 protégés and 60 mentors (tests/season_world.py), played once
+    for every test that reads its digest or report: its own mailbox, SMTP server and database."""
+    from databases import fresh_database
+    from season_world import Season, play
+
+    tmp = tmp_path_factory.mktemp("season")
+    smtp = SmtpServer().start()
+    with fresh_database(tmp) as url:
+        world = Season(dovecot, dovecot.add_user(), smtp, tmp, url)
+        play(world)
+        yield world
+        world.app.db.dispose()
+    smtp.stop()
+
+
 @pytest.fixture
 def world(dovecot, imap_user, smtp_server, tmp_path, database_url):
     """The intake tests' world (tests/intake_world.py): (dovecot, user, smtp, settings, app)."""

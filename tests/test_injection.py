@@ -144,7 +144,8 @@ def _check_one(received, template: str) -> None:
     assert not msg.defects
     leaves = [p.get_content_type() for p in msg.walk() if not p.is_multipart()]
     assert leaves[:2] == ["text/plain", "text/html"], template
-    assert leaves[2:] in ([], ["text/calendar"], ["application/octet-stream"],
+    # The digest's chart is shown in place; the monthly email carries the report's page.
+    assert leaves[2:] in ([], ["text/calendar"], ["application/octet-stream"], ["image/png"], ["text/html"],
                           ["application/vnd.openxmlformats-officedocument.wordprocessingml.document"]), leaves
     for part in ("plain", "html"):
         lines = msg.get_body((part,)).get_content().splitlines()
@@ -169,7 +170,7 @@ def _command_reply(digest, number: int) -> bytes:
 def test_encoded_line_breaks_reach_no_header_and_no_body_of_any_email(year: Year):
     """Encoded CR/LF in a Message-ID, References, a reply's Subject, a question's Subject and in the
     names and supervisor on a form: every email the worker sends because of them (acknowledgements,
-    digest, command result, supervisor notice, introduction, review notice) reaches aiosmtpd with
+    digest, monthly report, command result, supervisor notice, introduction, review notice) reaches aiosmtpd with
     exactly the recipients and headers meant, Auto-Submitted where it belongs, and no added line."""
     y = year
     for name in ("protege.eml", "mentor.eml", "question.eml"):
@@ -186,7 +187,8 @@ def test_encoded_line_breaks_reach_no_header_and_no_body_of_any_email(year: Year
     sent = [(r, templates.get(email.message_from_bytes(r.data, policy=email.policy.default)["Message-ID"],
                               "an email without its Message-ID")) for r in y.smtp.received]
     assert sorted(t for _r, t in sent) == sorted(["acknowledgement", "acknowledgement", "review_notice", "digest",
-                                                  "command_result", "supervisor_notice", "introduction"])
+                                                  "monthly_report", "command_result", "supervisor_notice",
+                                                  "introduction"])
     for received, template in sent:
         _check_one(received, template)
 
@@ -200,4 +202,5 @@ def test_encoded_line_breaks_reach_no_header_and_no_body_of_any_email(year: Year
     assert "Zed Reply-To: evil@example.org INJECTED Mentor" in introduction["Subject"]
     [(_r, review)] = y.mail("review_notice")
     assert "Subject:  Question Bcc: evil@example.org INJECTEDx Bcc: evil@example.org" in text_of(review)
-    assert '"Question Bcc: evil@example.org INJECTEDx Bcc: evil@example.org"' in text_of(digest)
+    # The digest wraps its lines; the subject is there as one run of words.
+    assert '"Question Bcc: evil@example.org INJECTEDx Bcc: evil@example.org"' in " ".join(text_of(digest).split())

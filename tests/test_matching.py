@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import random
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -250,23 +251,26 @@ def test_nobody_mentors_themselves() -> None:
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_the_digest_explains_each_suggestion_in_words(path: Path) -> None:
-    """Stored as the program stores it, each explanation reads as lines for a coordinator: every
-    part named, no field names or empty lines, the runner-up and the blocked counts when there are any."""
-    from inbox_worker.matching.explanation import explanation_lines
+    """Stored as the program stores it, each explanation reads as lines for a coordinator: the fit in a
+    word, every part in points, no field names, Python values or empty lines, the runner-up and the
+    blocked counts when there are any; the digest's one line names the library types."""
+    from inbox_worker.matching.explanation import explanation_lines, why_line
     from inbox_worker.program.lifecycle import _plain
 
     for suggestion in run(load_scenario(path)).suggestions:
         stored = json.loads(json.dumps(_plain(suggestion.explanation)))
         lines = explanation_lines(stored)
         text = "\n".join(lines)
-        assert lines[0].startswith("rules: ") and lines[1].startswith("score by part: ")
-        for name in ("library type", "goals and strengths", "Wyoming experience", "time waiting"):
-            assert name in lines[1]
-        for jargon in ("raw", "weighted", "applies", "True", "False", "_"):
-            assert jargon not in lines[1], lines[1]
+        assert re.match(r"A (strong|good|fair) fit \(\d\.\d\d\): the parts below add up to \d+ points of 100", lines[0])
+        for name in ("Library type: ", "Goals and strengths: ", "Wyoming experience: ", "Time waiting: "):
+            assert sum(line.startswith(name) for line in lines) == 1, (name, lines)
+        for jargon in ("raw", "weighted", "applies", "True", "False", "None", "_", "threshold", "level '"):
+            assert jargon not in text, (jargon, text)
         assert all(line.strip() and not line.rstrip().endswith(":") for line in lines), lines
-        assert ("next best mentor: " in text) == bool(stored.get("runner_up"))
-        assert ("mentors ruled out by a rule: " in text) == bool(stored.get("mentors_blocked"))
+        assert ("Next best mentor: " in text) == bool(stored.get("runner_up"))
+        assert ("Mentors a program rule ruled out: " in text) == bool(stored.get("mentors_blocked"))
+        one = why_line(stored, suggestion.protege.record, suggestion.mentor.record)
+        assert "\n" not in one and "librar" in one and "_" not in one, one
     assert explanation_lines({"chosen_by": "coordinator@example.org"}) == ["chosen by coordinator@example.org"]
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 import typer
 
 from inbox_worker import __version__
-from inbox_worker.cli import applications, matches, operate, outbox, upkeep
+from inbox_worker.cli import applications, matches, operate, outbox, report, upkeep
 from inbox_worker.cli.common import SELECTED
 
 app = typer.Typer(
@@ -46,7 +46,7 @@ def choose_program(
 
 for command in (operate.run, operate.demo, applications.parse, applications.form, operate.status,
                 outbox.preview, operate.health, applications.forget, matches.export, upkeep.init,
-                upkeep.backup):
+                upkeep.backup, report.report):
     app.command()(command)
 app.add_typer(applications.applications_app, name="applications")
 app.add_typer(outbox.outbox_app, name="outbox")

@@ -76,8 +76,10 @@ def _run(config, work, *, dry_run: bool = False):
 def matches_suggest(config: ConfigOption = None, as_json: JsonOption = False, now: NowOption = None) -> None:
     """Suggest a mentor for every protégé waiting, explain each choice, and store the suggestions.
 
-    Each suggestion lists the rules it passed, its score by part and the
-    runner-up; each protégé left unmatched says which rule stood in the way.
+    Each suggestion says how good a fit it is and why, part by part, the
+    program rules it meets and the next best mentor; each protégé left
+    unmatched says what stood in the way. Suggestions made earlier and not
+    yet decided are listed after, each with its whole explanation.
     Suggestions wait for a decision: `matches approve` or `matches reject`.
     """
     from inbox_worker.matching.engine import format_suggestions
@@ -118,6 +120,7 @@ def _pending_suggestions(config, exclude: set[int]) -> list[str]:
     """Suggestions made earlier (by this command or before a digest) that nobody has decided yet."""
     from sqlalchemy import select
 
+    from inbox_worker.matching.explanation import explanation_lines, fit_words
     from inbox_worker.store.models import Application, MentoringRelationship
 
     application = open_app(settings_from(config))
@@ -127,9 +130,10 @@ def _pending_suggestions(config, exclude: set[int]) -> list[str]:
         out = []
         for rel in (r for r in rows if r.id not in exclude):
             protege, mentor = s.get(Application, rel.protege_id), s.get(Application, rel.mentor_id)
-            score = f" (score {rel.score:.2f})" if rel.score is not None else ""
             out.append(f"#{rel.id} {protege.name or protege.email} <{protege.email}> with "
-                       f"{mentor.name or mentor.email} <{mentor.email}>{score}")
+                       f"{mentor.name or mentor.email} <{mentor.email}>, {fit_words(rel.score)}")
+            # The whole story behind the digest's one line of why.
+            out += [f"    {line}" for line in explanation_lines(rel.explanation)]
         return out
 
 

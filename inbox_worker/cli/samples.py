@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from types import SimpleNamespace
 
 from inbox_worker.config import Settings
 from inbox_worker.outbound import contexts
@@ -29,22 +30,40 @@ SAMPLE_START = date(2026, 5, 4)
 
 
 def _sample_digest(settings: Settings) -> dict:
+    today = date(2026, 5, 4)
     contents = schedule.DigestContents(period="2026-W19", since=datetime(2026, 4, 27, 9, 0))
     contents.suggestions = [{"id": 7, "protege": "Avery Sample <avery.sample@example.org>",
-                             "mentor": "Morgan Example <morgan.example@example.org>", "score": "0.71",
-                             "why": ["rules passed: different employers; mentor at or above the protégé's level",
-                                     "score: library type 1.00, goals 0.42"], "new": True,
+                             "mentor": "Morgan Example <morgan.example@example.org>", "fit": "a strong fit (0.71)",
+                             "why": "both in public libraries; goals and strengths share \u201ccatalog\u201d; "
+                                    "120 days waiting", "library": "public library",
+                             "waiting_since": "Wednesday 4 January", "applied_at": datetime(2026, 1, 4),
+                             "relationship_id": 7, "new": True,
                              "supervisor": "supervisor: support secured (Jordan Example, Branch Manager, "
                                            "jordan.example@example.org); they get a notice when the match is "
                                            "approved", "consult_supervisor": False}]
-    contents.unmatched = [{"protege": "riley.sample@example.org",
-                           "reasons": ["no mentor at or above level 'director'"]}]
+    contents.unmatched = [{"protege": "Riley Sample <riley.sample@example.org>", "outnumbered": False,
+                           "applied_at": datetime(2026, 2, 1),
+                           "reasons": ["no mentor at the protégé's level of responsibility (director) or above"]}]
     contents.applications = [{"id": 12, "name": "Riley Sample", "email": "riley.sample@example.org",
                               "role_label": "protégé", "kind": "new", "missing": ["Phone number"], "new": True}]
     contents.shortage = [schedule.Shortage("school", 2, 0)]
     contents.call_for_mentors = True
-    return contexts.digest_context(settings, contents, token="iw1-0123456789abcdef-" + "0" * 32,
-                                       token_expires="2026-05-18")  # noqa: S106 - a date, not a secret
+    standing = SimpleNamespace(
+        today=today, decisions_waiting=1, without_mentor=3, suggested=1, longest_wait_since=date(2026, 1, 4),
+        longest_wait_days=120, mentors_with_room=0, free_places=0, under_way=4, starting=1,
+        checkins_due_this_week=1, checkins_overdue=0, review_open=2, undelivered=0)
+    said = SimpleNamespace(checkin_answers=0, tracks={}, help=[], feedback=0, would_return=0, quotes=[])
+    return contexts.digest_context(
+        settings, contents, standing=standing, outcomes=said, period_words="week of Monday 4 May 2026",
+        token="iw1-0123456789abcdef-" + "0" * 32, token_expires="Monday 18 May",  # noqa: S106 - not a secret
+        chart=None, explain_reply_commands=False)
+
+
+def _sample_monthly_report(settings: Settings) -> dict:
+    digest = _sample_digest(settings)
+    return contexts.base(settings) | {"month": "May 2026", "today": "Friday 1 May 2026",
+                                      "summary": digest["summary"], "files": ["program-report-2026-05.html"],
+                                      "pdf_problem": ""}
 
 
 def sample_context(template: str, settings: Settings) -> dict:
@@ -77,8 +96,9 @@ def sample_context(template: str, settings: Settings) -> dict:
         "call_for_mentors": lambda: contexts.call_for_mentors_context(
             s, [{"library_type": "school", "waiting": 2, "free_places": 0, "short_by": 2}], 5, 3),
         "digest": lambda: _sample_digest(s),
+        "monthly_report": lambda: _sample_monthly_report(s),
         "command_result": lambda: contexts.command_result_context(
-            s, sender="coordinator@example.org", subject="Re: Coordinators' digest 2026-W19",
+            s, sender="coordinator@example.org", subject="Re: Coordinators' digest, week of Monday 4 May",
             done=["APPROVE 7: Avery Sample and Morgan Example approved; introduction queued"], refused=[],
             reason=""),
     }

@@ -62,6 +62,17 @@ class Attachment:
     data: bytes
 
 
+@dataclass(frozen=True)
+class InlineImage:
+    """An image the HTML body shows in place (`<img src="cid:CID" alt="ALT">`), not an attachment."""
+
+    cid: str
+    content_type: str
+    data: bytes
+    # What the image shows, in words: the template puts it in the img tag's alt.
+    alt: str
+
+
 @dataclass
 class Envelope:
     """Who a message is from and to, and which message it answers."""
@@ -129,8 +140,13 @@ def valid_message_ids(values: Iterable[str]) -> list[str]:
 
 
 def write_email(envelope: Envelope, *, subject: str, text: str, html: str, message_id: str,
-                date: datetime, attachments: Sequence[Attachment] = ()) -> OutgoingEmail:
-    """A multipart/alternative email (text and HTML), inside multipart/mixed with attachments if any."""
+                date: datetime, attachments: Sequence[Attachment] = (),
+                inline_images: Sequence[InlineImage] = ()) -> OutgoingEmail:
+    """A multipart/alternative email (text and HTML), inside multipart/mixed with attachments if any.
+
+    With `inline_images` the HTML part becomes multipart/related: the HTML, then each image it
+    names by `cid:` (RFC 2387), so mail programs show them in place; the text part stays whole.
+    """
     own_id = valid_message_id(message_id)
     if own_id is None or own_id != message_id:
         raise ValueError(f"{message_id!r} is not a Message-ID")
@@ -166,6 +182,15 @@ def write_email(envelope: Envelope, *, subject: str, text: str, html: str, messa
     names = [name for name, _value in msg.raw_items()]
     msg.set_content(text, cte=_transfer_encoding(text))
     msg.add_alternative(html, subtype="html", cte=_transfer_encoding(html))
+    if inline_images:
+        html_part = msg.get_payload()[1]
+        for image in inline_images:
+            maintype, _, subtype = image.content_type.partition("/")
+            cid = valid_message_id(f"<{image.cid}>")
+            if cid is None:
+                raise ValueError(f"{image.cid!r} cannot name an image (a Content-ID is shaped like a msg-id)")
+            html_part.add_related(image.data, maintype=maintype, subtype=subtype, cid=cid,
+                                  disposition="inline", filename=f"{image.cid.partition('@')[0]}.{subtype}")
     for a in attachments:
         maintype, _, subtype = a.content_type.partition("/")
         msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=header_text(a.filename))

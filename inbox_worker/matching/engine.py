@@ -33,6 +33,7 @@ from inbox_worker.matching.rules import (
     EMPLOYER_UNKNOWN,
     LEVEL_BELOW,
     NO_CAPACITY,
+    NO_LEVEL_GIVEN,
     PAIRED_BEFORE,
     POSSIBLY_SAME_EMPLOYER,
     SAME_EMPLOYER,
@@ -86,6 +87,8 @@ class Unmatched:
 
     protege: Candidate
     reasons: list[str]
+    # Every mentor who would fit went to other protégés: mentors are short, nothing else is wrong.
+    outnumbered: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,8 @@ def suggest_matches(proteges: list[Candidate], mentors: list[Candidate], *, sett
         if j >= 0:
             suggestions.append(Suggestion(proteges[i], mentors[j], float(total[i, j]), ctx.explain(i, j)))
         else:
-            unmatched.append(Unmatched(proteges[i], ctx.why_unmatched(i)))
+            reasons = ctx.why_unmatched(i)
+            unmatched.append(Unmatched(proteges[i], reasons, outnumbered=ctx.outnumbered(i)))
     return MatchResult(suggestions, unmatched, threshold)
 
 
@@ -241,7 +245,7 @@ class _Context:
         p, m = self.proteges[i], self.mentors[j]
         flags = []
         for side, who, k in ((self.p_side, "protégé", i), (self.m_side, "mentor", j)):
-            if side.levels[k].source == "no position or box given":
+            if side.levels[k].source == NO_LEVEL_GIVEN:
                 flags.append(f"the {who}'s level could not be read (no position given); taken as staff")
         if not p.record.get("goals"):
             flags.append("the protégé wrote no goals, so goals could not be compared")
@@ -283,20 +287,26 @@ class _Context:
         score, mine = float(self.total[i, k]), float(self.total[i, j])
         out = {"mentor": _email(m), "name": self._name(m), "score": round(score, 4)}
         if not passing[k]:
-            out["why_not"] = "blocked: " + "; ".join(self._blocked(i, k))
+            out["why_not"] = "ruled out: " + "; ".join(self._blocked(i, k))
         elif score < mine:
-            below = f", below the threshold {self.threshold:.2f}" if score < self.threshold else ""
-            out["why_not"] = f"lower score by {mine - score:.2f} ({score:.2f} against {mine:.2f}{below})"
+            weak = "; too weak a fit to suggest" if score < self.threshold else ""
+            out["why_not"] = f"a weaker fit ({score:.2f} against {mine:.2f}{weak})"
         elif k in self.taken_by and len(self.taken_by[k]) >= self.capacity[k] - self.active[k]:
             others = ", ".join(
-                f"{self._name(self.proteges[o])} (score {float(self.total[o, k]):.2f} with them)"
+                f"{self._name(self.proteges[o])} ({float(self.total[o, k]):.2f} with them)"
                 for o in self.taken_by[k])
             out["taken_by"] = [_email(self.proteges[o]) for o in self.taken_by[k]]
-            out["why_not"] = (f"scores {score - mine:.2f} higher, but their only free place went to "
-                              f"{others}, which gives the better total over all protégés")
+            out["why_not"] = (f"a better fit ({score:.2f} against {mine:.2f}), but their only free "
+                              f"place went to {others}, which suits the protégés better overall")
         else:
             out["why_not"] = "an equally good fit; either would do"
         return out
+
+    def outnumbered(self, i: int) -> bool:
+        """Protégé i was left out only because mentors are short: some mentor who would fit well
+        enough passes every rule but has no place left (or gave it to another protégé)."""
+        fits = ((self.flags[i] & ~np.uint8(NO_CAPACITY)) == 0) & (self.total[i] >= self.threshold)
+        return bool(len(self.mentors) and fits.any())
 
     def why_unmatched(self, i: int) -> list[str]:
         """Which rules or scores left protégé i without a mentor, in plain words."""
@@ -311,7 +321,7 @@ class _Context:
             reasons.append("the protégé gave no library name, so the same-employer rule cannot be checked; "
                            "ask for it")
         n_level = int(at_level.sum())
-        level_words = f"at or above level '{level.name}'"
+        level_words = f"at the protégé's level of responsibility ({level.name}) or above"
         if n_level == 0:
             reasons.append(f"no mentor {level_words} (the protégé's level is read from {level.source})")
             return reasons
@@ -343,8 +353,8 @@ class _Context:
         best = int(candidates[np.argmax(self.total[i, candidates])])
         best_score = float(self.total[i, best])
         if best_score < self.threshold:
-            reasons.append(f"best available score {best_score:.2f} (with {self._name(self.mentors[best])}) "
-                           f"is below the threshold {self.threshold:.2f}")
+            reasons.append(f"the best fit available, with {self._name(self.mentors[best])}, is too weak to "
+                           f"suggest ({best_score:.2f}; suggestions start at {self.threshold:.2f})")
             return reasons
         good = [int(k) for k in candidates if self.total[i, k] >= self.threshold]
         given = "; ".join(
@@ -352,8 +362,8 @@ class _Context:
             + ", ".join(self._name(self.proteges[o]) for o in self.taken_by.get(k, []))
             for k in sorted(good, key=lambda k: (-self.total[i, k], k))[:3])
         more = ", ..." if len(good) > 3 else ""
-        reasons.append(f"{'the one mentor' if len(good) == 1 else f'all {len(good)} mentors'} scoring at or "
-                       f"above the threshold went to other protégés, for a higher total over everyone "
+        reasons.append(f"{'the one mentor' if len(good) == 1 else f'all {len(good)} mentors'} who would fit "
+                       f"well enough went to other protégés, which suits the protégés better overall "
                        f"({given}{more})")
         return reasons
 

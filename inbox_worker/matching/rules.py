@@ -27,6 +27,8 @@ import numpy as np
 from inbox_worker.matching.similarity import name_likeness, token_containment
 
 LEVEL_NAMES = ("staff", "librarian", "supervisor", "director")
+# Where a level comes from when the form gives nothing to read it from.
+NO_LEVEL_GIVEN = "no position or box given"
 STAFF, LIBRARIAN, SUPERVISOR, DIRECTOR = range(4)
 
 # Words that do not tell one employer from another. "school", "college",
@@ -119,20 +121,20 @@ def read_level(record: Mapping, override: int | None = None) -> LevelReading:
     """The level of responsibility from the override, the form's boxes and the position's title."""
     if override is not None:
         level = max(STAFF, min(DIRECTOR, int(override)))
-        return LevelReading(level, "set by a coordinator")
+        return LevelReading(level, "a coordinator's setting")
     readings = []
     position = record.get("position") or ""
     folded = _fold(position)
     for pattern, level in _POSITION_LEVELS:
         if pattern.search(folded):
-            readings.append(LevelReading(level, f"position '{position}'"))
+            readings.append(LevelReading(level, f"the position \u201c{position}\u201d"))
             break
     boxes = set(record.get("protege_categories") or []) | set(record.get("mentor_categories") or [])
     for cat in sorted(boxes):
         if cat in _CATEGORY_LEVELS:
-            readings.append(LevelReading(_CATEGORY_LEVELS[cat], f"box '{_CATEGORY_WORDS[cat]}'"))
+            readings.append(LevelReading(_CATEGORY_LEVELS[cat], f"the box \u201c{_CATEGORY_WORDS[cat]}\u201d"))
     if not readings:
-        return LevelReading(STAFF, f"position '{position}'" if position else "no position or box given")
+        return LevelReading(STAFF, f"the position \u201c{position}\u201d" if position else NO_LEVEL_GIVEN)
     # The highest claim wins: a box ticked for "New Library Director" outranks a modest title.
     # On a tie the position, read first, is named.
     return max(readings, key=lambda r: r.level)
@@ -244,22 +246,23 @@ def blocked_reasons(bits: int, i: int, j: int, proteges: Side, mentors: Side, ca
     if bits & SAME_PERSON:
         out.append("same person (applied as both protégé and mentor)")
     if bits & SAME_EMPLOYER:
-        out.append(f"same employer ('{proteges.employer_names[i]}' and '{mentors.employer_names[j]}')")
+        out.append(f"same employer ({proteges.employer_names[i]} and {mentors.employer_names[j]})")
     if bits & POSSIBLY_SAME_EMPLOYER:
-        out.append(f"possibly the same employer ('{proteges.employer_names[i]}' and "
-                   f"'{mentors.employer_names[j]}' look alike); a coordinator should check, and list them "
-                   f"under distinct_employers if they differ")
+        out.append(f"possibly the same employer ({proteges.employer_names[i]} and "
+                   f"{mentors.employer_names[j]} look alike); a coordinator should check, and if they are "
+                   f"different employers, ask whoever runs inbox-worker to list them as different in its "
+                   f"matching settings")
     if bits & EMPLOYER_UNKNOWN:
         who = "protégé" if not proteges.employer_keys[i] else "mentor"
         out.append(f"employer not known (the {who} gave no library name), so the same-employer rule "
                    f"cannot be checked")
     if bits & LEVEL_BELOW:
-        out.append(f"mentor's level '{mentors.levels[j].name}' is below the protégé's "
-                   f"'{proteges.levels[i].name}'")
+        out.append(f"the mentor's level of responsibility ({mentors.levels[j].name}) is below the "
+                   f"protégé's ({proteges.levels[i].name})")
     if bits & PAIRED_BEFORE:
         out.append("paired before")
     if bits & NO_CAPACITY:
-        out.append(f"mentor has no free place ({active} active of {capacity})")
+        out.append(f"the mentor has no free place ({active} of {capacity} taken)")
     return out
 
 
@@ -267,8 +270,9 @@ def passed_rules(i: int, j: int, proteges: Side, mentors: Side, capacity: int, a
     """Each rule a suggested pair passes, with what was compared."""
     pl, ml = proteges.levels[i], mentors.levels[j]
     return [
-        f"different employers: '{proteges.employer_names[i]}' and '{mentors.employer_names[j]}'",
-        f"mentor's level '{ml.name}' ({ml.source}) is at or above the protégé's '{pl.name}' ({pl.source})",
+        f"different employers ({proteges.employer_names[i]} and {mentors.employer_names[j]})",
+        f"the mentor's level of responsibility ({ml.name}, from {ml.source}) is at or above the "
+        f"protégé's ({pl.name}, from {pl.source})",
         "not paired before",
-        f"mentor has a free place ({active} active of {capacity} before this suggestion)",
+        f"the mentor has a free place ({active} of {capacity} taken before this suggestion)",
     ]

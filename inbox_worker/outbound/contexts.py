@@ -21,6 +21,7 @@ from inbox_worker.outbound import outbox
 from inbox_worker.outbound.emails import (
     Attachment,
     Envelope,
+    InlineImage,
     Templates,
     address_domain,
     build_message,
@@ -129,6 +130,41 @@ def fmt_day(day: date | None) -> str:
     return day.strftime("%B %-d, %Y") if day else ""
 
 
+def day_for_people(when: date | datetime | None, today: date | None = None) -> str:
+    """A day as the coordinators' digest and report write it: "Monday 2 March", with the year
+    when it is not this year's (always, without `today`).
+
+    Stored times are UTC, and so are the days shown for now: the program's own time zone,
+    when it has one, is applied here and nowhere else.
+    """
+    if when is None:
+        return ""
+    day = when.date() if isinstance(when, datetime) else when
+    words = f"{day:%A} {day.day} {day:%B}"
+    return words if today is not None and day.year == today.year else f"{words} {day.year}"
+
+
+def time_for_people(when: datetime, today: date | None = None) -> str:
+    """ "Monday 2 March at 14:05" (UTC for now, as `day_for_people` says)."""
+    return f"{day_for_people(when, today)} at {when:%H:%M}"
+
+
+# What each email is, for a coordinator reading that one could not be sent.
+TEMPLATE_WORDS = {
+    "acknowledgement": "acknowledgement of an application", "acknowledgement_update": "updated acknowledgement",
+    "review_notice": "notice of mail set aside", "supervisor_notice": "notice to a supervisor",
+    "introduction": "introduction of a pair", "assessment_reminder": "check-in questions",
+    "assessment_escalation": "notice of an unanswered check-in", "closing": "end-of-year email",
+    "relationship_ended": "email saying a relationship ended", "waiting_list_note": "waiting-list note",
+    "call_for_mentors": "call for mentors", "digest": "coordinators' digest",
+    "command_result": "answer to a reply command", "monthly_report": "monthly report",
+}
+
+
+def template_words(template: str) -> str:
+    return TEMPLATE_WORDS.get(template, template.replace("_", " "))
+
+
 # ---------------------------------------------------------------- participants and supervisors
 def supervisor_notice_context(settings: Settings, protege: dict, mentor: dict) -> dict:
     """For the protégé's supervisor: the program and the time it asks; nothing of the protégé's goals."""
@@ -222,7 +258,7 @@ def queue_mail(s: Session, settings: Settings, templates: Templates, *, key: str
                context: dict, to: list[str], now: datetime, cc: list[str] = (),
                attachments: list[Attachment] = (), reply_to: str | None = None,
                in_reply_to: str | None = None, references: list[str] = (),
-               application_id: int | None = None) -> int | None:
+               application_id: int | None = None, inline_images: list[InlineImage] = ()) -> int | None:
     """Render a template and queue it under `key`: its outbox number, or None if that key was
     queued before (or nobody may be sent it)."""
     rendered = templates.render(template, context)
@@ -232,23 +268,110 @@ def queue_mail(s: Session, settings: Settings, templates: Templates, *, key: str
                         # Replies come to the program mailbox, never to the other recipients.
                         reply_to=reply_to or settings.program.mailbox_address)
     message = build_message(rendered, envelope, date=now, attachments=list(attachments),
+                            inline_images=list(inline_images),
                             message_id=message_id_for(key, address_domain(settings.smtp.from_address)))
     return outbox.queue(s, key=key, template=template, message=message, now=now,
                         application_id=application_id)
 
 
-def digest_context(settings: Settings, contents, *, token: str | None, token_expires: str) -> dict:
-    """The digest template's context from `schedule.DigestContents`."""
+# ---------------------------------------------------------------- the coordinators' digest
+# However large the program, the digest lists this many of each kind of item (the most urgent
+# first) and counts the rest, with the command that lists them all.
+SHOWN_SUGGESTIONS = 20
+SHOWN_ITEMS = 10
+SHOWN_APPLICATIONS = 30
+
+
+def summary_lines(standing, today: date) -> list[dict[str, str]]:
+    """Where the program stands, a label and a value a line (`standing` is `program.standing.Standing`)."""
+    st = standing
+    waiting = f"{st.without_mentor}" if st.without_mentor else "none"
+    if st.suggested:
+        waiting += f" ({st.suggested} with a suggested match)"
+    if st.longest_wait_since:
+        waiting += f", the longest for {st.longest_wait_days} days"
+    decisions = (f"{st.decisions_waiting} suggested match{'es' if st.decisions_waiting != 1 else ''}"
+                 if st.decisions_waiting else "none")
+    checkins = (", ".join(x for x in (f"{st.checkins_due_this_week} due this week" if st.checkins_due_this_week
+                                      else "", f"{st.checkins_overdue} overdue" if st.checkins_overdue else "")
+                          if x) or "none due this week, none overdue")
+    return [
+        {"label": "Decisions waiting for you", "value": decisions},
+        {"label": "Protégés waiting for a mentor", "value": waiting},
+        {"label": "Mentors with a free place", "value": (f"{st.mentors_with_room} ({st.free_places} place"
+                                                         f"{'s' if st.free_places != 1 else ''})"
+                                                         if st.mentors_with_room else "none")},
+        {"label": "Pairs under way", "value": f"{st.under_way}" + (f", and {st.starting} starting"
+                                                                    if st.starting else "")},
+        {"label": "Check-ins", "value": checkins},
+        {"label": "Mail set aside for you to read", "value": f"{st.review_open}" if st.review_open else "none"},
+        {"label": "Email not delivered", "value": f"{st.undelivered}" if st.undelivered else "none"},
+    ]
+
+
+def _shown(items: list, limit: int) -> tuple[list, int]:
+    return items[:limit], max(0, len(items) - limit)
+
+
+def outcome_context(outcomes) -> dict:
+    """Check-in and closing answers summed up (`outcomes` is `program.outcomes.Outcomes`)."""
+    tracks = {t.name.lower(): n for t, n in outcomes.tracks.items()}
+    return {
+        "checkin_answers": outcomes.checkin_answers, "on_track": tracks.get("on_track", 0),
+        "partly": tracks.get("partly", 0), "off_track": tracks.get("off_track", 0),
+        "not_said": tracks.get("not_said", 0),
+        "help": [{"who": f"{r.name} ({ROLE_LABELS.get(r.role, r.role)}, with {r.other_name})",
+                  "relationship_id": r.relationship_id, "asked": text} for r, text in outcomes.help[:SHOWN_ITEMS]],
+        "asked_for_help": len(outcomes.help),
+        "feedback": outcomes.feedback, "would_return": outcomes.would_return,
+        "quotes": [{"role": ROLE_LABELS.get(role, "participant"), "words": words}
+                   for role, words in outcomes.quotes[:SHOWN_ITEMS]],
+    }
+
+
+def digest_context(settings: Settings, contents, *, standing, outcomes, period_words: str, token: str | None,
+                   token_expires: str, chart: InlineImage | None, explain_reply_commands: bool) -> dict:
+    """The digest template's context: the summary, then each list cut to its most urgent items.
+
+    `contents` is `schedule.DigestContents`, its items already in words; `standing` and
+    `outcomes` are the program's figures (`program.standing`, `program.outcomes`).
+    """
+    today = standing.today
+    suggestions, more_suggestions = _shown(sorted(contents.suggestions, key=lambda x: (x["applied_at"], x["id"])),
+                                           SHOWN_SUGGESTIONS)
+    held = [u for u in contents.unmatched if not u["outnumbered"]]
+    unmatched, more_unmatched = _shown(sorted(held, key=lambda u: u["applied_at"]), SHOWN_ITEMS)
+    applications = contents.applications
+    if len(applications) > SHOWN_APPLICATIONS:
+        # A season's first digest: the incomplete ones need someone; the others are counted.
+        applications = [a for a in applications if a["missing"]]
+    listed_applications, more_applications = _shown(applications, SHOWN_APPLICATIONS)
+    assessments = sorted(contents.assessments, key=lambda a: (not a["overdue"], a["relationship_id"]))
+    assessments, more_assessments = _shown(assessments, SHOWN_ITEMS)
+    review, more_review = _shown(contents.review, SHOWN_ITEMS)
+    failures, more_failures = _shown(contents.failures, SHOWN_ITEMS)
+    activity = contents.activity[-SHOWN_APPLICATIONS:]
+    roles = {label: sum(1 for a in contents.applications if a["role_label"] == label and a["kind"] == "new")
+             for label in ("protégé", "mentor")}
     return base(settings) | {
-        "period": contents.period,
-        "since": contents.since.strftime("%Y-%m-%d %H:%M") if contents.since else "",
-        "token": token, "token_expires": token_expires,
-        "suggestions": contents.suggestions, "unmatched": contents.unmatched,
-        "applications": contents.applications, "review": contents.review,
-        "supervisor_notices": contents.supervisor_notices, "assessments": contents.assessments,
-        "ending": contents.ending,
-        "shortage": [{"library_type": x.library_type, "waiting": x.waiting, "free_places": x.free_places,
+        "period": period_words, "today": day_for_people(today), "since": day_for_people(contents.since, today),
+        "summary": summary_lines(standing, today), "token": token, "token_expires": token_expires,
+        "explain_reply_commands": explain_reply_commands,
+        "chart": {"cid": chart.cid, "alt": chart.alt} if chart else None,
+        "suggestions": suggestions, "more_suggestions": more_suggestions,
+        "decisions_total": len(contents.suggestions),
+        "unmatched": unmatched, "more_unmatched": more_unmatched,
+        "outnumbered": sum(1 for u in contents.unmatched if u["outnumbered"]),
+        "applications": listed_applications, "more_applications": more_applications,
+        "new_applications": roles, "applications_total": len(contents.applications),
+        "review": review, "more_review": more_review,
+        "supervisor_notices": contents.supervisor_notices[:SHOWN_ITEMS],
+        "assessments": assessments, "more_assessments": more_assessments,
+        "ending": contents.ending[:SHOWN_ITEMS], "more_ending": max(0, len(contents.ending) - SHOWN_ITEMS),
+        "shortage": [{"library": f"{x.library_type} libraries" if x.library_type != "other"
+                      else "other kinds of library", "waiting": x.waiting, "free_places": x.free_places,
                       "short_by": x.short_by} for x in contents.shortage],
-        "call_for_mentors": contents.call_for_mentors, "failures": contents.failures,
-        "activity": contents.activity,
+        "call_for_mentors": contents.call_for_mentors, "failures": failures, "more_failures": more_failures,
+        "activity": activity, "more_activity": len(contents.activity) - len(activity),
+        "outcomes": outcome_context(outcomes),
     }

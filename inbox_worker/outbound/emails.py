@@ -19,10 +19,10 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from inbox_worker.mail.outgoing import Attachment, Envelope, OutgoingEmail, header_text, write_email
+from inbox_worker.mail.outgoing import Attachment, Envelope, InlineImage, OutgoingEmail, header_text, write_email
 
-__all__ = ["TEMPLATES", "Attachment", "Envelope", "Rendered", "Templates", "address_domain", "build_message",
-           "header_text", "message_id_for", "valid_address"]
+__all__ = ["TEMPLATES", "Attachment", "Envelope", "InlineImage", "Rendered", "Templates", "address_domain",
+           "build_message", "header_text", "message_id_for", "valid_address"]
 
 # Every template the program sends, and what it is for. `preview` and the
 # template test go through this table, so a template cannot be forgotten.
@@ -40,6 +40,7 @@ TEMPLATES: dict[str, str] = {
     "call_for_mentors": "a draft for the listserv, attached to the digest, when protégés outnumber mentors",
     "digest": "to the coordinators, daily or weekly: what happened and what waits for a decision",
     "command_result": "to the coordinators: what a reply command did, or why it was refused",
+    "monthly_report": "to the coordinators, monthly: the program's report attached, as `inbox-worker report` makes it",
 }
 
 
@@ -110,15 +111,17 @@ def message_id_for(key: str, domain: str) -> str:
 
 
 def build_message(rendered: Rendered, envelope: Envelope, *, message_id: str, date: datetime,
-                  attachments: list[Attachment] = ()) -> OutgoingEmail:
-    """A multipart/alternative email (text and HTML), with attachments if any.
+                  attachments: list[Attachment] = (), inline_images: list[InlineImage] = ()) -> OutgoingEmail:
+    """A multipart/alternative email (text and HTML), with attachments if any, and with images the
+    HTML shows in place (`inline_images`, named by `cid:`).
 
     Every header value, the envelope's and the subject, is set by `write_email`, which cleans
     and checks it; `envelope.in_reply_to` and `references` may be the incoming message's
     values as they came.
     """
     return write_email(envelope, subject=rendered.subject, text=rendered.text, html=rendered.html,
-                       message_id=message_id or make_msgid(), date=date, attachments=attachments)
+                       message_id=message_id or make_msgid(), date=date, attachments=attachments,
+                       inline_images=inline_images)
 
 
 # One plain address (RFC 5322 dot-atom local part, a dotted domain): nothing a header
