@@ -195,7 +195,7 @@ def test_the_worker_tells_the_coordinators_once_after_an_hour_of_failing(world, 
         tick_at(minutes)
     (recipients, message), = _alerts(smtp)
     assert recipients == [COORDINATOR]
-    assert "has failed since 2026-04-10 09:00 UTC" in message.get_body(("plain",)).get_content()
+    assert "has failed since Friday 10 April 2026 at 09:00" in message.get_body(("plain",)).get_content()
 
     settings.imap = good_imap
     tick_at(130)

@@ -97,6 +97,10 @@ def sample_context(template: str, settings: Settings) -> dict:
             s, [{"library_type": "school", "waiting": 2, "free_places": 0, "short_by": 2}], 5, 3),
         "digest": lambda: _sample_digest(s),
         "monthly_report": lambda: _sample_monthly_report(s),
+        "worker_alert": lambda: contexts.worker_alert_context(
+            s, since=datetime(2026, 5, 4, 6, 30), problems=[
+                "the mailbox could not be used: could not log in to imap.gmail.com as the program mailbox; "
+                "check INBOX_WORKER_IMAP__PASSWORD (for Gmail, an app password, not the account's)"]),
         "command_result": lambda: contexts.command_result_context(
             s, sender="coordinator@example.org", subject="Re: Coordinators' digest, week of Monday 4 May",
             done=["APPROVE 7: Avery Sample and Morgan Example approved; introduction queued"], refused=[],

@@ -149,6 +149,11 @@ def time_for_people(when: datetime, today: date | None = None) -> str:
     return f"{day_for_people(when, today)} at {when:%H:%M}"
 
 
+def worker_alert_context(settings: Settings, *, since: datetime, problems: list[str]) -> dict:
+    """What the alert about the worker's own trouble is given: since when, and what is wrong."""
+    return {**base(settings), "since": time_for_people(since), "problems": list(problems)}
+
+
 # What each email is, for a coordinator reading that one could not be sent.
 TEMPLATE_WORDS = {
     "acknowledgement": "acknowledgement of an application", "acknowledgement_update": "updated acknowledgement",

@@ -41,6 +41,7 @@ TEMPLATES: dict[str, str] = {
     "digest": "to the coordinators, daily or weekly: what happened and what waits for a decision",
     "command_result": "to the coordinators: what a reply command did, or why it was refused",
     "monthly_report": "to the coordinators, monthly: the program's report attached, as `inbox-worker report` makes it",
+    "worker_alert": "to the operator or the coordinators, once per incident: the worker itself is in trouble",
 }
 
 

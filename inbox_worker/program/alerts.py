@@ -12,7 +12,6 @@ worker is not draining.
 """
 from __future__ import annotations
 
-import html
 import json
 import logging
 import os
@@ -21,7 +20,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from inbox_worker.config import Settings
-from inbox_worker.outbound.emails import Envelope, Rendered, address_domain, build_message, message_id_for
+from inbox_worker.outbound import contexts
+from inbox_worker.outbound.emails import Envelope, Templates, address_domain, build_message, message_id_for
 from inbox_worker.program import health
 
 log = logging.getLogger(__name__)
@@ -68,8 +68,8 @@ def close_incident(settings: Settings) -> bool:
     return True
 
 
-def tell_once(settings: Settings, recipients: list[str], problems: list[str], now: datetime, sender, *,
-              since: datetime | None = None) -> list[str]:
+def tell_once(settings: Settings, templates: Templates, recipients: list[str], problems: list[str],
+              now: datetime, sender, *, since: datetime | None = None) -> list[str]:
     """Email the problems to those of `recipients` not yet told of this incident; the addresses told.
 
     A failure to send is logged and the addresses stay untold, to be tried at the next check.
@@ -78,7 +78,7 @@ def tell_once(settings: Settings, recipients: list[str], problems: list[str], no
     incident.problems = problems
     wanted = [a for a in dict.fromkeys(a.strip().lower() for a in recipients) if a and a not in incident.told]
     if wanted:
-        message = alert_message(settings, wanted, incident, now)
+        message = alert_message(settings, templates, wanted, incident, now)
         try:
             with sender as smtp:
                 smtp.send(settings.smtp.from_address, wanted, message.raw)
@@ -92,27 +92,11 @@ def tell_once(settings: Settings, recipients: list[str], problems: list[str], no
     return wanted
 
 
-def alert_message(settings: Settings, recipients: list[str], incident: Incident, now: datetime):
-    name = settings.program.name
-    since = datetime.fromisoformat(incident.since)
-    lines = [
-        f"inbox-worker, which answers the {name} mailbox, has not been working properly since "
-        f"{since:%Y-%m-%d %H:%M} UTC:",
-        "",
-        *[f"  - {p}" for p in incident.problems],
-        "",
-        "Until this is put right, new applications wait in the mailbox unanswered; none is lost, and "
-        "they are answered once it works again.",
-        "",
-        "Whoever looks after the server can see more with `inbox-worker status` and "
-        "`journalctl -u inbox-worker` (docs/deployment.md, \"When something goes wrong\").",
-        "",
-        "This is the only email about this problem. Another comes only if something goes wrong again "
-        "after it has been put right.",
-    ]
-    text = "\n".join(lines) + "\n"
-    rendered = Rendered(subject=f"{name}: inbox-worker needs attention", text=text,
-                        html=f"<pre>{html.escape(text)}</pre>\n")
+def alert_message(settings: Settings, templates: Templates, recipients: list[str], incident: Incident,
+                  now: datetime):
+    context = contexts.worker_alert_context(settings, since=datetime.fromisoformat(incident.since),
+                                            problems=incident.problems)
+    rendered = templates.render("worker_alert", context)
     envelope = Envelope(from_address=settings.smtp.from_address, from_name=settings.smtp.from_name,
                         to=recipients, auto_submitted="auto-generated")
     key = f"alert:{settings.program_key}:{incident.since}"
@@ -129,7 +113,8 @@ def after_health_check(settings: Settings, problems: list[str], now: datetime, o
     if not problems:
         close_incident(settings)
         return []
-    return tell_once(settings, operator_addresses(settings), problems, now, open_sender())
+    return tell_once(settings, Templates(settings.program.templates_dir), operator_addresses(settings), problems,
+                     now, open_sender())
 
 
 def after_cycle(app, record: health.CycleRecord, now: datetime, open_sender) -> list[str]:
@@ -145,9 +130,9 @@ def after_cycle(app, record: health.CycleRecord, now: datetime, open_sender) -> 
     since = datetime.fromisoformat(record.failing_since)
     if now - since < timedelta(minutes=settings.alerts.failing_minutes):
         return []
-    problem = (f"the mailbox has failed since {since:%Y-%m-%d %H:%M} UTC, "
+    problem = (f"the mailbox has failed since {contexts.time_for_people(since)}, "
                f"{int((now - since).total_seconds() // 60)} minutes: {record.mailbox_error}")
     # The rest of what is wrong, without saying the mailbox's trouble twice.
     others = [p for p in health.check(app, now) if not p.startswith("the last poll")]
-    return tell_once(settings, list(settings.program.coordinators), [problem, *others], now, open_sender(),
-                     since=since)
+    return tell_once(settings, app.templates, list(settings.program.coordinators), [problem, *others], now,
+                     open_sender(), since=since)
