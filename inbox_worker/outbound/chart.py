@@ -9,7 +9,10 @@ picture shows, for the `alt` of its image and for anyone who cannot see it.
 from __future__ import annotations
 
 import io
+import os
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image
 
@@ -35,8 +38,14 @@ class ProgramChart:
     title: str = "The program over the last twelve months"
 
 
-def render_chart(chart: ProgramChart) -> bytes:
-    """The picture as PNG bytes, SHOWN_WIDTH by SHOWN_HEIGHT pixels at twice the density."""
+def render_chart(chart: ProgramChart, cache_dir: Path | None = None) -> bytes:
+    """The picture as PNG bytes, SHOWN_WIDTH by SHOWN_HEIGHT pixels at twice the density.
+
+    matplotlib keeps a font cache, by default in the user's home, which a service may not write
+    (and which the program should not litter): given `cache_dir`, it is kept there instead.
+    """
+    if cache_dir is not None and "matplotlib" not in sys.modules:
+        os.environ.setdefault("MPLCONFIGDIR", str(cache_dir / "matplotlib"))
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(SHOWN_WIDTH / 100, SHOWN_HEIGHT / 100), dpi=_DPI, layout="constrained")

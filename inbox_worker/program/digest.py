@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -84,7 +85,8 @@ def send_digest(s: Session, app, now: datetime) -> str | None:
         attachments.append(Attachment("call-for-mentors.txt", "text/plain",
                                       f"Subject: {draft.subject}\n\n{draft.text}".encode()))
     chart = InlineImage(f"program-chart@{address_domain(settings.smtp.from_address)}", "image/png",
-                        render_chart(figures.chart), chart_alt_text(figures.chart))
+                        render_chart(figures.chart, Path(settings.paths.state_dir) / "cache"),
+                        chart_alt_text(figures.chart))
     context = contexts.digest_context(
         settings, contents, standing=figures.standing,
         outcomes=outcomes.gather(s, settings.schedule.assessment_questions, since, now),

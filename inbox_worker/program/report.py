@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import logging
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -38,7 +39,7 @@ def report_context(s: Session, settings: Settings, now: datetime) -> dict:
     """Everything the page shows, in words."""
     today = now.date()
     figures = standing.figures(s, settings, now)
-    png = render_chart(figures.chart)
+    png = render_chart(figures.chart, Path(settings.paths.state_dir) / "cache")
     year_ago = now - timedelta(days=365)
     said = outcomes.gather(s, settings.schedule.assessment_questions, year_ago, now)
     pairs = standing.relationships(s, settings.schedule.assessment_questions)
