@@ -223,6 +223,13 @@ class ScheduleSettings(BaseModel):
     relationship_months: int = 12
     # A protégé waiting this long without a match gets a note saying they are not forgotten.
     waiting_list_days: int = 90
+    # A proposed match waits for both people's yes. One who has not answered this many days after
+    # being asked gets one reminder; still silent this many days after the reminder, the
+    # coordinators are told.
+    consent_reminder_days: int = Field(default=7, ge=1)
+    consent_escalation_days: int = Field(default=7, ge=1)
+    # A decline (with its reason) reaches the coordinators in the next digest; on, also at once.
+    declines_at_once: bool = False
     digest: Literal["daily", "weekly", "off"] = "weekly"
     # 0 = Monday.
     digest_weekday: int = 0

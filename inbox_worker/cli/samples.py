@@ -78,6 +78,22 @@ def sample_context(template: str, settings: Settings) -> dict:
     ends = schedule.end_date(SAMPLE_START, s.schedule)
     samples = {
         "supervisor_notice": lambda: contexts.supervisor_notice_context(s, SAMPLE_RECORD, SAMPLE_MENTOR),
+        "proposal": lambda: contexts.proposal_context(
+            s, recipient=SAMPLE_RECORD, other=SAMPLE_MENTOR, role="protege", asked_on=SAMPLE_START,
+            why="The coordinators think this is a good fit: you both work in public libraries and Morgan "
+                "Example's experience meets what you hope to work on."),
+        "proposal_reminder": lambda: contexts.proposal_context(
+            s, recipient=SAMPLE_MENTOR, other=SAMPLE_RECORD, role="mentor", asked_on=SAMPLE_START,
+            why="The coordinators think this is a good fit: you both work in public libraries and your "
+                "experience meets what Avery Sample hopes to work on."),
+        "proposal_withdrawn": lambda: contexts.proposal_withdrawn_context(s, recipient=SAMPLE_RECORD,
+                                                                          other=SAMPLE_MENTOR),
+        "consent_escalation": lambda: contexts.consent_escalation_context(
+            s, relationship_id=7, protege=SAMPLE_RECORD, mentor=SAMPLE_MENTOR, silent=["mentor"],
+            asked_on=SAMPLE_START, reminded_on=date(2026, 5, 11)),
+        "consent_declined": lambda: contexts.consent_declined_context(
+            s, relationship_id=7, protege=SAMPLE_RECORD, mentor=SAMPLE_MENTOR, party="mentor",
+            reason="No, not this year: our library is moving building this autumn."),
         "introduction": lambda: contexts.introduction_context(
             s, 7, SAMPLE_RECORD, SAMPLE_MENTOR, assessments=schedule.assessment_dates(SAMPLE_START, s.schedule),
             ends_on=ends, starts_on=SAMPLE_START),

@@ -158,6 +158,9 @@ TEMPLATE_WORDS = {
     "relationship_ended": "email saying a relationship ended", "waiting_list_note": "waiting-list note",
     "call_for_mentors": "call for mentors", "digest": "coordinators' digest",
     "command_result": "answer to a reply command", "monthly_report": "monthly report",
+    "proposal": "proposal of a match", "proposal_reminder": "reminder of a proposed match",
+    "proposal_withdrawn": "note that a proposed match will not go ahead",
+    "consent_escalation": "notice of an unanswered proposal", "consent_declined": "notice of a declined match",
 }
 
 
@@ -166,10 +169,12 @@ def template_words(template: str) -> str:
 
 
 # ---------------------------------------------------------------- participants and supervisors
-def supervisor_notice_context(settings: Settings, protege: dict, mentor: dict) -> dict:
-    """For the protégé's supervisor: the program and the time it asks; nothing of the protégé's goals."""
+def supervisor_notice_context(settings: Settings, protege: dict, mentor: dict, about: str = "protege") -> dict:
+    """For the supervisor of one of the pair (`about`): the program and the time it asks; nothing of
+    the protégé's goals or the mentor's strengths."""
     return base(settings) | {
-        "supervisor_name": protege.get("supervisor_name") or "supervisor",
+        "supervisor_name": (mentor if about == "mentor" else protege).get("supervisor_name") or "supervisor",
+        "about_mentor": about == "mentor",
         "protege_name": person(protege)["name"], "protege_library": protege.get("library_name") or "",
         "mentor_name": person(mentor)["name"], "mentor_library": mentor.get("library_name") or "",
         "purpose": PURPOSE, "time_commitment": TIME_COMMITMENT,
@@ -189,11 +194,12 @@ def introduction_context(settings: Settings, relationship_id: int, protege: dict
 
 
 def assessment_reminder_context(settings: Settings, *, recipient: dict, other: dict, role: str, number: int,
-                                due_on: date, questions: list[str]) -> dict:
+                                due_on: date, questions: list[str], late: bool = False) -> dict:
+    """`late`: it was due while the program's mail was held up, and says so with its date."""
     return base(settings) | {
         "greeting_name": person(recipient)["name"], "other_name": person(other)["name"],
         "role_label": ROLE_LABELS.get(role, role), "number": number, "due_on": fmt_day(due_on),
-        "questions": list(questions),
+        "questions": list(questions), "late": late,
     }
 
 
@@ -207,10 +213,53 @@ def assessment_escalation_context(settings: Settings, *, relationship_id: int, p
     }
 
 
-def closing_context(settings: Settings, *, recipient: dict, other: dict, role: str, ends_on: date) -> dict:
+def closing_context(settings: Settings, *, recipient: dict, other: dict, role: str, ends_on: date,
+                    late: bool = False) -> dict:
     return base(settings) | {
         "greeting_name": person(recipient)["name"], "other_name": person(other)["name"],
-        "role_label": ROLE_LABELS.get(role, role), "ends_on": fmt_day(ends_on),
+        "role_label": ROLE_LABELS.get(role, role), "ends_on": fmt_day(ends_on), "late": late,
+    }
+
+
+def proposal_context(settings: Settings, *, recipient: dict, other: dict, role: str, why: str,
+                     asked_on: date) -> dict:
+    """A proposed match, for one of the pair: who the other is (name, position, library: nothing
+    else of their form), why it fits, what the year asks, and how to answer."""
+    months = settings.schedule.assessment_months
+    other_role = "mentor" if role == "protege" else "protege"
+    return base(settings) | {
+        "greeting_name": person(recipient)["name"], "role_label": ROLE_LABELS.get(role, role),
+        "other_role_label": ROLE_LABELS.get(other_role, other_role),
+        "other": {k: v for k, v in person(other).items() if k != "email"}, "why": why,
+        "months": settings.schedule.relationship_months,
+        "checkin_times": {2: "twice", 3: "three times"}.get(len(months), f"{len(months)} times"),
+        "checkin_months": " and ".join(str(m) for m in months), "guidelines": GUIDELINES,
+        "roles": list(MENTOR_ROLES if role == "mentor" else PROTEGE_ROLES), "asked_on": fmt_day(asked_on),
+    }
+
+
+def proposal_withdrawn_context(settings: Settings, *, recipient: dict, other: dict) -> dict:
+    """Only that the match will not go ahead: not who said no, nor why."""
+    return base(settings) | {"greeting_name": person(recipient)["name"], "other_name": person(other)["name"]}
+
+
+def consent_escalation_context(settings: Settings, *, relationship_id: int, protege: dict, mentor: dict,
+                               silent: list[str], asked_on: date, reminded_on: date | None) -> dict:
+    names = {"protege": person(protege)["name"], "mentor": person(mentor)["name"]}
+    return base(settings) | {
+        "relationship_id": relationship_id, "protege_name": names["protege"], "mentor_name": names["mentor"],
+        "silent": [{"who": f"{names[r]} ({ROLE_LABELS.get(r, r)})", "party": r} for r in silent],
+        "asked_on": fmt_day(asked_on), "reminded_on": fmt_day(reminded_on),
+    }
+
+
+def consent_declined_context(settings: Settings, *, relationship_id: int, protege: dict, mentor: dict,
+                             party: str, reason: str) -> dict:
+    names = {"protege": person(protege)["name"], "mentor": person(mentor)["name"]}
+    return base(settings) | {
+        "relationship_id": relationship_id, "protege_name": names["protege"], "mentor_name": names["mentor"],
+        "who": f"{names[party]} ({ROLE_LABELS.get(party, party)})", "reason": reason,
+        "other": f"{names['mentor' if party == 'protege' else 'protege']}",
     }
 
 
