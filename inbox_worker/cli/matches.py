@@ -218,8 +218,8 @@ def matches_approve(which: Which, mentor: MentorOrNone = None, config: ConfigOpt
 
     number, p, m, notes = _run(config, work, dry_run=dry_run)
     _dry_run_header(dry_run)
-    typer.echo(f"approved relationship #{number}: {p} with mentor {m}. Each gets their own email at the worker's next cycle, "
-               f"asking whether the match suits them; they are introduced once both say yes.")
+    typer.echo(f"approved relationship #{number}: {p} with mentor {m}. Each gets their own email at the worker's "
+               f"next cycle, asking whether the match suits them; they are introduced once both say yes.")
     for note in notes:
         # Approval is the coordinator's to give; this reminds them of the program's rule while the
         # pair are still being asked.

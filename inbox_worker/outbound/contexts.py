@@ -335,8 +335,10 @@ def summary_lines(standing, today: date) -> list[dict[str, str]]:
     """Where the program stands, a label and a value a line (`standing` is `program.standing.Standing`)."""
     st = standing
     waiting = f"{st.without_mentor}" if st.without_mentor else "none"
-    if st.suggested:
-        waiting += f" ({st.suggested} with a suggested match)"
+    held = [f"{st.suggested} with a suggested match" if st.suggested else "",
+            f"{st.proposed} with a match proposed" if st.proposed else ""]
+    if any(held):
+        waiting += " (" + ", ".join(x for x in held if x) + ")"
     if st.longest_wait_since:
         waiting += f", the longest for {st.longest_wait_days} days"
     decisions = (f"{st.decisions_waiting} suggested match{'es' if st.decisions_waiting != 1 else ''}"
@@ -352,6 +354,10 @@ def summary_lines(standing, today: date) -> list[dict[str, str]]:
                                                          if st.mentors_with_room else "none")},
         {"label": "Pairs under way", "value": f"{st.under_way}" + (f", and {st.starting} starting"
                                                                     if st.starting else "")},
+        *([{"label": "Matches asked of the pair", "value": (
+            f"{st.proposed} waiting for their answers" + (f", {st.proposals_unanswered} unanswered even after "
+                                                          f"the reminder" if st.proposals_unanswered else ""))}]
+          if st.proposed else []),
         {"label": "Check-ins", "value": checkins},
         {"label": "Mail set aside for you to read", "value": f"{st.review_open}" if st.review_open else "none"},
         {"label": "Email not delivered", "value": f"{st.undelivered}" if st.undelivered else "none"},
@@ -408,6 +414,8 @@ def digest_context(settings: Settings, contents, *, standing, outcomes, period_w
         "explain_reply_commands": explain_reply_commands,
         "chart": {"cid": chart.cid, "alt": chart.alt} if chart else None,
         "suggestions": suggestions, "more_suggestions": more_suggestions,
+        "proposals": sorted(contents.proposals, key=lambda p: (not p["attention"], p["relationship_id"]))[:SHOWN_ITEMS],
+        "more_proposals": max(0, len(contents.proposals) - SHOWN_ITEMS),
         "decisions_total": len(contents.suggestions),
         "unmatched": unmatched, "more_unmatched": more_unmatched,
         "outnumbered": sum(1 for u in contents.unmatched if u["outnumbered"]),

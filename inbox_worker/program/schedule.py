@@ -214,7 +214,7 @@ def due(relationships: list[RelationshipView], waiting: list[WaitingProtege], no
     closing = due_closings(relationships, now)
     closed = {d.subject_id for d in closing}
     still_open = [r for r in relationships if r.id not in closed]
-    skipped = [d for d in due_reminders([r for r in relationships if r.id in closed], now)]
+    skipped = due_reminders([r for r in relationships if r.id in closed], now)
     return [*closing, *skipped, *due_reminders(still_open, now), *due_escalations(still_open, now, settings),
             *due_consent_reminders(list(consents), now, settings),
             *due_consent_escalations(list(consents), now, settings), *due_waiting_notes(waiting, now, settings)]
@@ -273,6 +273,8 @@ class DigestContents:
     applications: list[dict] = field(default_factory=list)
     review: list[dict] = field(default_factory=list)
     suggestions: list[dict] = field(default_factory=list)
+    # Matches asked of the pair (who has answered), and proposals declined since the last digest.
+    proposals: list[dict] = field(default_factory=list)
     unmatched: list[dict] = field(default_factory=list)
     supervisor_notices: list[dict] = field(default_factory=list)
     assessments: list[dict] = field(default_factory=list)
@@ -284,7 +286,7 @@ class DigestContents:
 
     def news(self) -> int:
         """Items that are new since the last digest: each carries `new: True` when it is."""
-        lists = (self.applications, self.review, self.suggestions, self.supervisor_notices,
+        lists = (self.applications, self.review, self.suggestions, self.proposals, self.supervisor_notices,
                  self.assessments, self.ending, self.failures, self.activity)
         return sum(1 for items in lists for item in items if item.get("new"))
 
