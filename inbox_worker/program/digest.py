@@ -170,6 +170,9 @@ def gather(s: Session, settings, now: datetime, since: datetime | None, period: 
                     "new": new(notified_at, since)})
         if r.state == State.ACTIVE:
             _checkins(c, r, pair, since, today)
+        elif r.state == State.CLOSED:
+            # Closed with a check-in skipped (the end came while nothing ran): said once.
+            _checkins(c, r, pair, since, today, only_skipped=True)
             if r.ends_on and r.ends_on - ending_horizon <= today:
                 entered = datetime.combine(r.ends_on - ending_horizon, datetime.min.time())
                 c.ending.append(pair | {"status": f"ends {day_for_people(r.ends_on, today)}",
@@ -218,7 +221,7 @@ def _proposal(c: schedule.DigestContents, r: MentoringRelationship, pair: dict, 
 
 
 def _checkins(c: schedule.DigestContents, r: MentoringRelationship, pair: dict, since: datetime | None,
-              today: date) -> None:
+              today: date, only_skipped: bool = False) -> None:
     new = schedule.is_new
     for a in r.assessments:
         if a.skipped_at is not None:
@@ -226,7 +229,7 @@ def _checkins(c: schedule.DigestContents, r: MentoringRelationship, pair: dict, 
                 c.assessments.append(pair | {"number": a.number, "due_on": day_for_people(a.due_on, today),
                                              "status": checkin_status(a, today)[1], "overdue": False, "new": True})
             continue
-        if a.reminded_at is None:
+        if a.reminded_at is None or only_skipped:
             continue
         answered = {x.role for x in a.answers}
         silent = [ROLE_LABELS[x] for x in schedule.ROLES if x not in answered]
