@@ -5,7 +5,8 @@ into an email, "Label: value" lines), arrive month by month in the real
 Dovecot, and are read by the worker's own cycles, run on the first Monday
 of each month from March 2025. After each cycle a coordinator approves the
 suggestions of the protégés who waited longest, and records that both of
-each pair said yes when asked, so pairs start through the year; participants answer some check-ins (one asks for help, one allows a
+each pair said yes when asked, so pairs start through the year;
+participants answer some check-ins (one asks for help, one allows a
 quote and one does not), one applicant's address is refused by the SMTP
 server, and one question waits in review. The last cycle, on Monday
 16 March 2026, is the run whose digest the tests read.

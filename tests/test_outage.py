@@ -59,8 +59,8 @@ def test_a_checkin_due_while_nothing_ran_goes_late_and_says_so(year: Year):
     assert "late (it was due Saturday 5 September" in y.cli("matches", "list", "--now", "2026-09-10T09:05")
     assert "late (it was due Saturday 5 September" in y.cli("people", "show", protege)
     y.cycle(datetime(2026, 9, 14, 9, 0))
-    assert f"check-in 2 due Saturday 5 September: reminder sent Thursday 10 September (late: it was due " \
-           f"Saturday 5 September)" in _digest(y, "7 September 2026")
+    assert "check-in 2 due Saturday 5 September: reminder sent Thursday 10 September (late: it was due " \
+           "Saturday 5 September)" in _digest(y, "7 September 2026")
 
 
 def test_a_checkin_whose_moment_passed_is_skipped_and_the_closing_goes_late(year: Year):

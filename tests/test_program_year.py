@@ -9,7 +9,8 @@ WHEN the worker runs cycles at chosen dates across the year, a coordinator
   some assessment reminders, and forged approvals arrive
 THEN suggestions keep the hard rules and explain themselves, Hal is left
   unmatched with the reason, approvals ask each of the pair by email and, once
-  both said yes, notify supervisors then introduce both people once, reminders come at months 4 and 8 and escalate when unanswered,
+  both said yes, notify supervisors then introduce both people once,
+  reminders come at months 4 and 8 and escalate when unanswered,
   answers are recorded, relationships close at 12 months with a feedback
   request, each digest period gets at most one digest with the right contents,
   and every forged approval is refused and reported.
