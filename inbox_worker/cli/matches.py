@@ -152,11 +152,11 @@ def _pending_suggestions(config, exclude: set[int]) -> list[str]:
     from sqlalchemy import select
 
     from inbox_worker.matching.explanation import explanation_lines, fit_words
-    from inbox_worker.store.models import Application, MentoringRelationship
+    from inbox_worker.store.models import Application, MentoringRelationship, RelationshipState
 
     application = open_app(settings_from(config))
     with application.db.unit_of_work() as s:
-        rows = s.scalars(select(MentoringRelationship).where(MentoringRelationship.state == "suggested")
+        rows = s.scalars(select(MentoringRelationship).where(MentoringRelationship.state == RelationshipState.SUGGESTED)
                          .order_by(MentoringRelationship.id)).all()
         out = []
         for rel in (r for r in rows if r.id not in exclude):

@@ -89,7 +89,7 @@ def _pair(p: standing.Pair, today: date) -> dict:
                          "overdue": c.overdue})
     return {"id": p.id, "protege": p.protege, "protege_library": p.protege_library, "mentor": p.mentor,
             "mentor_library": p.mentor_library, "state": state_words(p.state),
-            "when": when, "end_reason": p.end_reason if p.state == "ended_early" else None, "checkins": checkins}
+            "when": when, "end_reason": p.end_reason if p.state == State.ENDED_EARLY else None, "checkins": checkins}
 
 
 def _proposals(s: Session, since: datetime, today: date) -> list[dict]:
@@ -116,8 +116,8 @@ def _year(s: Session, pairs: list[standing.Pair], said: outcomes.Outcomes, since
     return {
         "from": day_for_people(since, today), "protege_applications": applied.get("protege", 0),
         "mentor_applications": applied.get("mentor", 0), "started": len(started),
-        "completed": sum(1 for p in finished if p.state == "closed"),
-        "ended_early": sum(1 for p in finished if p.state == "ended_early"),
+        "completed": sum(1 for p in finished if p.state == State.CLOSED),
+        "ended_early": sum(1 for p in finished if p.state == State.ENDED_EARLY),
         "outcomes": contexts.outcome_context(said),
     }
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from inbox_worker.config import ScheduleSettings
+from inbox_worker.store.models import RelationshipState
 
 
 # ---------------------------------------------------------------- calendar arithmetic
@@ -134,7 +135,7 @@ def due_reminders(relationships: list[RelationshipView], now: datetime) -> list[
     today = now.date()
     out = []
     for r in relationships:
-        if r.state != "active":
+        if r.state != RelationshipState.ACTIVE:
             continue
         ordered = sorted(r.assessments, key=lambda a: a.number)
         for a, following in zip(ordered, [*ordered[1:], None], strict=True):
@@ -181,7 +182,7 @@ def due_escalations(relationships: list[RelationshipView], now: datetime,
     out = []
     wait = timedelta(days=settings.escalation_days)
     for r in relationships:
-        if r.state != "active":
+        if r.state != RelationshipState.ACTIVE:
             continue
         for a in r.assessments:
             if a.reminded_at is None or a.escalated_at is not None or now < a.reminded_at + wait:
@@ -197,7 +198,7 @@ def due_closings(relationships: list[RelationshipView], now: datetime) -> list[D
     saying so, when the end came while the worker was not running)."""
     today = now.date()
     return [Due(DueKind.CLOSING, f"closing:{r.id}", r.id, late=today > r.ends_on) for r in relationships
-            if r.state == "active" and r.ends_on is not None and r.ends_on <= today]
+            if r.state == RelationshipState.ACTIVE and r.ends_on is not None and r.ends_on <= today]
 
 
 def due_waiting_notes(waiting: list[WaitingProtege], now: datetime, settings: ScheduleSettings) -> list[Due]:
