@@ -163,7 +163,7 @@ def test_silence_brings_one_reminder_and_then_the_coordinators(year: Year):
     y.cycle(datetime(2026, 1, 13, 9, 0))
     [(rcpts, reminder)] = y.mail("proposal_reminder")
     assert rcpts == [mentor]
-    assert "on January 5, 2026 we wrote to ask" in " ".join(text_of(reminder).split())
+    assert "on Monday 5 January 2026 we wrote to ask" in " ".join(text_of(reminder).split())
     assert y.to("proposal_reminder", protege) == []
     assert y.mail("consent_escalation") == []
 

@@ -234,7 +234,7 @@ def proposal_context(settings: Settings, *, recipient: dict, other: dict, role: 
         "months": settings.schedule.relationship_months,
         "checkin_times": {2: "twice", 3: "three times"}.get(len(months), f"{len(months)} times"),
         "checkin_months": " and ".join(str(m) for m in months), "guidelines": GUIDELINES,
-        "roles": list(MENTOR_ROLES if role == "mentor" else PROTEGE_ROLES), "asked_on": fmt_day(asked_on),
+        "roles": list(MENTOR_ROLES if role == "mentor" else PROTEGE_ROLES), "asked_on": day_for_people(asked_on),
     }
 
 
@@ -249,7 +249,7 @@ def consent_escalation_context(settings: Settings, *, relationship_id: int, prot
     return base(settings) | {
         "relationship_id": relationship_id, "protege_name": names["protege"], "mentor_name": names["mentor"],
         "silent": [{"who": f"{names[r]} ({ROLE_LABELS.get(r, r)})", "party": r} for r in silent],
-        "asked_on": fmt_day(asked_on), "reminded_on": fmt_day(reminded_on),
+        "asked_on": day_for_people(asked_on), "reminded_on": day_for_people(reminded_on),
     }
 
 
