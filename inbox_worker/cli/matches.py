@@ -341,10 +341,11 @@ def matches_end(relationship: Annotated[int, typer.Argument(help="The relationsh
                     "--no-email", help="Do not email the pair (when you have told them yourself).")] = False,
                 config: ConfigOption = None, now: NowOption = None, by: ByOption = None,
                 dry_run: DryRunOption = False) -> None:
-    """End a running relationship before its twelve months, with the reason on record.
+    """End a proposed or running relationship before its twelve months, with the reason on record.
 
-    Mail about the pair that has not gone out yet (the introduction, a
-    check-in reminder) is withdrawn. If they were introduced, each of the
+    Mail about the pair that has not gone out yet (a proposal, the introduction, a
+    check-in reminder) is withdrawn. A pair asked and not yet introduced hear only
+    that the match will not go ahead. If they were introduced, each of the
     pair gets a short email of their own at the worker's next cycle, saying
     the relationship has ended and that no more check-in questions will
     come; the reason is not in it (it stays on the record, for the
@@ -364,7 +365,10 @@ def matches_end(relationship: Annotated[int, typer.Argument(help="The relationsh
     typer.echo(f"relationship #{relationship} ended early: {reason}. No more reminders will go to the pair.")
     if ending.withdrawn:
         typer.echo(f"  not sent after all, since it had not gone out yet: {', '.join(ending.withdrawn)}")
-    if ending.participants_told:
+    if ending.participants_told and ending.withdrawn_match:
+        typer.echo("  the match had been proposed to them: each who was asked hears only that it will not go "
+                   "ahead, at the worker's next cycle; the protégé waits for a mentor again")
+    elif ending.participants_told:
         typer.echo("  each of the pair will get an email saying so at the worker's next cycle")
     elif ending.withdrawn_match:
         typer.echo("  the pair were not emailed: they had not been introduced, so the match is withdrawn and "
