@@ -243,3 +243,21 @@ def test_the_mentors_supervisor_hears_before_the_introduction(year: Year):
     [digest] = [m for _r, m in y.mail("digest") if "week of Monday 12 January 2026" in m["Subject"]]
     assert re.search(rf"#{number}: {ORTIZ_SUPERVISOR}, supervisor of Jane Ortiz <{ORTIZ}> \(mentor\): sent",
                      " ".join(text_of(digest).split()))
+
+
+def test_a_coordinator_who_ends_a_proposed_match_tells_each_only_that_it_will_not_go_ahead(year: Year):
+    """`matches end` on a match still asked of the pair withdraws it: each who was asked hears only that
+    it will not go ahead (not the reason), and the protégé waits for a mentor again."""
+    y = year
+    number, protege, mentor = _approved(y)
+    out = y.cli("matches", "end", str(number), "--reason", "The mentor's director asked us to wait",
+                "--now", "2026-01-06T09:00")
+    assert "hears only that it will not go ahead" in out
+    y.cycle(datetime(2026, 1, 6, 9, 5))
+    assert _state(y, number) == "withdrawn"
+    for person in (protege, mentor):
+        [note] = y.to("proposal_withdrawn", person)
+        assert "will not go ahead" in text_of(note) and "director" not in text_of(note)
+    with y.app.db.unit_of_work() as s:
+        assert protege in [a.email for a in lifecycle.waiting_proteges(s)]
+    assert y.mail("introduction") == []
