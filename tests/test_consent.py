@@ -261,3 +261,20 @@ def test_a_coordinator_who_ends_a_proposed_match_tells_each_only_that_it_will_no
     with y.app.db.unit_of_work() as s:
         assert protege in [a.email for a in lifecycle.waiting_proteges(s)]
     assert y.mail("introduction") == []
+
+
+def test_an_answer_without_a_reference_is_found_by_its_sender_only_when_it_is_plainly_one(year: Year):
+    """A fresh email (no In-Reply-To) saying yes from one of a proposed pair counts as their answer;
+    a "no" in a reply to their acknowledgement is about the acknowledgement, not the proposal."""
+    y = year
+    number, protege, mentor = _approved(y)
+    fresh = email.message_from_bytes(reply(y.to("proposal", mentor)[0], mentor, "Yes, count me in.", quote=False),
+                                     policy=email.policy.default)
+    del fresh["In-Reply-To"], fresh["References"]
+    [acknowledgement] = y.to("acknowledgement", protege)
+    y.dovecot.append(y.user, fresh.as_bytes())
+    y.dovecot.append(y.user, reply(acknowledgement, protege, "No, my phone is 307-555-0188."))
+    y.cycle(datetime(2026, 1, 6, 9, 0))
+    row = _listed(y, number, "2026-01-06T09:05")
+    assert row["consent"]["mentor"]["answer"] == "accepted" and row["consent"]["protege"]["answer"] is None
+    assert row["state"] == "awaiting_consent"

@@ -99,7 +99,8 @@ def route(session: Session, msg: EmailMessage, text: str, sender: str, settings:
             what = "the introduction" if kind == "introduction" else "the note that the match will not go ahead"
             return ReplyOutcome("reply", "review", f"a reply to {what} of relationship {number}",
                                 notify=True, relationship_id=int(number))
-    if sender:
+    if sender and not answered:
+        # Only a message that answers none of our mail: a reply to an acknowledgement is about that.
         heard = consent.answer_by_sender(session, settings, templates, sender, text, now)
         if heard is not None:
             return _heard(heard, None)
