@@ -43,10 +43,11 @@ matches_app = typer.Typer(
     no_args_is_help=True)
 Which = Annotated[str, typer.Argument(
     help="A suggestion's or relationship's number (the digest's APPROVE 7, or `matches list`), or the "
-         "protégé (email address or application number) followed by the mentor.", show_default=False)]
+         "protégé (email address or application number) followed by the mentor.", show_default=False,
+    metavar="NUMBER|PROTEGE")]
 MentorOrNone = Annotated[str | None, typer.Argument(
     help="The mentor (email address or application number), when the first is the protégé.",
-    show_default=False)]
+    show_default=False, metavar="[MENTOR]")]
 people_app = typer.Typer(help="Look up one person's whole history in the program.", no_args_is_help=True)
 
 
