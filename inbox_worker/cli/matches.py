@@ -47,7 +47,7 @@ Which = Annotated[str, typer.Argument(
     metavar="NUMBER|PROTEGE")]
 MentorOrNone = Annotated[str | None, typer.Argument(
     help="The mentor (email address or application number), when the first is the protégé.",
-    show_default=False, metavar="[MENTOR]")]
+    show_default=False, metavar="MENTOR")]
 people_app = typer.Typer(help="Look up one person's whole history in the program.", no_args_is_help=True)
 
 
