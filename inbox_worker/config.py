@@ -223,26 +223,26 @@ class ScheduleSettings(BaseModel):
     relationship_months: int = 12
     # A protégé waiting this long without a match gets a note saying they are not forgotten.
     waiting_list_days: int = 90
+    # A proposal unanswered this many days brings one reminder; this many days after it, the coordinators.
+    consent_reminder_days: int = Field(default=7, ge=1)
+    consent_escalation_days: int = Field(default=7, ge=1)
+    # A decline (and its reason) reaches the coordinators in the next digest; on: also at once.
+    declines_at_once: bool = False
     digest: Literal["daily", "weekly", "off"] = "weekly"
-    # 0 = Monday.
-    digest_weekday: int = 0
-    # Signs the tokens in digest emails, so a reply command cannot be forged. Set it in the
-    # environment: INBOX_WORKER_SCHEDULE__TOKEN_SECRET.
+    digest_weekday: int = 0  # 0 = Monday.
+    # Signs digest tokens so a reply command cannot be forged: INBOX_WORKER_SCHEDULE__TOKEN_SECRET.
     token_secret: SecretStr = SecretStr("")
     token_ttl_days: int = 14
     # The listserv a "call for mentors" draft is meant for (the coordinators send it).
     listserv_address: str = ""
     # Before a digest is built, suggest matches for protégés waiting, so it has decisions to offer.
     suggest_before_digest: bool = True
-    # A relationship ending within this many days is listed in the digest.
-    ending_soon_days: int = 30
-    # Reply commands are believed only from mail the receiving server vouched for: its own
-    # Authentication-Results header (named by this authserv-id; Gmail's is "mx.google.com") must
-    # show dkim=pass or spf=pass for a domain aligned with the sender's. Headers naming any other
-    # server are ignored, as anyone can write them.
+    ending_soon_days: int = 30  # A relationship ending within this many days is listed in the digest.
+    # Reply commands are believed only when the receiving server's own Authentication-Results header
+    # (this authserv-id; Gmail's is "mx.google.com") shows dkim=pass or spf=pass for a domain aligned
+    # with the sender's; headers naming any other server are ignored, as anyone can write them.
     authserv_id: str = ""
-    # Off only for a mailbox whose server adds no Authentication-Results at all: then a reply
-    # command is refused only when such a header says the sender was not confirmed.
+    # Off only for a server that adds no Authentication-Results (then only a failing one refuses).
     require_authentication_results: bool = True
     # The short questions each assessment reminder asks; answered by replying.
     assessment_questions: list[str] = Field(default_factory=lambda: [
@@ -253,11 +253,9 @@ class ScheduleSettings(BaseModel):
         "May the coordinators quote your answer about what has gone well, without your name, in the "
         "program's reports? (yes / no)",
     ])
-    # Once a month, on the first cycle from this day of the month on, the coordinators get the
-    # program's report (the page `inbox-worker report` writes) attached to an email. 0 turns it off.
+    # Once a month, from this day on, the coordinators get `inbox-worker report`'s page by email (0: off).
     monthly_report_day: int = Field(default=1, ge=0, le=28)
-    # Attach the report as a PDF too. Needs Chromium on the server (Debian: apt install chromium).
-    monthly_report_pdf: bool = False
+    monthly_report_pdf: bool = False  # The PDF too (needs Chromium: apt install chromium).
 
     @field_validator("authserv_id")
     @classmethod

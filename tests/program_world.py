@@ -117,6 +117,11 @@ authserv_id = "{AUTHSERV_ID}"
                     for e in s.scalars(select(Event).where(Event.action == "match_suggested")
                                        .order_by(Event.id))]
 
+    def agree(self, number: int, when: str) -> None:
+        """Both of a proposed pair said yes to a coordinator, who records it (`matches consent`)."""
+        for party in ("protege", "mentor"):
+            self.cli("matches", "consent", str(number), "--for", party, "--by", COORDINATOR, "--now", when)
+
     def relationship(self, protege: str) -> MentoringRelationship:
         with self.app.db.unit_of_work() as s:
             p = s.scalar(select(Application).where(Application.email == protege))

@@ -4,8 +4,9 @@ Applications are made by a seeded generator (the form as people paste it
 into an email, "Label: value" lines), arrive month by month in the real
 Dovecot, and are read by the worker's own cycles, run on the first Monday
 of each month from March 2025. After each cycle a coordinator approves the
-suggestions of the protégés who waited longest, so pairs start through the
-year; participants answer some check-ins (one asks for help, one allows a
+suggestions of the protégés who waited longest, and records that both of
+each pair said yes when asked, so pairs start through the year;
+participants answer some check-ins (one asks for help, one allows a
 quote and one does not), one applicant's address is refused by the SMTP
 server, and one question waits in review. The last cycle, on Monday
 16 March 2026, is the run whose digest the tests read.
@@ -28,7 +29,7 @@ from typer.testing import CliRunner
 
 from inbox_worker.cli.main import app as cli_app
 from inbox_worker.config import DatabaseSettings, ProgramSettings, ScheduleSettings, Settings, WorkerSettings
-from inbox_worker.program import lifecycle
+from inbox_worker.program import consent
 from inbox_worker.store.models import MentoringRelationship
 from inbox_worker.worker import MailSource, bootstrap, run_cycle
 
@@ -192,12 +193,16 @@ raw_store_dir = "{self.tmp / 'raw'}"
         assert all(REFUSED in problem for problem in summary.problems), summary.problems
 
     def approve_longest_waiting(self, when: datetime, count: int) -> None:
-        """The coordinator approves the suggestions of the protégés who waited longest."""
+        """The coordinator approves the suggestions of the protégés who waited longest, and records that
+        each of the pair said yes when the coordinator asked them."""
         with self.app.db.unit_of_work() as s:
             suggested = s.scalars(select(MentoringRelationship).where(MentoringRelationship.state == "suggested")
                                   .order_by(MentoringRelationship.protege_id)).all()
             for rel in suggested[:count]:
-                lifecycle.approve(s, self.settings, self.app.templates, rel, when, COORDINATOR)
+                consent.approve(s, self.settings, self.app.templates, rel, when, COORDINATOR)
+                for party in consent.PARTIES:
+                    consent.record_answer(s, self.settings, self.app.templates, rel, party, when, accepted=True,
+                                          recorded_by=COORDINATOR, by_phone=True)
 
     def cli(self, *args: str) -> str:
         done = CliRunner().invoke(cli_app, [*args, "--config", str(self.config)])

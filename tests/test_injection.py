@@ -112,6 +112,9 @@ def _expected(template: str, msg) -> dict:
     expected = {"to": YEAR_COORDINATORS, "cc": [], "names": PROGRAM_MAIL, "auto": "auto-generated"}
     if template == "supervisor_notice":
         expected["to"] = [SUPERVISOR]
+    if template == "proposal":
+        expected["to"] = [msg["To"].addresses[0].addr_spec]
+        assert expected["to"] in ([PROTEGE], [MENTOR])
     if template == "introduction":
         expected |= {"to": [PROTEGE, MENTOR], "cc": YEAR_COORDINATORS,
                      "names": [*PROGRAM_MAIL[:2], "Cc", *PROGRAM_MAIL[2:]]}
@@ -170,7 +173,8 @@ def _command_reply(digest, number: int) -> bytes:
 def test_encoded_line_breaks_reach_no_header_and_no_body_of_any_email(year: Year):
     """Encoded CR/LF in a Message-ID, References, a reply's Subject, a question's Subject and in the
     names and supervisor on a form: every email the worker sends because of them (acknowledgements,
-    digest, monthly report, command result, supervisor notice, introduction, review notice) reaches aiosmtpd with
+    digest, monthly report, command result, proposals, supervisor notice, introduction, review notice) reaches
+    aiosmtpd with
     exactly the recipients and headers meant, Auto-Submitted where it belongs, and no added line."""
     y = year
     for name in ("protege.eml", "mentor.eml", "question.eml"):
@@ -181,14 +185,16 @@ def test_encoded_line_breaks_reach_no_header_and_no_body_of_any_email(year: Year
 
     y.dovecot.append(y.user, _command_reply(digest, number))
     y.cycle(JANUARY_5 + timedelta(hours=2))
+    y.agree(number, (JANUARY_5 + timedelta(hours=3)).isoformat())  # both said yes to a coordinator
+    y.cycle(JANUARY_5 + timedelta(hours=3))
 
     templates = _template_of(y)
     # An email whose headers were cut short by a line break has no Message-ID left to know it by.
     sent = [(r, templates.get(email.message_from_bytes(r.data, policy=email.policy.default)["Message-ID"],
                               "an email without its Message-ID")) for r in y.smtp.received]
     assert sorted(t for _r, t in sent) == sorted(["acknowledgement", "acknowledgement", "review_notice", "digest",
-                                                  "monthly_report", "command_result", "supervisor_notice",
-                                                  "introduction"])
+                                                  "monthly_report", "command_result", "proposal", "proposal",
+                                                  "supervisor_notice", "introduction"])
     for received, template in sent:
         _check_one(received, template)
 

@@ -10,7 +10,7 @@ SUPERVISOR = {"supervisor_name": "Gail Ostby, Branch Manager", "supervisor_email
 
 @pytest.mark.parametrize(("record", "words", "consult"), [
     ({"supervisor_support": True, **SUPERVISOR},
-     ["support secured", "Gail Ostby", "gostby@fcl.example", "notice when the match is approved"], False),
+     ["support secured", "Gail Ostby", "gostby@fcl.example", "notice before the introduction"], False),
     ({"supervisor_support": True, "supervisor_name": "Gail Ostby", "supervisor_email": None},
      ["support secured", "no supervisor email given, so no notice"], False),
     ({"supervisor_support": False, **SUPERVISOR},

@@ -8,8 +8,9 @@ WHEN the worker runs cycles at chosen dates across the year, a coordinator
   answers the digest by email and uses the command line, participants answer
   some assessment reminders, and forged approvals arrive
 THEN suggestions keep the hard rules and explain themselves, Hal is left
-  unmatched with the reason, approvals notify supervisors then introduce both
-  people once, reminders come at months 4 and 8 and escalate when unanswered,
+  unmatched with the reason, approvals ask each of the pair by email and, once
+  both said yes, notify supervisors then introduce both people once,
+  reminders come at months 4 and 8 and escalate when unanswered,
   answers are recorded, relationships close at 12 months with a feedback
   request, each digest period gets at most one digest with the right contents,
   and every forged approval is refused and reported.
@@ -102,7 +103,7 @@ def test_a_program_year_from_applications_to_closing(year):
         1 for p, _m in pairs if apps[p].record["supervisor_support"] is True)
     assert flat.count("supervisor: question skipped") == sum(
         1 for p, _m in pairs if apps[p].record["supervisor_support"] is None)
-    assert "tbaker@sheridan2.example); they get a notice when the match is approved" in flat
+    assert "tbaker@sheridan2.example); they get a notice before the introduction" in flat
     unmatched = flat.split("PROTÉGÉS NO MENTOR COULD BE SUGGESTED FOR")[1].split("MENTOR SHORTAGE")[0]
     assert HAL in unmatched and "same employer" in unmatched and "Sweetwater County Library System" in unmatched
     token = re.search(r"Token: (iw1-\S+)", body).group(1)
@@ -134,6 +135,16 @@ def test_a_program_year_from_applications_to_closing(year):
     t1 = t0 + timedelta(hours=1)
     y.cycle(t1)
 
+    # Approved: each of the pair is asked in an email of their own; nobody is introduced yet.
+    assert y.relationship(CARA).state == "proposed"
+    assert y.relationship(BEN).state == "proposed"
+    assert y.mail("introduction") == [] and y.mail("supervisor_notice") == []
+    asked = [p for (p, _m) in pairs if p in (CARA, BEN)] + [m for (p, m) in pairs if p in (CARA, BEN)]
+    for person in asked:
+        [proposal] = y.to("proposal", person)
+        assert {a.addr_spec for a in proposal["To"].addresses} == {person}
+        y.dovecot.append(y.user, reply(proposal, person, "Yes, happy to!"))
+    y.cycle(t1 + timedelta(minutes=30))
     assert y.relationship(CARA).state == "introduced"
     assert y.relationship(BEN).state == "introduced"
     assert y.relationship(AMY).state in ("rejected", "suggested")  # a new suggestion may follow later
@@ -184,6 +195,7 @@ def test_a_program_year_from_applications_to_closing(year):
     t2 = datetime(2026, 1, 6, 9, 0)
     out = y.cli("matches", "approve", GIA, LOU, "--now", t2.isoformat(), "--by", COORDINATOR)
     assert f"approved relationship #{gia}" in out
+    y.agree(gia, t2.isoformat())  # both said yes when the coordinator called them
     y.cycle(t2)
     assert len(y.to("introduction", GIA)) == 1
     # A coordinator's own choice still meets the hard rules: Amy and Dana share an employer.

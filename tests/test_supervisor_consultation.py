@@ -57,6 +57,7 @@ def test_a_supervisors_answer_to_the_notice_reaches_a_coordinator_as_such(year: 
         supervisor = record["supervisor_email"]
     assert supervisor
     y.cli("matches", "approve", protege, mentor, "--now", "2026-01-05T10:00")
+    y.agree(number, "2026-01-05T10:00")
     y.cycle(datetime(2026, 1, 5, 10, 5))
     [notice] = y.to("supervisor_notice", supervisor)
 

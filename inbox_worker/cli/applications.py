@@ -59,7 +59,8 @@ def form(
 @applications_app.command("list")
 def applications_list(config: ConfigOption = None, as_json: JsonOption = False,
                       role: Annotated[str | None, typer.Option(help="protege or mentor")] = None) -> None:
-    """List applications, newest first."""
+    """List applications, newest first, each with where the person is in the program: waiting (a mentor:
+    available), suggested, proposed, matched, active, closed, or incomplete."""
     from inbox_worker.program.reports import list_applications
 
     rows = list_applications(open_app(settings_from(config)), role=role)
@@ -71,8 +72,9 @@ def applications_list(config: ConfigOption = None, as_json: JsonOption = False,
         return
     for r in rows:
         missing = f"  missing: {', '.join(r['missing'])}" if r["missing"] else ""
-        typer.echo(f"#{r['id']:<4} {r['role'] or '?':<8} {r['name'] or '(no name)':<28} {r['email']:<36} "
-                   f"{r['status']}{missing}")
+        role = {"protege": "protégé", "mentor": "mentor"}.get(r["role"] or "", "?")
+        typer.echo(f"#{r['id']:<4} {role:<8} {r['name'] or '(no name)':<28} {r['email']:<36} "
+                   f"{r['where']}{missing}")
     typer.echo("\nshow one with `inbox-worker applications show ID`")
 
 

@@ -2,7 +2,10 @@
 
 `inbox-worker matches suggest` runs the matching engine over protégés
 waiting and stores its suggestions; `approve`, `reject` and `end` are the
-coordinators' decisions (the same ones a reply to the digest can make).
+coordinators' decisions (the same ones a reply to the digest can make);
+`consent` records a proposed pair's answer given to a coordinator; `list`
+shows every suggestion and relationship with its number, the one every
+command takes.
 `people show` tells one person's whole story and `export` writes the
 program's records as CSV. Every command takes `--now`, so a coordinator can
 ask what would happen on another day, and every decision takes `--dry-run`,
@@ -24,9 +27,7 @@ from inbox_worker.cli.common import (
     ConfigOption,
     DryRunOption,
     JsonOption,
-    Mentor,
     NowOption,
-    Protege,
     fail,
     open_app,
     parse_now,
@@ -34,10 +35,19 @@ from inbox_worker.cli.common import (
 )
 
 matches_app = typer.Typer(
-    help="Suggest mentors for protégés waiting, and decide on the suggestions.\n\n"
+    help="Suggest mentors for protégés waiting, decide on the suggestions, and follow each match.\n\n"
          "A typical week: `inbox-worker matches suggest`, read each suggestion's reasons, then "
-         "`inbox-worker matches approve PROTEGE MENTOR` (or reply APPROVE N to the digest).",
+         "`inbox-worker matches approve 7` (the number in the digest; or reply APPROVE 7 to it). Each of "
+         "the pair is then asked by email whether the match suits them; they are introduced once both "
+         "say yes. `inbox-worker matches list` shows where every match stands.",
     no_args_is_help=True)
+Which = Annotated[str, typer.Argument(
+    help="A suggestion's or relationship's number (the digest's APPROVE 7, or `matches list`), or the "
+         "protégé (email address or application number) followed by the mentor.", show_default=False,
+    metavar="NUMBER|PROTEGE")]
+MentorOrNone = Annotated[str | None, typer.Argument(
+    help="The mentor (email address or application number), when the first is the protégé.",
+    show_default=False, metavar="MENTOR")]
 people_app = typer.Typer(help="Look up one person's whole history in the program.", no_args_is_help=True)
 
 
@@ -97,6 +107,8 @@ def matches_suggest(config: ConfigOption = None, as_json: JsonOption = False, no
         data = result.to_json()
         for item, sug in zip(data["suggestions"], result.suggestions, strict=True):
             item["relationship"] = numbers.get((sug.protege.id, sug.mentor.id))
+        # Suggestions made earlier and still waiting for a decision, as the text output lists them.
+        data["pending"] = _pending_rows(config, exclude=set(numbers.values()))
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
         return
     typer.echo(format_suggestions(result, notes=lambda s: [lifecycle.supervisor_status(s.protege.record)[0]]))
@@ -104,16 +116,36 @@ def matches_suggest(config: ConfigOption = None, as_json: JsonOption = False, no
         typer.echo("\nsuggestion numbers: " + ", ".join(
             f"#{numbers.get((x.protege.id, x.mentor.id))} {x.protege.email} -> {x.mentor.email}"
             for x in result.suggestions))
-        typer.echo("next: `inbox-worker matches approve PROTEGE MENTOR` or `inbox-worker matches reject "
-                   "PROTEGE MENTOR`, or reply APPROVE N / REJECT N to the digest")
+        typer.echo("next: `inbox-worker matches approve N` or `inbox-worker matches reject N` (or "
+                   "PROTEGE MENTOR), or reply APPROVE N / REJECT N to the digest")
     pending = _pending_suggestions(config, exclude=set(numbers.values()))
     if pending:
         typer.echo(f"\n{len(pending)} earlier suggestion(s) still wait for a decision:")
         for line in pending:
             typer.echo("  " + line)
-        typer.echo("decide with `inbox-worker matches approve PROTEGE MENTOR` or `... reject ...`")
+        typer.echo("decide with `inbox-worker matches approve N` or `inbox-worker matches reject N`")
     elif not result.suggestions and not result.unmatched:
         typer.echo("nobody is waiting for a match. See `inbox-worker applications list --role protege`.")
+
+
+def _pending_rows(config, exclude: set[int]) -> list[dict]:
+    """Suggestions made earlier and not decided yet, for scripts: number, pair, score, when."""
+    from sqlalchemy import select
+
+    from inbox_worker.matching.explanation import fit_words
+    from inbox_worker.store.models import Application, MentoringRelationship, RelationshipState
+
+    application = open_app(settings_from(config))
+    with application.db.unit_of_work() as s:
+        rows = s.scalars(select(MentoringRelationship).where(
+            MentoringRelationship.state == RelationshipState.SUGGESTED).order_by(MentoringRelationship.id)).all()
+        out = []
+        for rel in (r for r in rows if r.id not in exclude):
+            p, m = s.get(Application, rel.protege_id), s.get(Application, rel.mentor_id)
+            out.append({"relationship": rel.id, "protege": p.email, "protege_name": p.name, "mentor": m.email,
+                        "mentor_name": m.name, "score": None if rel.score is None else round(rel.score, 2),
+                        "fit": fit_words(rel.score), "suggested_at": rel.suggested_at})
+        return out
 
 
 def _pending_suggestions(config, exclude: set[int]) -> list[str]:
@@ -121,11 +153,11 @@ def _pending_suggestions(config, exclude: set[int]) -> list[str]:
     from sqlalchemy import select
 
     from inbox_worker.matching.explanation import explanation_lines, fit_words
-    from inbox_worker.store.models import Application, MentoringRelationship
+    from inbox_worker.store.models import Application, MentoringRelationship, RelationshipState
 
     application = open_app(settings_from(config))
     with application.db.unit_of_work() as s:
-        rows = s.scalars(select(MentoringRelationship).where(MentoringRelationship.state == "suggested")
+        rows = s.scalars(select(MentoringRelationship).where(MentoringRelationship.state == RelationshipState.SUGGESTED)
                          .order_by(MentoringRelationship.id)).all()
         out = []
         for rel in (r for r in rows if r.id not in exclude):
@@ -137,61 +169,79 @@ def _pending_suggestions(config, exclude: set[int]) -> list[str]:
         return out
 
 
-@matches_app.command("approve")
-def matches_approve(protege: Protege, mentor: Mentor, config: ConfigOption = None, now: NowOption = None,
-                    by: ByOption = None, dry_run: DryRunOption = False) -> None:
-    """Approve a match: the supervisor is told (where named), then both are introduced.
-
-    Works on a stored suggestion, or on any pair you choose, as long as it passes
-    the program's hard rules (different employers, mentor at the protégé's level or
-    above, not paired before, mentor with room).
-    """
-    from inbox_worker.program import lifecycle
-
-    when = parse_now(now)
-
-    def work(s, application):
-        p = lifecycle.find_application(s, protege, "protege")
-        m = lifecycle.find_application(s, mentor, "mentor")
-        rel = lifecycle.approve_pair(s, application.settings, application.templates, p, m, when, _actor(by))
-        status, consult = lifecycle.supervisor_status(p.record)
-        notified = rel.supervisor_notified_at is not None
-        return rel.id, p.email, m.email, notified, str(rel.ends_on), status, consult
-
-    number, p, m, supervisor, ends, status, consult = _run(config, work, dry_run=dry_run)
-    _dry_run_header(dry_run)
-    typer.echo(f"approved relationship #{number}: {p} with mentor {m}, until {ends}")
-    if supervisor:
-        typer.echo("  the supervisor's notice is queued first")
-    if consult:
-        # Approval is the coordinator's to give; this reminds them of the program's rule while the
-        # introduction still waits in the outbox for the worker's next cycle.
-        typer.echo(f"  note: {status}")
-    typer.echo("  the introduction is queued; it goes out at the next cycle (`inbox-worker run --once`)")
-
-
-@matches_app.command("reject")
-def matches_reject(protege: Protege, mentor: Mentor, config: ConfigOption = None, now: NowOption = None,
-                   by: ByOption = None,
-                   reason: Annotated[str, typer.Option(help="Why, for the record.")] = "",
-                   dry_run: DryRunOption = False) -> None:
-    """Reject a suggested match. The protégé waits again; this pair is never suggested again."""
+def _chosen(s, which: str, mentor: str | None, *, suggested_only: bool = False):
+    """The relationship a command is about: by its number, or by the pair (protégé, then mentor).
+    Returns (relationship or None, protégé, mentor): None for a pair with no suggestion."""
     from sqlalchemy import select
 
     from inbox_worker.program import lifecycle
-    from inbox_worker.store.models import MentoringRelationship
+    from inbox_worker.store.models import Application, MentoringRelationship, RelationshipState
+
+    if mentor is None:
+        if not which.strip().lstrip("#").isdigit():
+            raise lifecycle.ProgramError(f"{which!r} is not a number: give the number the digest or "
+                                         f"`inbox-worker matches list` shows, or both the protégé and the mentor.")
+        rel = lifecycle.find_relationship(s, int(which.strip().lstrip("#")))
+        return rel, s.get(Application, rel.protege_id), s.get(Application, rel.mentor_id)
+    p = lifecycle.find_application(s, which, "protege")
+    m = lifecycle.find_application(s, mentor, "mentor")
+    rel = s.scalar(select(MentoringRelationship).where(
+        MentoringRelationship.protege_id == p.id, MentoringRelationship.mentor_id == m.id,
+        MentoringRelationship.state == RelationshipState.SUGGESTED))
+    if rel is None and suggested_only:
+        raise lifecycle.ProgramError(f"{p.email} and {m.email} are not a suggestion waiting for a decision. "
+                                     f"See `inbox-worker matches list`.")
+    return rel, p, m
+
+
+@matches_app.command("approve")
+def matches_approve(which: Which, mentor: MentorOrNone = None, config: ConfigOption = None, now: NowOption = None,
+                    by: ByOption = None, dry_run: DryRunOption = False) -> None:
+    """Approve a match: each of the pair is asked by email whether it suits them; both yeses introduce them.
+
+    Give the suggestion's number (`matches approve 7`, as in the digest), or the
+    protégé and the mentor: a stored suggestion, or any pair you choose, as long as
+    it passes the program's hard rules (different employers, mentor at the protégé's
+    level or above, not paired before, mentor with room). Where a form names a
+    supervisor, they get a notice before the introduction.
+    """
+    from inbox_worker.program import consent, replies
 
     when = parse_now(now)
 
     def work(s, application):
-        p = lifecycle.find_application(s, protege, "protege")
-        m = lifecycle.find_application(s, mentor, "mentor")
-        rel = s.scalar(select(MentoringRelationship).where(
-            MentoringRelationship.protege_id == p.id, MentoringRelationship.mentor_id == m.id,
-            MentoringRelationship.state == "suggested"))
-        if rel is None:
-            raise lifecycle.ProgramError(f"{p.email} and {m.email} are not a suggestion waiting for a decision. "
-                                       f"See `inbox-worker people show {p.email}`.")
+        rel, p, m = _chosen(s, which, mentor)
+        if mentor is None or rel is not None:
+            rel = consent.approve(s, application.settings, application.templates, rel, when, _actor(by))
+        else:
+            rel = consent.approve_pair(s, application.settings, application.templates, p, m, when, _actor(by))
+        return rel.id, p.email, m.email, replies.consult_notes(s, rel)
+
+    number, p, m, notes = _run(config, work, dry_run=dry_run)
+    _dry_run_header(dry_run)
+    typer.echo(f"approved relationship #{number}: {p} with mentor {m}. Each gets their own email at the worker's "
+               f"next cycle, asking whether the match suits them; they are introduced once both say yes.")
+    for note in notes:
+        # Approval is the coordinator's to give; this reminds them of the program's rule while the
+        # pair are still being asked.
+        typer.echo(f"  note: {note}")
+    typer.echo(f"  an answer given to you by phone: `inbox-worker matches consent {number} --for protege|mentor "
+               f"--by YOUR-NAME` (add --declined for a no)")
+
+
+@matches_app.command("reject")
+def matches_reject(which: Which, mentor: MentorOrNone = None, config: ConfigOption = None, now: NowOption = None,
+                   by: ByOption = None,
+                   reason: Annotated[str, typer.Option(help="Why, for the record.")] = "",
+                   dry_run: DryRunOption = False) -> None:
+    """Reject a suggested match (by its number, or protégé and mentor). The protégé waits again; this pair
+    is never suggested again."""
+    from inbox_worker.program import lifecycle
+
+    when = parse_now(now)
+
+    def work(s, application):
+        rel, _p, _m = _chosen(s, which, mentor, suggested_only=True)
         lifecycle.reject(s, rel, when, _actor(by), reason)
         return rel.id
 
@@ -201,6 +251,90 @@ def matches_reject(protege: Protege, mentor: Mentor, config: ConfigOption = None
                f"Next: `inbox-worker matches suggest`.")
 
 
+@matches_app.command("consent")
+def matches_consent(
+    relationship: Annotated[int, typer.Argument(help="The proposed match's number (see `matches list`).")],
+    party: Annotated[str, typer.Option("--for", help="Whose answer: protege or mentor.", show_default=False)],
+    by: Annotated[str, typer.Option("--by", help="Who asked them (your name), for the record.",
+                                    show_default=False)],
+    declined: Annotated[bool, typer.Option("--declined", help="They said no (default: they said yes, and "
+                                           "agreed to keep their talks confidential).")] = False,
+    reason: Annotated[str, typer.Option(help="Why they said no, in their words, if they gave a reason.")] = "",
+    config: ConfigOption = None, now: NowOption = None, dry_run: DryRunOption = False,
+) -> None:
+    """Record a proposed pair's answer given to a coordinator (by phone, in person): yes, or --declined.
+
+    A yes agrees to the program's confidentiality rule; when both have said yes, the
+    supervisors' notices and the introduction go out at the worker's next cycle. A no
+    ends the proposal: the other person hears only that the match will not go ahead,
+    and the protégé waits for a mentor again, in their place.
+    """
+    from inbox_worker.program import consent
+
+    chosen = party.strip().lower().replace("é", "e")
+    if chosen not in ("protege", "mentor"):
+        raise fail(f"--for {party!r}: say whose answer it is, --for protege or --for mentor")
+    when = parse_now(now)
+
+    def work(s, application):
+        from inbox_worker.program import lifecycle
+
+        rel = lifecycle.find_relationship(s, relationship)
+        done = consent.record_answer(s, application.settings, application.templates, rel, chosen, when,
+                                     accepted=not declined, recorded_by=by, by_phone=True, reason=reason)
+        waiting = [p for p in consent.PARTIES if consent.consent_of(rel, p).answer is None]
+        return done, waiting
+
+    done, waiting = _run(config, work, dry_run=dry_run)
+    _dry_run_header(dry_run)
+    label = "protégé" if chosen == "protege" else "mentor"
+    if done.already:
+        typer.echo(f"the {label}'s answer was already on record; nothing changed.")
+    elif done.declined:
+        typer.echo(f"recorded: the {label} said no (asked by {by}). The match will not go ahead: the other person "
+                   f"is told only that, at the worker's next cycle; the protégé waits for a mentor again.")
+    elif done.introduced:
+        typer.echo(f"recorded: the {label} said yes (asked by {by}). Both have said yes: the supervisors' "
+                   f"notices, where forms name them, and the introduction go out at the worker's next cycle.")
+    else:
+        other = " and the ".join("protégé" if p == "protege" else "mentor" for p in waiting)
+        typer.echo(f"recorded: the {label} said yes (asked by {by}). Waiting for the {other}.")
+
+
+@matches_app.command("list")
+def matches_list(config: ConfigOption = None, as_json: JsonOption = False, now: NowOption = None,
+                 state: Annotated[str | None, typer.Option(
+                     help="Only those in this state: suggested, proposed, awaiting-consent, introduced, active, "
+                          "closed, rejected, declined, withdrawn or ended-early.", show_default=False)] = None,
+                 ) -> None:
+    """Every suggestion and relationship: its number, the pair, its state, dates, answers and next check-in."""
+    from inbox_worker.program.overview import relationship_rows, row_lines
+    from inbox_worker.store.models import RelationshipState
+
+    wanted = None
+    if state:
+        wanted = state.strip().lower().replace("-", "_").replace(" ", "_")
+        if wanted not in {x.value for x in RelationshipState}:
+            raise fail(f"--state {state!r} is not one of: "
+                       + ", ".join(x.value.replace("_", "-") for x in RelationshipState))
+    when = parse_now(now)
+    application = open_app(settings_from(config))
+    with application.db.unit_of_work() as s:
+        rows = relationship_rows(s, when.date(), wanted)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
+        return
+    if not rows:
+        typer.echo("no suggestions or relationships" + (f" in state {state}" if state else "")
+                   + ". Make suggestions with `inbox-worker matches suggest`.")
+        return
+    for row in rows:
+        for line in row_lines(row):
+            typer.echo(line)
+    typer.echo("\nthe numbers are the ones every command takes: `matches approve N`, `matches consent N`, "
+               "`matches end N`")
+
+
 @matches_app.command("end")
 def matches_end(relationship: Annotated[int, typer.Argument(help="The relationship number (see `people show`).")],
                 reason: Annotated[str, typer.Option("--reason", help="Why it ends early (required; on the record).")],
@@ -208,10 +342,11 @@ def matches_end(relationship: Annotated[int, typer.Argument(help="The relationsh
                     "--no-email", help="Do not email the pair (when you have told them yourself).")] = False,
                 config: ConfigOption = None, now: NowOption = None, by: ByOption = None,
                 dry_run: DryRunOption = False) -> None:
-    """End a running relationship before its twelve months, with the reason on record.
+    """End a proposed or running relationship before its twelve months, with the reason on record.
 
-    Mail about the pair that has not gone out yet (the introduction, a
-    check-in reminder) is withdrawn. If they were introduced, each of the
+    Mail about the pair that has not gone out yet (a proposal, the introduction, a
+    check-in reminder) is withdrawn. A pair asked and not yet introduced hear only
+    that the match will not go ahead. If they were introduced, each of the
     pair gets a short email of their own at the worker's next cycle, saying
     the relationship has ended and that no more check-in questions will
     come; the reason is not in it (it stays on the record, for the
@@ -231,7 +366,10 @@ def matches_end(relationship: Annotated[int, typer.Argument(help="The relationsh
     typer.echo(f"relationship #{relationship} ended early: {reason}. No more reminders will go to the pair.")
     if ending.withdrawn:
         typer.echo(f"  not sent after all, since it had not gone out yet: {', '.join(ending.withdrawn)}")
-    if ending.participants_told:
+    if ending.participants_told and ending.withdrawn_match:
+        typer.echo("  the match had been proposed to them: each who was asked hears only that it will not go "
+                   "ahead, at the worker's next cycle; the protégé waits for a mentor again")
+    elif ending.participants_told:
         typer.echo("  each of the pair will get an email saying so at the worker's next cycle")
     elif ending.withdrawn_match:
         typer.echo("  the pair were not emailed: they had not been introduced, so the match is withdrawn and "
@@ -248,11 +386,12 @@ def matches_end(relationship: Annotated[int, typer.Argument(help="The relationsh
 def people_show(which: Annotated[str, typer.Argument(help="Email address or application number.")],
                 config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """One person's whole history: application, relationships, assessments, every change and email."""
+    from inbox_worker.program.overview import row_lines
     from inbox_worker.program.records import person_history
 
     application = open_app(settings_from(config))
     with application.db.unit_of_work() as s:
-        data = person_history(s, which)
+        data = person_history(s, which, parse_now(None).date())
     if data is None:
         raise fail(f"nobody with address or number {which!r}. See `inbox-worker applications list`.")
     if as_json:
@@ -260,13 +399,9 @@ def people_show(which: Annotated[str, typer.Argument(help="Email address or appl
         return
     typer.echo(f"{data['name'] or '(no name)'} <{data['email']}>, {data['role'] or 'role unknown'}, "
                f"application #{data['id']} ({data['status']}): {data['program_state']}")
-    for r in data["relationships"]:
-        typer.echo(f"  relationship #{r['id']}: {r['protege']} with mentor {r['mentor']}, {r['state']}"
-                   + (f", {r['starts_on']} to {r['ends_on']}" if r["starts_on"] else "")
-                   + (f" ({r['end_reason']})" if r["end_reason"] else ""))
-        for a in r["assessments"]:
-            answers = ", ".join(f"{x['role']} on {x['at']:%Y-%m-%d}" for x in a["answers"]) or "no answers"
-            typer.echo(f"    check-in {a['number']} due {a['due_on']}: {answers}")
+    for row in data["relationships"]:
+        for line in row_lines(row, every_checkin=True):
+            typer.echo("  " + line)
     typer.echo("history:")
     for t in data["timeline"]:
         typer.echo(f"  {t['at']:%Y-%m-%d %H:%M}  {t['what']}")

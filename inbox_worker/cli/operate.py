@@ -94,18 +94,25 @@ def demo(
         typer.echo(line)
 
 
-def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """What the worker has done: last poll, messages by state, outbox and review queues."""
+def status(config: ConfigOption = None, as_json: JsonOption = False,
+           now: Annotated[str | None, typer.Option("--now", help="Pretend it is this time (ISO, e.g. "
+                                                   "2027-06-01T09:00).", show_default=False)] = None) -> None:
+    """Where the program stands (protégés waiting, mentors' free places, pairs, check-ins, mail to read,
+    email not delivered), then what the worker has done: last poll, messages, outbox, review queue."""
     from inbox_worker.program.reports import status_report
 
     settings = settings_from(config)
     application = open_app(settings)
-    report = status_report(application)
+    report = status_report(application, parse_now(now))
     report["config_file"] = str(settings.config_file) if settings.config_file else None
     report["database"] = describe_database(settings)
     if as_json:
         typer.echo(json.dumps(report, indent=2, default=str))
         return
+    typer.echo(f"{application.settings.program.name} on {report['program']['today']}:")
+    for line in report["program"]["summary"]:
+        typer.echo(f"  {line['label'] + ':':<33}{line['value']}")
+    typer.echo("")
     typer.echo(f"settings: {report['config_file'] or 'no file (built-in defaults and the environment)'}")
     typer.echo(f"database: {report['database']}")
     typer.echo(f"last poll: {report['last_poll_at'] or 'never (run `inbox-worker run --once`)'}")

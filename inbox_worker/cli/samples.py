@@ -39,8 +39,12 @@ def _sample_digest(settings: Settings) -> dict:
                              "waiting_since": "Wednesday 4 January", "applied_at": datetime(2026, 1, 4),
                              "relationship_id": 7, "new": True,
                              "supervisor": "supervisor: support secured (Jordan Example, Branch Manager, "
-                                           "jordan.example@example.org); they get a notice when the match is "
-                                           "approved", "consult_supervisor": False}]
+                                           "jordan.example@example.org); they get a notice before the "
+                                           "introduction", "consult_supervisor": False}]
+    contents.proposals = [{"relationship_id": 6, "protege": "Riley Sample <riley.sample@example.org>",
+                           "mentor": "Morgan Example <morgan.example@example.org>",
+                           "status": "proposed Monday 27 April: the protégé said yes Tuesday 28 April; no answer "
+                                     "yet from the mentor (asked Monday 27 April)", "new": True, "attention": False}]
     contents.unmatched = [{"protege": "Riley Sample <riley.sample@example.org>", "outnumbered": False,
                            "applied_at": datetime(2026, 2, 1),
                            "reasons": ["no mentor at the protégé's level of responsibility (director) or above"]}]
@@ -51,7 +55,8 @@ def _sample_digest(settings: Settings) -> dict:
     standing = SimpleNamespace(
         today=today, decisions_waiting=1, without_mentor=3, suggested=1, longest_wait_since=date(2026, 1, 4),
         longest_wait_days=120, mentors_with_room=0, free_places=0, under_way=4, starting=1,
-        checkins_due_this_week=1, checkins_overdue=0, review_open=2, undelivered=0)
+        checkins_due_this_week=1, checkins_overdue=0, review_open=2, undelivered=0, proposed=1,
+        proposals_unanswered=0)
     said = SimpleNamespace(checkin_answers=0, tracks={}, help=[], feedback=0, would_return=0, quotes=[])
     return contexts.digest_context(
         settings, contents, standing=standing, outcomes=said, period_words="week of Monday 4 May 2026",
@@ -78,6 +83,22 @@ def sample_context(template: str, settings: Settings) -> dict:
     ends = schedule.end_date(SAMPLE_START, s.schedule)
     samples = {
         "supervisor_notice": lambda: contexts.supervisor_notice_context(s, SAMPLE_RECORD, SAMPLE_MENTOR),
+        "proposal": lambda: contexts.proposal_context(
+            s, recipient=SAMPLE_RECORD, other=SAMPLE_MENTOR, role="protege", asked_on=SAMPLE_START,
+            why="The coordinators think this is a good fit: you both work in public libraries and Morgan "
+                "Example's experience meets what you hope to work on."),
+        "proposal_reminder": lambda: contexts.proposal_context(
+            s, recipient=SAMPLE_MENTOR, other=SAMPLE_RECORD, role="mentor", asked_on=SAMPLE_START,
+            why="The coordinators think this is a good fit: you both work in public libraries and your "
+                "experience meets what Avery Sample hopes to work on."),
+        "proposal_withdrawn": lambda: contexts.proposal_withdrawn_context(s, recipient=SAMPLE_RECORD,
+                                                                          other=SAMPLE_MENTOR),
+        "consent_escalation": lambda: contexts.consent_escalation_context(
+            s, relationship_id=7, protege=SAMPLE_RECORD, mentor=SAMPLE_MENTOR, silent=["mentor"],
+            asked_on=SAMPLE_START, reminded_on=date(2026, 5, 11)),
+        "consent_declined": lambda: contexts.consent_declined_context(
+            s, relationship_id=7, protege=SAMPLE_RECORD, mentor=SAMPLE_MENTOR, party="mentor",
+            reason="No, not this year: our library is moving building this autumn."),
         "introduction": lambda: contexts.introduction_context(
             s, 7, SAMPLE_RECORD, SAMPLE_MENTOR, assessments=schedule.assessment_dates(SAMPLE_START, s.schedule),
             ends_on=ends, starts_on=SAMPLE_START),

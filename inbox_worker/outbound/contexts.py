@@ -163,6 +163,9 @@ TEMPLATE_WORDS = {
     "relationship_ended": "email saying a relationship ended", "waiting_list_note": "waiting-list note",
     "call_for_mentors": "call for mentors", "digest": "coordinators' digest",
     "command_result": "answer to a reply command", "monthly_report": "monthly report",
+    "proposal": "proposal of a match", "proposal_reminder": "reminder of a proposed match",
+    "proposal_withdrawn": "note that a proposed match will not go ahead",
+    "consent_escalation": "notice of an unanswered proposal", "consent_declined": "notice of a declined match",
 }
 
 
@@ -171,10 +174,12 @@ def template_words(template: str) -> str:
 
 
 # ---------------------------------------------------------------- participants and supervisors
-def supervisor_notice_context(settings: Settings, protege: dict, mentor: dict) -> dict:
-    """For the protégé's supervisor: the program and the time it asks; nothing of the protégé's goals."""
+def supervisor_notice_context(settings: Settings, protege: dict, mentor: dict, about: str = "protege") -> dict:
+    """For the supervisor of one of the pair (`about`): the program and the time it asks; nothing of
+    the protégé's goals or the mentor's strengths."""
     return base(settings) | {
-        "supervisor_name": protege.get("supervisor_name") or "supervisor",
+        "supervisor_name": (mentor if about == "mentor" else protege).get("supervisor_name") or "supervisor",
+        "about_mentor": about == "mentor",
         "protege_name": person(protege)["name"], "protege_library": protege.get("library_name") or "",
         "mentor_name": person(mentor)["name"], "mentor_library": mentor.get("library_name") or "",
         "purpose": PURPOSE, "time_commitment": TIME_COMMITMENT,
@@ -194,11 +199,12 @@ def introduction_context(settings: Settings, relationship_id: int, protege: dict
 
 
 def assessment_reminder_context(settings: Settings, *, recipient: dict, other: dict, role: str, number: int,
-                                due_on: date, questions: list[str]) -> dict:
+                                due_on: date, questions: list[str], late: bool = False) -> dict:
+    """`late`: it was due while the program's mail was held up, and says so with its date."""
     return base(settings) | {
         "greeting_name": person(recipient)["name"], "other_name": person(other)["name"],
         "role_label": ROLE_LABELS.get(role, role), "number": number, "due_on": fmt_day(due_on),
-        "questions": list(questions),
+        "questions": list(questions), "late": late,
     }
 
 
@@ -212,10 +218,53 @@ def assessment_escalation_context(settings: Settings, *, relationship_id: int, p
     }
 
 
-def closing_context(settings: Settings, *, recipient: dict, other: dict, role: str, ends_on: date) -> dict:
+def closing_context(settings: Settings, *, recipient: dict, other: dict, role: str, ends_on: date,
+                    late: bool = False) -> dict:
     return base(settings) | {
         "greeting_name": person(recipient)["name"], "other_name": person(other)["name"],
-        "role_label": ROLE_LABELS.get(role, role), "ends_on": fmt_day(ends_on),
+        "role_label": ROLE_LABELS.get(role, role), "ends_on": fmt_day(ends_on), "late": late,
+    }
+
+
+def proposal_context(settings: Settings, *, recipient: dict, other: dict, role: str, why: str,
+                     asked_on: date) -> dict:
+    """A proposed match, for one of the pair: who the other is (name, position, library: nothing
+    else of their form), why it fits, what the year asks, and how to answer."""
+    months = settings.schedule.assessment_months
+    other_role = "mentor" if role == "protege" else "protege"
+    return base(settings) | {
+        "greeting_name": person(recipient)["name"], "role_label": ROLE_LABELS.get(role, role),
+        "other_role_label": ROLE_LABELS.get(other_role, other_role),
+        "other": {k: v for k, v in person(other).items() if k != "email"}, "why": why,
+        "months": settings.schedule.relationship_months,
+        "checkin_times": {2: "twice", 3: "three times"}.get(len(months), f"{len(months)} times"),
+        "checkin_months": " and ".join(str(m) for m in months), "guidelines": GUIDELINES,
+        "roles": list(MENTOR_ROLES if role == "mentor" else PROTEGE_ROLES), "asked_on": day_for_people(asked_on),
+    }
+
+
+def proposal_withdrawn_context(settings: Settings, *, recipient: dict, other: dict) -> dict:
+    """Only that the match will not go ahead: not who said no, nor why."""
+    return base(settings) | {"greeting_name": person(recipient)["name"], "other_name": person(other)["name"]}
+
+
+def consent_escalation_context(settings: Settings, *, relationship_id: int, protege: dict, mentor: dict,
+                               silent: list[str], asked_on: date, reminded_on: date | None) -> dict:
+    names = {"protege": person(protege)["name"], "mentor": person(mentor)["name"]}
+    return base(settings) | {
+        "relationship_id": relationship_id, "protege_name": names["protege"], "mentor_name": names["mentor"],
+        "silent": [{"who": f"{names[r]} ({ROLE_LABELS.get(r, r)})", "party": r} for r in silent],
+        "asked_on": day_for_people(asked_on), "reminded_on": day_for_people(reminded_on),
+    }
+
+
+def consent_declined_context(settings: Settings, *, relationship_id: int, protege: dict, mentor: dict,
+                             party: str, reason: str) -> dict:
+    names = {"protege": person(protege)["name"], "mentor": person(mentor)["name"]}
+    return base(settings) | {
+        "relationship_id": relationship_id, "protege_name": names["protege"], "mentor_name": names["mentor"],
+        "who": f"{names[party]} ({ROLE_LABELS.get(party, party)})", "reason": reason,
+        "other": f"{names['mentor' if party == 'protege' else 'protege']}",
     }
 
 
@@ -291,8 +340,10 @@ def summary_lines(standing, today: date) -> list[dict[str, str]]:
     """Where the program stands, a label and a value a line (`standing` is `program.standing.Standing`)."""
     st = standing
     waiting = f"{st.without_mentor}" if st.without_mentor else "none"
-    if st.suggested:
-        waiting += f" ({st.suggested} with a suggested match)"
+    held = [f"{st.suggested} with a suggested match" if st.suggested else "",
+            f"{st.proposed} with a match proposed" if st.proposed else ""]
+    if any(held):
+        waiting += " (" + ", ".join(x for x in held if x) + ")"
     if st.longest_wait_since:
         waiting += f", the longest for {st.longest_wait_days} days"
     decisions = (f"{st.decisions_waiting} suggested match{'es' if st.decisions_waiting != 1 else ''}"
@@ -308,6 +359,10 @@ def summary_lines(standing, today: date) -> list[dict[str, str]]:
                                                          if st.mentors_with_room else "none")},
         {"label": "Pairs under way", "value": f"{st.under_way}" + (f", and {st.starting} starting"
                                                                     if st.starting else "")},
+        *([{"label": "Matches asked of the pair", "value": (
+            f"{st.proposed} waiting for their answers" + (f", {st.proposals_unanswered} unanswered even after "
+                                                          f"the reminder" if st.proposals_unanswered else ""))}]
+          if st.proposed else []),
         {"label": "Check-ins", "value": checkins},
         {"label": "Mail set aside for you to read", "value": f"{st.review_open}" if st.review_open else "none"},
         {"label": "Email not delivered", "value": f"{st.undelivered}" if st.undelivered else "none"},
@@ -364,6 +419,8 @@ def digest_context(settings: Settings, contents, *, standing, outcomes, period_w
         "explain_reply_commands": explain_reply_commands,
         "chart": {"cid": chart.cid, "alt": chart.alt} if chart else None,
         "suggestions": suggestions, "more_suggestions": more_suggestions,
+        "proposals": sorted(contents.proposals, key=lambda p: (not p["attention"], p["relationship_id"]))[:SHOWN_ITEMS],
+        "more_proposals": max(0, len(contents.proposals) - SHOWN_ITEMS),
         "decisions_total": len(contents.suggestions),
         "unmatched": unmatched, "more_unmatched": more_unmatched,
         "outnumbered": sum(1 for u in contents.unmatched if u["outnumbered"]),

@@ -25,7 +25,9 @@ from inbox_worker.outbound.chart import chart_alt_text, render_chart
 from inbox_worker.outbound.contexts import ROLE_LABELS, day_for_people, time_for_people
 from inbox_worker.outbound.emails import Attachment, InlineImage, address_domain, header_text
 from inbox_worker.program import lifecycle, outcomes, schedule, standing, tokens
+from inbox_worker.program.overview import checkin_status, consent_words
 from inbox_worker.store.models import (
+    ASKING_STATES,
     Application,
     CommandToken,
     DigestSent,
@@ -34,12 +36,14 @@ from inbox_worker.store.models import (
     MentoringRelationship,
     OutgoingMessage,
 )
+from inbox_worker.store.models import RelationshipState as State
 
 log = logging.getLogger(__name__)
 
 # Events a coordinator wants to see in the digest (the rest is bookkeeping).
 DECISIONS = ("match_approved", "match_chosen", "match_rejected", "relationship_ended_early",
-             "commands_executed", "command_refused", "assessment_answered", "feedback_received")
+             "commands_executed", "command_refused", "assessment_answered", "feedback_received",
+             "consent_given", "consent_declined", "consent_talk_requested", "assessment_skipped")
 # Said once, in the first digest without reply commands: how an operator turns them on.
 EXPLAINED_REPLY_COMMANDS = "reply_commands_explained"
 
@@ -146,7 +150,7 @@ def gather(s: Session, settings, now: datetime, since: datetime | None, period: 
     ending_horizon = timedelta(days=settings.schedule.ending_soon_days)
     for r in s.scalars(select(MentoringRelationship).order_by(MentoringRelationship.id)):
         pair = {"relationship_id": r.id, "protege": name(r.protege_id), "mentor": name(r.mentor_id)}
-        if r.state == "suggested":
+        if r.state == State.SUGGESTED:
             protege, mentor = apps[r.protege_id], apps[r.mentor_id]
             supervisor, consult = lifecycle.supervisor_status(protege.record)
             c.suggestions.append(pair | {
@@ -154,26 +158,35 @@ def gather(s: Session, settings, now: datetime, since: datetime | None, period: 
                 "library": library_words(protege.record.get("library_type")),
                 "waiting_since": day_for_people(protege.created_at, today), "applied_at": protege.created_at,
                 "new": new(r.suggested_at, since), "supervisor": supervisor, "consult_supervisor": consult})
-        if r.supervisor_notified_at is not None:
-            state = outbox_state.get(f"supervisor:{r.id}")
-            if new(r.supervisor_notified_at, since) or state != "sent":
+        if r.state in ASKING_STATES or (r.state == State.DECLINED and new(r.closed_at, since)):
+            _proposal(c, r, pair, since, today)
+        for notified_at, key, person, whose in (
+                (r.supervisor_notified_at, f"supervisor:{r.id}", r.protege_id, "protégé"),
+                (r.mentor_supervisor_notified_at, f"supervisor:{r.id}:mentor", r.mentor_id, "mentor")):
+            state = outbox_state.get(key)
+            if notified_at is not None and (new(notified_at, since) or state != "sent"):
                 c.supervisor_notices.append(pair | {
-                    "supervisor": apps[r.protege_id].record.get("supervisor_email"),
+                    "supervisor": apps[person].record.get("supervisor_email"), "whose": whose,
                     "state": {"sent": "sent", "pending": "waiting to be sent", "failed": "could not be sent"}
                     .get(state or "", "not sent (the address may be on the do-not-mail list)"),
-                    "new": new(r.supervisor_notified_at, since)})
-        if r.state == "active":
+                    "new": new(notified_at, since)})
+        if r.state == State.ACTIVE:
             _checkins(c, r, pair, since, today)
+        elif r.state == State.CLOSED:
+            # Closed with a check-in skipped (the end came while nothing ran): said once.
+            _checkins(c, r, pair, since, today, only_skipped=True)
             if r.ends_on and r.ends_on - ending_horizon <= today:
                 entered = datetime.combine(r.ends_on - ending_horizon, datetime.min.time())
                 c.ending.append(pair | {"status": f"ends {day_for_people(r.ends_on, today)}",
                                         "new": new(entered, since)})
-        if r.state == "closed" and new(r.closed_at, since):
+        if r.state == State.CLOSED and new(r.closed_at, since):
+            late = (f" (the end-of-year email went late, {day_for_people(r.closed_at, today)})"
+                    if r.ends_on and r.closed_at.date() > r.ends_on else "")
             c.ending.append(pair | {"status": f"closed {day_for_people(r.ends_on, today)}; feedback requested "
-                                              f"from both", "new": True})
-        if r.state == "ended_early" and new(r.closed_at, since):
+                                              f"from both{late}", "new": True})
+        if r.state == State.ENDED_EARLY and new(r.closed_at, since):
             c.ending.append(pair | {"status": f"ended early: {r.end_reason}", "new": True})
-        if r.state == "withdrawn" and new(r.closed_at, since):
+        if r.state == State.WITHDRAWN and new(r.closed_at, since):
             c.ending.append(pair | {"status": f"withdrawn before the introduction went out: {r.end_reason}; "
                                               f"the protégé waits for a mentor again", "new": True})
     for o in s.scalars(select(OutgoingMessage).where(OutgoingMessage.state == "failed")
@@ -192,21 +205,46 @@ def gather(s: Session, settings, now: datetime, since: datetime | None, period: 
     return c
 
 
-def _checkins(c: schedule.DigestContents, r: MentoringRelationship, pair: dict, since: datetime | None,
+def _proposal(c: schedule.DigestContents, r: MentoringRelationship, pair: dict, since: datetime | None,
               today: date) -> None:
+    """A match asked of the pair: who has answered and how; or, new since the last digest, declined."""
+    new = schedule.is_new
+    said = [consent_words(x, today) for x in r.consents]
+    if r.state == State.DECLINED:
+        status = "; ".join(w for w in said if " said no " in w) + ". The other was told only that the match " \
+            "will not go ahead; the protégé waits for a mentor again, in their place"
+        c.proposals.append(pair | {"status": status, "new": True, "attention": True})
+        return
+    moments = [r.approved_at, *(t for x in r.consents for t in (x.answered_at, x.talk_requested_at,
+                                                                  x.reminded_at, x.escalated_at))]
+    attention = any(x.talk_requested_at or (x.escalated_at and x.answer is None) for x in r.consents)
+    c.proposals.append(pair | {"status": f"proposed {day_for_people(r.approved_at, today)}: " + "; ".join(said),
+                               "new": any(new(t, since) for t in moments), "attention": attention})
+
+
+def _checkins(c: schedule.DigestContents, r: MentoringRelationship, pair: dict, since: datetime | None,
+              today: date, only_skipped: bool = False) -> None:
     new = schedule.is_new
     for a in r.assessments:
-        if a.reminded_at is None:
+        if a.skipped_at is not None:
+            if new(a.skipped_at, since):
+                c.assessments.append(pair | {"number": a.number, "due_on": day_for_people(a.due_on, today),
+                                             "status": checkin_status(a, today)[1], "overdue": False, "new": True})
+            continue
+        if a.reminded_at is None or only_skipped:
             continue
         answered = {x.role for x in a.answers}
         silent = [ROLE_LABELS[x] for x in schedule.ROLES if x not in answered]
         changed = any(new(t, since) for t in (a.reminded_at, a.escalated_at, *(x.received_at for x in a.answers)))
         if not silent and not changed:
             continue
+        late = f" (late: it was due {day_for_people(a.due_on, today)})" if a.reminded_at.date() > a.due_on else ""
         status = ("answered by both" if not silent else
                   f"overdue, no answer from the {' and the '.join(silent)}" if a.escalated_at else
-                  f"reminder sent {day_for_people(a.reminded_at, today)}; waiting for the "
+                  f"reminder sent {day_for_people(a.reminded_at, today)}{late}; waiting for the "
                   f"{' and the '.join(silent)}")
+        if late and not silent:
+            status += f"; the questions went {day_for_people(a.reminded_at, today)}{late}"
         c.assessments.append(pair | {"number": a.number, "due_on": day_for_people(a.due_on, today),
                                      "status": status, "overdue": bool(silent and a.escalated_at),
                                      "new": changed})
@@ -235,6 +273,17 @@ def decision_words(e: Event, apps: dict[int, Application]) -> str:
         return f"{actor} answered check-in {d.get('number', '')} of relationship #{number}"
     if e.action == "feedback_received":
         return f"{actor} sent their feedback at the end of relationship #{number}"
+    party = ROLE_LABELS.get(d.get("party", ""), "participant")
+    how = f" (by phone, recorded by {actor})" if d.get("by_phone") else ""
+    if e.action == "consent_given":
+        return f"the {party} said yes to match #{number}{how}"
+    if e.action == "consent_declined":
+        return f"the {party} said no to match #{number}{how}" + (f": {d['reason']}" if d.get("reason") else "")
+    if e.action == "consent_talk_requested":
+        return f"the {party} of match #{number} asked to talk to a coordinator first"
+    if e.action == "assessment_skipped":
+        return (f"check-in {d.get('number', '')} of relationship #{number} was skipped: it came due while the "
+                f"program's mail was not running, and its moment had passed")
     return f"{actor}: {e.action.replace('_', ' ')}"
 
 

@@ -6,6 +6,12 @@ due, and does each thing in its own unit of work under an idempotency key
 ("assessment:7:1:mentor", "closing:7:protege"), so a crash or a second run
 at the same moment never sends anything twice. Then the coordinators'
 digest (`digest`) and, once a month, the program's report (`report`).
+
+A check-in that came due while the worker was not running goes out late,
+saying so with its date, or is marked skipped when its moment has passed;
+either is on record (`Assessment.skipped_at`, an event) for `matches list`,
+`people show` and the digest. Proposals get their one reminder and, after
+that, the coordinators hear of the silence.
 """
 from __future__ import annotations
 
@@ -16,13 +22,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inbox_worker.outbound import contexts
-from inbox_worker.program import digest, lifecycle, report, schedule
+from inbox_worker.program import consent, digest, lifecycle, report, schedule
+from inbox_worker.program.schedule import DueKind
 from inbox_worker.store.models import (
+    ASKING_STATES,
     Application,
     Assessment,
     MentoringRelationship,
     OutgoingMessage,
 )
+from inbox_worker.store.models import RelationshipState as State
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +43,7 @@ def run_due(app, now: datetime) -> list[str]:
         lines += activate_introduced(s, now)
     with app.db.unit_of_work() as s:
         relationships, waiting = snapshots(s, app.settings)
-        todo = schedule.due(relationships, waiting, now, app.settings.schedule)
+        todo = schedule.due(relationships, waiting, now, app.settings.schedule, consent_snapshots(s))
     for item in todo:
         with app.db.unit_of_work() as s:
             lines.append(carry_out(s, app, item, now))
@@ -52,12 +61,13 @@ def run_due(app, now: datetime) -> list[str]:
 # ---------------------------------------------------------------- snapshots
 def snapshots(s: Session, settings) -> tuple[list[schedule.RelationshipView], list[schedule.WaitingProtege]]:
     rels = []
-    for r in s.scalars(select(MentoringRelationship).where(MentoringRelationship.state == "active")):
+    for r in s.scalars(select(MentoringRelationship).where(MentoringRelationship.state == State.ACTIVE)):
         rels.append(schedule.RelationshipView(
             id=r.id, state=r.state, starts_on=r.starts_on, ends_on=r.ends_on,
             assessments=tuple(schedule.AssessmentView(
                 number=a.number, due_on=a.due_on, reminded_at=a.reminded_at, escalated_at=a.escalated_at,
-                answered=frozenset(x.role for x in a.answers)) for a in r.assessments)))
+                answered=frozenset(x.role for x in a.answers), skipped=a.skipped_at is not None)
+                for a in r.assessments)))
     noted = {k.split(":")[1] for k in s.scalars(select(OutgoingMessage.idempotency_key).where(
         OutgoingMessage.idempotency_key.like("waiting:%")))}
     waiting = [schedule.WaitingProtege(app_id, applied_at, library_type, noted=str(app_id) in noted)
@@ -65,10 +75,18 @@ def snapshots(s: Session, settings) -> tuple[list[schedule.RelationshipView], li
     return rels, waiting
 
 
+def consent_snapshots(s: Session) -> list[schedule.ConsentView]:
+    """Each of every proposed pair, asked for their answer."""
+    return [schedule.ConsentView(rel.id, c.party, c.asked_at, c.reminded_at, c.escalated_at,
+                                 answered=c.answer is not None, talking=c.talk_requested_at is not None)
+            for rel in s.scalars(select(MentoringRelationship).where(MentoringRelationship.state.in_(ASKING_STATES)))
+            for c in rel.consents]
+
+
 def activate_introduced(s: Session, now: datetime) -> list[str]:
     """A relationship becomes active once its introduction has actually been sent."""
     lines = []
-    for rel in s.scalars(select(MentoringRelationship).where(MentoringRelationship.state == "introduced")):
+    for rel in s.scalars(select(MentoringRelationship).where(MentoringRelationship.state == State.INTRODUCED)):
         sent = s.scalar(select(OutgoingMessage.state).where(
             OutgoingMessage.idempotency_key == f"introduction:{rel.id}"))
         if sent == "sent":
@@ -80,7 +98,9 @@ def activate_introduced(s: Session, now: datetime) -> list[str]:
 # ---------------------------------------------------------------- one due thing
 def carry_out(s: Session, app, item: schedule.Due, now: datetime) -> str:
     settings, templates = app.settings, app.templates
-    if item.kind == "waiting_note":
+    if item.kind in (DueKind.CONSENT_REMINDER, DueKind.CONSENT_ESCALATION):
+        return _consent_due(s, app, item, now)
+    if item.kind == DueKind.WAITING_NOTE:
         protege = s.get(Application, item.subject_id)
         contexts.queue_mail(
             s, settings, templates, key=item.key, template="waiting_list_note",
@@ -92,7 +112,13 @@ def carry_out(s: Session, app, item: schedule.Due, now: datetime) -> str:
     people = {"protege": s.get(Application, rel.protege_id), "mentor": s.get(Application, rel.mentor_id)}
     other = {"protege": "mentor", "mentor": "protege"}
     coordinators = list(settings.program.coordinators)
-    if item.kind == "reminder":
+    if item.kind == DueKind.SKIP:
+        assessment = _assessment(s, rel, item.number)
+        assessment.skipped_at = now
+        lifecycle.record(s, now, "schedule", "assessment_skipped", lifecycle.rel_subject(rel),
+                         number=item.number, due_on=str(assessment.due_on))
+        return f"check-in {item.number} of relationship {rel.id} skipped: its moment passed while nothing ran"
+    if item.kind == DueKind.REMINDER:
         assessment = _assessment(s, rel, item.number)
         for role, who in people.items():
             contexts.queue_mail(
@@ -100,13 +126,13 @@ def carry_out(s: Session, app, item: schedule.Due, now: datetime) -> str:
                 context=contexts.assessment_reminder_context(
                     settings, recipient=who.record, other=people[other[role]].record, role=role,
                     number=item.number, due_on=assessment.due_on,
-                    questions=settings.schedule.assessment_questions),
+                    questions=settings.schedule.assessment_questions, late=item.late),
                 to=[who.email], cc=coordinators, now=now, application_id=who.id)
         assessment.reminded_at = now
         lifecycle.record(s, now, "schedule", "assessment_reminder_sent", lifecycle.rel_subject(rel),
-                       number=item.number)
-        return f"assessment {item.number} reminders for relationship {rel.id}"
-    if item.kind == "escalation":
+                         number=item.number, late=item.late)
+        return f"assessment {item.number} reminders for relationship {rel.id}" + (" (late)" if item.late else "")
+    if item.kind == DueKind.ESCALATION:
         assessment = _assessment(s, rel, item.number)
         if coordinators:
             contexts.queue_mail(
@@ -124,17 +150,46 @@ def carry_out(s: Session, app, item: schedule.Due, now: datetime) -> str:
         lifecycle.record(s, now, "schedule", "assessment_escalated", lifecycle.rel_subject(rel),
                        number=item.number, silent=list(item.missing))
         return f"assessment {item.number} of relationship {rel.id} escalated"
-    if item.kind == "closing":
+    if item.kind == DueKind.CLOSING:
         for role, who in people.items():
             contexts.queue_mail(
                 s, settings, templates, key=f"{item.key}:{role}", template="closing",
-                context=contexts.closing_context(settings, recipient=who.record,
-                                                     other=people[other[role]].record, role=role,
-                                                     ends_on=rel.ends_on),
+                context=contexts.closing_context(settings, recipient=who.record, other=people[other[role]].record,
+                                                 role=role, ends_on=rel.ends_on, late=item.late),
                 to=[who.email], cc=coordinators, now=now, application_id=who.id)
         lifecycle.close(s, rel, now)
-        return f"relationship {rel.id} closed at twelve months; feedback requested"
+        return f"relationship {rel.id} closed at twelve months; feedback requested" + (
+            " (late)" if item.late else "")
     raise ValueError(f"unknown due item {item.kind}")
+
+
+def _consent_due(s: Session, app, item: schedule.Due, now: datetime) -> str:
+    """A proposal's one reminder, or the coordinators told that someone has still not answered."""
+    settings = app.settings
+    rel = s.get(MentoringRelationship, item.subject_id)
+    people = consent.people_of(s, rel)
+    if item.kind == DueKind.CONSENT_REMINDER:
+        [party] = item.missing
+        consent.proposal(s, settings, app.templates, rel, people, party, now, reminder=True)
+        consent.consent_of(rel, party).reminded_at = now
+        lifecycle.record(s, now, "schedule", "proposal_reminder_sent", lifecycle.rel_subject(rel), party=party)
+        return f"proposal reminder to the {contexts.ROLE_LABELS[party]} of relationship {rel.id}"
+    asked = [consent.consent_of(rel, p) for p in item.missing]
+    if settings.program.coordinators:
+        contexts.queue_mail(
+            s, settings, app.templates, key=item.key, template="consent_escalation",
+            context=contexts.consent_escalation_context(
+                settings, relationship_id=rel.id, protege=people["protege"].record, mentor=people["mentor"].record,
+                silent=list(item.missing), asked_on=min(c.asked_at for c in asked).date(),
+                reminded_on=max(c.reminded_at for c in asked).date()),
+            to=list(settings.program.coordinators), now=now)
+    else:
+        log.warning("a proposed match (relationship %s) is unanswered, but no coordinators are configured to "
+                    "tell ([program] coordinators)", rel.id)
+    for c in asked:
+        c.escalated_at = now
+    lifecycle.record(s, now, "schedule", "consent_escalated", lifecycle.rel_subject(rel), silent=list(item.missing))
+    return f"proposal of relationship {rel.id} unanswered: the coordinators are told"
 
 
 def _assessment(s: Session, rel: MentoringRelationship, number: int) -> Assessment:

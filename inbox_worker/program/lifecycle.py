@@ -1,28 +1,22 @@
-"""The program's lifecycle: suggest, approve, reject, end early; each a change inside the caller's unit of work.
+"""The program's lifecycle: suggest, reject, end early; each a change inside the caller's unit of work.
 
-A relationship walks the states the program document describes:
+A relationship walks the states the program document describes
+(`store.models.RelationshipState`):
 
-    suggested -> approved -> (supervisor_notified) -> introduced -> active -> closed
-                 rejected (a coordinator said no)          ended_early (with a reason; each told)
-                                                           withdrawn (ended before the introduction
-                                                           went out; the protégé waits again)
+    suggested -> proposed -> awaiting_consent -> introduced -> active -> closed
+    rejected (a coordinator said no)    declined (one of the pair said no)
+    ended_early (with a reason; each told)    withdrawn (ended before the introduction
+                                              went out: the protégé waits again)
 
-Every step takes `now` and `actor` and writes an `Event`, so the records say
-who did what and when. Approving checks the hard rules again (the world may
-have changed since the suggestion), fixes the relationship's calendar and
-queues the mail it causes in the same transaction.
-
-The supervisor step *precedes* the introduction but does not hold it back:
-the protégé's form already says whether they secured their supervisor's
-support, and the coordinator who approves is the one who consults a
-supervisor first where that is needed. So the supervisor notice and the
-introduction are queued together, the notice first; the outbox sends in
-order, so the supervisor hears before the pair meet, and the digest lists
-the notice for the coordinators to see.
+A coordinator's approval and the pair's answers are `consent`'s; this
+module holds what comes before (suggesting) and after (activating, closing,
+ending early), and who is where. Every step takes `now` and `actor` and
+writes an `Event`, so the records say who did what and when.
 
 A protégé is waiting for a match from a complete application until a match
-is approved; a rejected suggestion puts them back on the waiting list, and
-the rejected pair is never suggested again.
+is proposed; a rejected suggestion, a declined proposal or a match withdrawn
+before its introduction puts them back on the waiting list in their place
+(waiting counts from the application), and that pair is never suggested again.
 """
 from __future__ import annotations
 
@@ -34,21 +28,23 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
 from inbox_worker.outbound import contexts, outbox
-from inbox_worker.outbound.emails import Attachment, Templates, address_domain
-from inbox_worker.outbound.ical import relationship_calendar
-from inbox_worker.program import schedule
+from inbox_worker.outbound.emails import Templates
 from inbox_worker.store.models import (
+    ASKING_STATES,
     LIVE_STATES,
     Application,
-    Assessment,
     Event,
     MentoringRelationship,
     OutgoingMessage,
 )
+from inbox_worker.store.models import RelationshipState as State
 
-# Once approved, a protégé is no longer waiting, whatever happens to the relationship after.
-APPROVED_STATES = ("approved", "supervisor_notified", "introduced", "active", "closed", "ended_early")
-RUNNING_STATES = ("approved", "supervisor_notified", "introduced", "active")
+# Both said yes: the introduction is queued or made.
+MATCHED_STATES = (State.APPROVED, State.SUPERVISOR_NOTIFIED, State.INTRODUCED, State.ACTIVE)
+# Once matched, a protégé is no longer waiting, whatever happens to the relationship after.
+APPROVED_STATES = (*MATCHED_STATES, State.CLOSED, State.ENDED_EARLY)
+# What `matches end` may end: asked of the pair, or matched and not yet closed.
+RUNNING_STATES = (*ASKING_STATES, *MATCHED_STATES)
 
 
 class ProgramError(Exception):
@@ -59,18 +55,19 @@ def record(s: Session, now: datetime, actor: str, action: str, subject: str, **d
     s.add(Event(at=now, actor=actor, action=action, subject=subject, detail=detail))
 
 
-def supervisor_status(protege: dict) -> tuple[str, bool]:
-    """What the protégé's form says of their supervisor, for the coordinator deciding on a match:
-    (a line to show, whether to consult the supervisor before approving).
+def supervisor_status(record: dict) -> tuple[str, bool]:
+    """What a participant's form says of their supervisor, for the coordinator deciding on a match:
+    (a line to show, whether to consult the supervisor before the match is final).
 
     The program's coordinators "consult the supervisor of the Mentee, if needed, before
-    finalizing a Mentor assignment"; the form asks whether that support was secured and
-    tells applicants to skip the question where no permission is needed.
+    finalizing a Mentor assignment" and "coordinate with the supervisors of both the protégés
+    and the mentors"; the form asks whether that support was secured and tells applicants to
+    skip the question where no permission is needed. The same rule serves both of the pair.
     """
-    support = protege.get("supervisor_support")
-    who = ", ".join(v for v in (protege.get("supervisor_name"), protege.get("supervisor_email")) if v)
+    support = record.get("supervisor_support")
+    who = ", ".join(v for v in (record.get("supervisor_name"), record.get("supervisor_email")) if v)
     if support is True:
-        told = "they get a notice when the match is approved" if protege.get("supervisor_email") \
+        told = "they get a notice before the introduction" if record.get("supervisor_email") \
             else "no supervisor email given, so no notice will go out"
         return f"supervisor: support secured ({who or 'not named'}); {told}", False
     if support is False:
@@ -104,8 +101,8 @@ def find_application(s: Session, which: str, role: str | None = None) -> Applica
 def find_relationship(s: Session, which: int) -> MentoringRelationship:
     rel = s.get(MentoringRelationship, which)
     if rel is None:
-        raise ProgramError(f"no relationship number {which}. See `inbox-worker matches suggest` for "
-                           f"suggestions, or `inbox-worker people show EMAIL` for one person's.")
+        raise ProgramError(f"no relationship number {which}. See `inbox-worker matches list` for every "
+                           f"suggestion and relationship with its number.")
     return rel
 
 
@@ -188,7 +185,7 @@ def suggest(s: Session, settings: Settings, now: datetime, actor: str) -> Sugges
     stored = []
     for sug in result.suggestions:
         protege, mentor = by_email[sug.protege.email], by_email[sug.mentor.email]
-        rel = MentoringRelationship(protege_id=protege.id, mentor_id=mentor.id, state="suggested",
+        rel = MentoringRelationship(protege_id=protege.id, mentor_id=mentor.id, state=State.SUGGESTED,
                                     score=float(sug.score), explanation=_plain(sug.explanation),
                                     suggested_at=now, updated_at=now)
         s.add(rel)
@@ -218,63 +215,12 @@ def hard_rule_problems(s: Session, settings: Settings, protege: Application, men
 
 
 # ---------------------------------------------------------------- decide
-def approve(s: Session, settings: Settings, templates: Templates, rel: MentoringRelationship, now: datetime,
-            actor: str) -> MentoringRelationship:
-    """Approve a suggestion: check the hard rules, fix the calendar, notify the supervisor, introduce."""
-    if rel.state != "suggested":
-        raise ProgramError(f"relationship {rel.id} is {rel.state.replace('_', ' ')}, not a suggestion "
-                           f"waiting for a decision; nothing was changed.")
-    protege, mentor = s.get(Application, rel.protege_id), s.get(Application, rel.mentor_id)
-    problems = hard_rule_problems(s, settings, protege, mentor, now, exclude=rel.id)
-    if problems:
-        raise ProgramError(f"{protege.email} and {mentor.email} cannot be paired: {'; '.join(problems)}. "
-                           f"Reject the suggestion (`inbox-worker matches reject`) and suggest again.")
-    rel.state, rel.approved_at, rel.updated_at = "approved", now, now
-    rel.starts_on = now.date()
-    rel.ends_on = schedule.end_date(rel.starts_on, settings.schedule)
-    dates = schedule.assessment_dates(rel.starts_on, settings.schedule)
-    for n, day in enumerate(dates, start=1):
-        s.add(Assessment(relationship_id=rel.id, number=n, due_on=day))
-    record(s, now, actor, "match_approved", rel_subject(rel), protege=protege.email, mentor=mentor.email)
-    if protege.record.get("supervisor_email"):
-        _notify_supervisor(s, settings, templates, rel, protege, mentor, now)
-    _introduce(s, settings, templates, rel, protege, mentor, dates, now)
-    s.flush()
-    return rel
-
-
-def approve_pair(s: Session, settings: Settings, templates: Templates, protege: Application,
-                 mentor: Application, now: datetime, actor: str) -> MentoringRelationship:
-    """Approve a pair by name: their suggestion if there is one, else the coordinator's own choice."""
-    rel = s.scalar(select(MentoringRelationship).where(
-        MentoringRelationship.protege_id == protege.id, MentoringRelationship.mentor_id == mentor.id,
-        MentoringRelationship.state == "suggested"))
-    if rel is None:
-        other = s.scalar(select(MentoringRelationship).where(
-            MentoringRelationship.protege_id == protege.id,
-            MentoringRelationship.state.in_(RUNNING_STATES)))
-        if other is not None:
-            raise ProgramError(f"{protege.email} already has a match (relationship {other.id}, "
-                               f"{other.state.replace('_', ' ')}). End it first with `inbox-worker matches end`.")
-        # A suggestion to someone else for this protégé gives way to the coordinator's choice.
-        for pending in s.scalars(select(MentoringRelationship).where(
-                MentoringRelationship.protege_id == protege.id, MentoringRelationship.state == "suggested")):
-            reject(s, pending, now, actor, f"the coordinator chose {mentor.email} instead")
-        rel = MentoringRelationship(protege_id=protege.id, mentor_id=mentor.id, state="suggested",
-                                    score=None, explanation={"chosen_by": actor}, suggested_at=now,
-                                    updated_at=now)
-        s.add(rel)
-        s.flush()
-        record(s, now, actor, "match_chosen", rel_subject(rel), protege=protege.email, mentor=mentor.email)
-    return approve(s, settings, templates, rel, now, actor)
-
-
 def reject(s: Session, rel: MentoringRelationship, now: datetime, actor: str, reason: str = "") -> None:
     """Say no to a suggestion: the protégé waits again, and this pair is not suggested again."""
-    if rel.state != "suggested":
-        raise ProgramError(f"relationship {rel.id} is {rel.state.replace('_', ' ')}; only a suggestion can "
-                           f"be rejected. To stop a running one use `inbox-worker matches end`.")
-    rel.state, rel.end_reason, rel.updated_at = "rejected", reason or None, now
+    if rel.state != State.SUGGESTED:
+        raise ProgramError(f"relationship {rel.id} is {state_words(rel.state)}; only a suggestion can "
+                           f"be rejected. To stop a proposed or running one use `inbox-worker matches end`.")
+    rel.state, rel.end_reason, rel.updated_at = State.REJECTED, reason or None, now
     record(s, now, actor, "match_rejected", rel_subject(rel), reason=reason)
 
 
@@ -284,9 +230,9 @@ class Ending:
 
     # Emails about the relationship that had not gone out and now never will.
     withdrawn: list[str]
-    # The pair were introduced, so each is told it ended (unless the coordinator said not to).
+    # The pair were introduced (or asked), so each is told it ended (unless the coordinator said not to).
     participants_told: bool
-    # The protégé's supervisor had heard of the match (the program does not write to them again).
+    # The supervisors had heard of the match (the program does not write to them again).
     supervisor_knew: bool = False
     # Ended before the introduction went out: the match is withdrawn and the protégé waits again.
     withdrawn_match: bool = False
@@ -294,20 +240,27 @@ class Ending:
 
 def end_early(s: Session, settings: Settings, templates: Templates, rel: MentoringRelationship, now: datetime,
               actor: str, reason: str, *, tell_participants: bool = True) -> Ending:
-    """End a running relationship before its twelve months, with the reason on record.
+    """End a proposed or running relationship, with the reason on record.
 
-    Mail about it that has not gone out yet (the introduction, a reminder) is
-    withdrawn. If the pair were introduced, each is told in an email of their
-    own, without the reason, unless the coordinator has told them already
-    (`tell_participants=False`). A pair never introduced has nothing to hear:
-    the match is withdrawn, and the protégé waits for a mentor again (this pair
-    is not suggested again).
+    Mail about it that has not gone out yet (a proposal, the introduction, a
+    reminder) is withdrawn. If the pair were introduced, each is told in an
+    email of their own, without the reason, unless the coordinator has told
+    them already (`tell_participants=False`). A pair asked and not yet
+    introduced hear only that the match will not go ahead: the match is
+    withdrawn, and the protégé waits for a mentor again (this pair is not
+    suggested again).
     """
     if not reason.strip():
         raise ProgramError("say why the relationship ends early: --reason \"...\" (it goes on the record).")
+    asked = rel.state in ASKING_STATES
     ending = stop(s, rel, now, actor, reason.strip(), telling=tell_participants)
-    if ending.participants_told:
-        people = {"protege": s.get(Application, rel.protege_id), "mentor": s.get(Application, rel.mentor_id)}
+    people = {"protege": s.get(Application, rel.protege_id), "mentor": s.get(Application, rel.mentor_id)}
+    if asked and tell_participants:
+        for party in ("protege", "mentor"):
+            tell_not_going_ahead(s, settings, templates, rel, people, party, now)
+        ending.participants_told = any(s.scalar(select(OutgoingMessage.id).where(
+            OutgoingMessage.idempotency_key == f"not-going-ahead:{rel.id}:{p}")) for p in ("protege", "mentor"))
+    elif ending.participants_told:
         for role, other in (("protege", "mentor"), ("mentor", "protege")):
             contexts.queue_mail(
                 s, settings, templates, key=f"ended:{rel.id}:{role}", template="relationship_ended",
@@ -318,68 +271,81 @@ def end_early(s: Session, settings: Settings, templates: Templates, rel: Mentori
     return ending
 
 
+def tell_not_going_ahead(s: Session, settings: Settings, templates: Templates, rel: MentoringRelationship,
+                         people: dict[str, Application], party: str, now: datetime) -> None:
+    """One of the pair hears only that the proposed match will not go ahead, and that the
+    coordinators will be in touch: not who said no, nor why. Someone whose proposal never went out
+    (it was withdrawn unsent) has nothing to hear."""
+    proposal = s.scalar(select(OutgoingMessage.state).where(
+        OutgoingMessage.idempotency_key == f"proposal:{rel.id}:{party}"))
+    if proposal != "sent":
+        return
+    other = "mentor" if party == "protege" else "protege"
+    contexts.queue_mail(
+        s, settings, templates, key=f"not-going-ahead:{rel.id}:{party}", template="proposal_withdrawn",
+        context=contexts.proposal_withdrawn_context(settings, recipient=people[party].record,
+                                                    other=people[other].record),
+        to=[people[party].email], now=now, application_id=people[party].id)
+
+
+def unsent_keys(rel_id: int) -> tuple[list[str], list[str]]:
+    """(keys, key prefixes) of the mail a relationship may still have waiting in the outbox."""
+    keys = [f"introduction:{rel_id}", f"supervisor:{rel_id}", f"supervisor:{rel_id}:mentor"]
+    prefixes = [f"{kind}:{rel_id}:" for kind in ("assessment", "escalation", "closing", "proposal",
+                                                 "proposal-reminder", "consent-escalation")]
+    return keys, prefixes
+
+
 def stop(s: Session, rel: MentoringRelationship, now: datetime, actor: str, reason: str, *,
          telling: bool = False) -> Ending:
-    """A running relationship ends now and its unsent mail is withdrawn; nobody is written to.
+    """A proposed or running relationship ends now and its unsent mail is withdrawn; nobody is written to.
 
     `end_early` tells the pair; erasing a participant (`privacy.forget`) cannot.
     """
     if rel.state not in RUNNING_STATES:
-        raise ProgramError(f"relationship {rel.id} is {rel.state.replace('_', ' ')}, not running; "
+        raise ProgramError(f"relationship {rel.id} is {state_words(rel.state)}, not proposed or running; "
                            f"nothing to end.")
+    keys, prefixes = unsent_keys(rel.id)
     withdrawn = [row.template for row in outbox.withdraw(
-        s, keys=[f"introduction:{rel.id}", f"supervisor:{rel.id}"],
-        prefixes=[f"{kind}:{rel.id}:" for kind in ("assessment", "escalation", "closing")],
-        reason=f"not sent: relationship {rel.id} ended early")]
+        s, keys=keys, prefixes=prefixes, reason=f"not sent: relationship {rel.id} ended early")]
+    supervisors = [f"supervisor:{rel.id}", f"supervisor:{rel.id}:mentor"]
     sent = dict(s.execute(select(OutgoingMessage.idempotency_key, OutgoingMessage.state).where(
-        OutgoingMessage.idempotency_key.in_([f"introduction:{rel.id}", f"supervisor:{rel.id}"]))).all())
+        OutgoingMessage.idempotency_key.in_([f"introduction:{rel.id}", *supervisors]))).all())
     introduced = sent.get(f"introduction:{rel.id}") == "sent"
     telling = telling and introduced
-    rel.state = "ended_early" if introduced else "withdrawn"
+    rel.state = State.ENDED_EARLY if introduced else State.WITHDRAWN
     rel.end_reason, rel.closed_at, rel.updated_at = reason, now, now
     record(s, now, actor, "relationship_ended_early", rel_subject(rel), reason=reason,
            participants_told=telling, withdrawn=withdrawn)
     return Ending(withdrawn=withdrawn, participants_told=telling,
-                  supervisor_knew=sent.get(f"supervisor:{rel.id}") == "sent", withdrawn_match=not introduced)
+                  supervisor_knew=any(sent.get(k) == "sent" for k in supervisors), withdrawn_match=not introduced)
 
 
 def activate(s: Session, rel: MentoringRelationship, now: datetime) -> None:
     """The introduction has gone out: the mentoring year is under way."""
-    rel.state, rel.updated_at = "active", now
+    rel.state, rel.updated_at = State.ACTIVE, now
     record(s, now, "schedule", "relationship_active", rel_subject(rel))
 
 
 def close(s: Session, rel: MentoringRelationship, now: datetime) -> None:
-    rel.state, rel.closed_at, rel.updated_at = "closed", now, now
+    rel.state, rel.closed_at, rel.updated_at = State.CLOSED, now, now
     record(s, now, "schedule", "relationship_closed", rel_subject(rel), ends_on=str(rel.ends_on))
 
 
-# ---------------------------------------------------------------- the mail approval causes
-def _notify_supervisor(s: Session, settings: Settings, templates: Templates, rel: MentoringRelationship,
-                       protege: Application, mentor: Application, now: datetime) -> None:
-    supervisor = protege.record["supervisor_email"].strip().lower()
-    contexts.queue_mail(
-        s, settings, templates, key=f"supervisor:{rel.id}", template="supervisor_notice",
-        context=contexts.supervisor_notice_context(settings, protege.record, mentor.record),
-        to=[supervisor], now=now, application_id=protege.id)
-    rel.state, rel.supervisor_notified_at = "supervisor_notified", now
-    record(s, now, "schedule", "supervisor_notified", rel_subject(rel), supervisor=supervisor)
+STATE_WORDS = {
+    State.SUGGESTED: "suggested, waiting for a coordinator's decision",
+    State.PROPOSED: "proposed, waiting for both answers",
+    State.AWAITING_CONSENT: "awaiting consent",
+    State.APPROVED: "approved, starting soon", State.SUPERVISOR_NOTIFIED: "approved, starting soon",
+    State.INTRODUCED: "introduced, starting", State.ACTIVE: "under way", State.CLOSED: "completed the year",
+    State.REJECTED: "rejected by a coordinator", State.DECLINED: "declined",
+    State.WITHDRAWN: "withdrawn before the introduction", State.ENDED_EARLY: "ended early",
+}
 
 
-def _introduce(s: Session, settings: Settings, templates: Templates, rel: MentoringRelationship,
-               protege: Application, mentor: Application, dates: list, now: datetime) -> None:
-    ics = relationship_calendar(rel.id, assessments=dates, ends_on=rel.ends_on,
-                                program_name=settings.program.name,
-                                domain=address_domain(settings.smtp.from_address), stamp=now)
-    contexts.queue_mail(
-        s, settings, templates, key=f"introduction:{rel.id}", template="introduction",
-        context=contexts.introduction_context(settings, rel.id, protege.record, mentor.record,
-                                                  assessments=dates, ends_on=rel.ends_on,
-                                                  starts_on=rel.starts_on),
-        to=[protege.email, mentor.email], cc=list(settings.program.coordinators), now=now,
-        attachments=[Attachment("mentoring-year.ics", "text/calendar", ics)])
-    rel.state, rel.introduced_at = "introduced", now
-    record(s, now, "schedule", "introduction_queued", rel_subject(rel))
+def state_words(state: str) -> str:
+    """A relationship's state as people say it."""
+    return STATE_WORDS.get(state, str(state).replace("_", " "))
 
 
 def _plain(value):

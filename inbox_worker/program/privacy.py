@@ -31,6 +31,7 @@ from inbox_worker.store.models import (
     IncomingMessage,
     MentoringRelationship,
     OutgoingMessage,
+    RelationshipState,
     SuppressedAddress,
     WorkerState,
 )
@@ -99,7 +100,7 @@ def purge_expired(db: Database, raw_store: RawStore, now: datetime, retention_da
     cutoff = now - timedelta(days=retention_days)
     with db.unit_of_work() as s:
         ended = s.scalars(select(MentoringRelationship).where(
-            MentoringRelationship.state.in_(("closed", "ended_early")),
+            MentoringRelationship.state.in_((RelationshipState.CLOSED, RelationshipState.ENDED_EARLY)),
             MentoringRelationship.closed_at.is_not(None), MentoringRelationship.closed_at < cutoff)).all()
         ids = {r.protege_id for r in ended} | {r.mentor_id for r in ended}
         live = {i for r in s.scalars(select(MentoringRelationship).where(MentoringRelationship.closed_at.is_(None)))

@@ -9,17 +9,22 @@ Read-only.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from inbox_worker.program.lifecycle import relationships_of
+from inbox_worker.program.lifecycle import MATCHED_STATES, relationships_of
+from inbox_worker.program.overview import relationship_row
 from inbox_worker.store.models import (
+    ASKING_STATES,
     Application,
     Event,
     IncomingMessage,
     MentoringRelationship,
     OutgoingMessage,
 )
+from inbox_worker.store.models import RelationshipState as State
 
 PARTICIPANT_COLUMNS = ("id", "role", "name", "email", "library_name", "library_type", "position", "city",
                        "status", "missing", "applied_at", "updated_at", "program_state", "relationships")
@@ -29,27 +34,27 @@ RELATIONSHIP_COLUMNS = ("id", "state", "protege_email", "protege_name", "mentor_
 
 
 def program_state(app: Application, rels: list[MentoringRelationship]) -> str:
-    """Where a person stands in the program, in a word or two."""
+    """Where a person stands in the program, in a word or two: waiting (or, for a mentor, available),
+    suggested, proposed, matched, active, closed; or incomplete, erased, relationship ended early."""
     if app.status == "erased":
         return "erased"
-    states = [r.state for r in rels]
-    for state, words in (("active", "in a relationship"), ("introduced", "introduced"),
-                         ("supervisor_notified", "approved"), ("approved", "approved"),
-                         ("suggested", "match suggested")):
-        if state in states:
+    states = {r.state for r in rels}
+    for held, words in (({State.ACTIVE}, "active"), (set(MATCHED_STATES), "matched"),
+                        (set(ASKING_STATES), "proposed"), ({State.SUGGESTED}, "suggested")):
+        if states & held:
             return words
-    if "closed" in states:
-        return "completed"
-    if "ended_early" in states and app.role == "protege":
+    if State.CLOSED in states:
+        return "closed"
+    if State.ENDED_EARLY in states and app.role == "protege":
         # Not waiting: the engine suggests no one for them again; a coordinator may still pair them.
         # (A mentor's place is free again: they are available.)
         return "relationship ended early"
     if app.status != "received":
-        return "application incomplete"
+        return "incomplete"
     return "waiting" if app.role == "protege" else "available"
 
 
-def person_history(s: Session, which: str) -> dict | None:
+def person_history(s: Session, which: str, today: date) -> dict | None:
     key = which.strip().lower()
     app = s.get(Application, int(key)) if key.isdigit() else s.scalar(
         select(Application).where(Application.email == key))
@@ -71,15 +76,14 @@ def person_history(s: Session, which: str) -> dict | None:
         if app.email in o.recipients:
             timeline.append({"at": o.created_at, "what": f"mail {o.template} queued: {o.subject!r} -> {o.state}"})
     timeline.sort(key=lambda t: t["at"])
-    emails = {a.id: a.email for a in s.scalars(select(Application))}
+    apps = {a.id: a for a in s.scalars(select(Application))}
     return {
         "id": app.id, "email": app.email, "name": app.name, "role": app.role, "status": app.status,
         "program_state": program_state(app, rels), "record": app.record, "missing": app.missing,
-        "relationships": [{
-            "id": r.id, "state": r.state, "protege": emails[r.protege_id], "mentor": emails[r.mentor_id],
-            "score": r.score, "starts_on": r.starts_on, "ends_on": r.ends_on, "end_reason": r.end_reason,
+        "relationships": [relationship_row(r, apps, today) | {
+            "score": r.score,
             "assessments": [{"number": a.number, "due_on": a.due_on, "reminded_at": a.reminded_at,
-                             "escalated_at": a.escalated_at,
+                             "escalated_at": a.escalated_at, "skipped_at": a.skipped_at,
                              "answers": [{"role": x.role, "from": x.participant, "at": x.received_at,
                                           "text": x.text} for x in a.answers]} for a in r.assessments],
         } for r in rels],

@@ -13,6 +13,10 @@ Two kinds of reply are the program's business:
 - a participant's reply to an assessment reminder (or to the closing
   email), recognised by In-Reply-To/References naming our message, and
   recorded as their answer.
+- one of a proposed pair answering their proposal (`consent`): recognised
+  by In-Reply-To/References, else by the sender having a proposal open
+  (then only a short, plain answer counts). A yes, a no or a wish to talk
+  is acted on; anything else goes to a coordinator, never guessed.
 - a supervisor's reply to the notice about a match, or a reply to an
   introduction: set aside for a coordinator, who is told what it answers.
 
@@ -37,7 +41,7 @@ from inbox_worker.config import Settings
 from inbox_worker.mail.headers import header, raw_header, raw_headers
 from inbox_worker.outbound import contexts
 from inbox_worker.outbound.emails import Templates, header_text
-from inbox_worker.program import lifecycle, tokens
+from inbox_worker.program import consent, lifecycle, tokens
 from inbox_worker.store.models import (
     Application,
     Assessment,
@@ -57,11 +61,13 @@ QUOTE_START = re.compile(r"^(>|on .{3,200} wrote:\s*$|-{2,}\s*original message\s
 
 @dataclass(frozen=True)
 class ReplyOutcome:
-    kind: str  # coordinator_command | assessment_answer | feedback | supervisor_reply | reply
+    kind: str  # coordinator_command | assessment_answer | feedback | consent_answer | supervisor_reply | reply
     state: str  # processed | review
     reason: str
     # True when a coordinator should be told to read the message (a review notice).
     notify: bool = False
+    # The relationship the message is about, when it is about one (its review item is linked to it).
+    relationship_id: int | None = None
 
 
 def route(session: Session, msg: EmailMessage, text: str, sender: str, settings: Settings,
@@ -75,17 +81,29 @@ def route(session: Session, msg: EmailMessage, text: str, sender: str, settings:
     answered = _answered_rows(session, msg)
     for row in answered:
         kind, _, rest = row.idempotency_key.partition(":")
+        number = rest.split(":")[0]
         if kind == "assessment":
             return _record_answer(session, rest, sender, own, now)
         if kind == "closing":
             return _record_feedback(session, rest, sender, own, now)
+        if kind in ("proposal", "proposal-reminder"):
+            rel = session.get(MentoringRelationship, int(number))
+            return _heard(consent.answer_by_email(session, settings, templates, rel, sender, text, now), rel.id)
         if kind == "supervisor":
             # The program asks coordinators to consult the supervisor: their answer is for a person.
-            return ReplyOutcome("supervisor_reply", "review", f"the protégé's supervisor answered the notice "
-                                f"about relationship {rest}: read it before the pair go on", notify=True)
-        if kind == "introduction":
-            return ReplyOutcome("reply", "review", f"a reply to the introduction of relationship {rest}",
-                                notify=True)
+            whose = "mentor's" if rest.endswith(":mentor") else "protégé's"
+            return ReplyOutcome("supervisor_reply", "review", f"the {whose} supervisor answered the notice "
+                                f"about relationship {number}: read it before the pair go on", notify=True,
+                                relationship_id=int(number))
+        if kind in ("introduction", "not-going-ahead"):
+            what = "the introduction" if kind == "introduction" else "the note that the match will not go ahead"
+            return ReplyOutcome("reply", "review", f"a reply to {what} of relationship {number}",
+                                notify=True, relationship_id=int(number))
+    if sender and not answered:
+        # Only a message that answers none of our mail: a reply to an acknowledgement is about that.
+        heard = consent.answer_by_sender(session, settings, templates, sender, text, now)
+        if heard is not None:
+            return _heard(heard, None)
     commands = [m for m in (COMMAND.match(line) for line in own.splitlines()) if m]
     found = tokens.find_tokens(" ".join([*_recipients(msg), text]))
     to_digest = any(r.idempotency_key.startswith("digest:") for r in answered)
@@ -95,6 +113,11 @@ def route(session: Session, msg: EmailMessage, text: str, sender: str, settings:
         return ReplyOutcome("reply", "review", "a reply to a digest with no APPROVE or REJECT line in it",
                             notify=True)
     return _run_commands(session, msg, sender, commands, found, settings, templates, now)
+
+
+def _heard(heard: consent.Heard, relationship_id: int | None) -> ReplyOutcome:
+    return ReplyOutcome("consent_answer", heard.state, heard.reason, heard.notify,
+                        relationship_id or heard.relationship_id)
 
 
 # ---------------------------------------------------------------- coordinators' commands
@@ -124,11 +147,11 @@ def _run_commands(s: Session, msg: EmailMessage, sender: str, commands: list[re.
         rel = s.get(MentoringRelationship, number)
         try:
             if verb == "approve":
-                lifecycle.approve(s, settings, templates, rel, now, actor)
-                supervisor, consult = lifecycle.supervisor_status(s.get(Application, rel.protege_id).record)
-                done.append(f"{line}: {_pair(s, rel)} approved; "
-                            + ("supervisor notice and " if rel.supervisor_notified_at else "")
-                            + "introduction queued" + (f" (note: {supervisor})" if consult else ""))
+                consent.approve(s, settings, templates, rel, now, actor)
+                notes = consult_notes(s, rel)
+                done.append(f"{line}: {_pair(s, rel)} approved; each is asked by email whether the match suits "
+                            f"them, and they are introduced when both say yes"
+                            + (f" (note: {'; '.join(notes)})" if notes else ""))
             else:
                 lifecycle.reject(s, rel, now, actor, note or "rejected by reply to the digest")
                 done.append(f"{line}: {_pair(s, rel)} rejected; the protégé is back on the waiting list")
@@ -277,6 +300,16 @@ def _report(s: Session, settings: Settings, templates: Templates, key: str, send
         context=contexts.command_result_context(settings, sender=sender or "(unknown)", subject=subject,
                                                      done=done, refused=refused, reason=reason),
         to=list(settings.program.coordinators), now=now)
+
+
+def consult_notes(s: Session, rel: MentoringRelationship) -> list[str]:
+    """The program's supervisor rule, for each of the pair whose form says to consult theirs."""
+    notes = []
+    for label, app_id in (("protégé's", rel.protege_id), ("mentor's", rel.mentor_id)):
+        line, consult = lifecycle.supervisor_status(s.get(Application, app_id).record)
+        if consult:
+            notes.append(line if label == "protégé's" else line.replace("supervisor:", f"{label} supervisor:", 1))
+    return notes
 
 
 def _pair(s: Session, rel: MentoringRelationship) -> str:

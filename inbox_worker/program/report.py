@@ -25,14 +25,14 @@ from inbox_worker.outbound.contexts import ROLE_LABELS, day_for_people
 from inbox_worker.outbound.emails import Attachment, Templates
 from inbox_worker.outbound.pdf import PdfError, html_to_pdf
 from inbox_worker.program import outcomes, standing
-from inbox_worker.store.models import Application, MentoringRelationship, OutgoingMessage
+from inbox_worker.program.lifecycle import state_words
+from inbox_worker.program.overview import consent_words
+from inbox_worker.store.models import ASKING_STATES, Application, MentoringRelationship, OutgoingMessage
+from inbox_worker.store.models import RelationshipState as State
 
 log = logging.getLogger(__name__)
 
 PAGE = "report/page.html"
-STATE_WORDS = {"approved": "approved, starting soon", "supervisor_notified": "approved, starting soon",
-               "introduced": "introduced, starting", "active": "under way", "closed": "completed the year",
-               "ended_early": "ended early"}
 
 
 def report_context(s: Session, settings: Settings, now: datetime) -> dict:
@@ -50,11 +50,14 @@ def report_context(s: Session, settings: Settings, now: datetime) -> dict:
                   "alt": chart_alt_text(figures.chart), "width": SHOWN_WIDTH, "height": SHOWN_HEIGHT},
         "waiting": [{"library": _plural(library_words(kind)), "count": len(people),
                      "suggested": sum(1 for p in people if p.stage == standing.SUGGESTED),
+                     "proposed": sum(1 for p in people if p.stage == standing.PROPOSED),
                      "people": [{"name": p.name, "library": p.library, "since": day_for_people(p.applied_at, today),
                                  "days": (today - p.applied_at.date()).days,
-                                 "suggested": p.stage == standing.SUGGESTED} for p in people]}
+                                 "suggested": p.stage == standing.SUGGESTED,
+                                 "proposed": p.stage == standing.PROPOSED} for p in people]}
                     for kind, people in standing.waiting_by_type(figures.proteges)],
         "relationships": [_pair(p, today) for p in pairs],
+        "proposals": _proposals(s, year_ago, today),
         "year": _year(s, pairs, said, year_ago, today),
     }
 
@@ -72,19 +75,37 @@ def _pair(p: standing.Pair, today: date) -> dict:
     checkins = []
     for c in p.checkins:
         said = "; ".join(f"{ROLE_LABELS[role]}: {word}" for role, word in sorted(c.answers.items(), reverse=True))
-        if len(c.answers) == 2:
-            status = f"answered ({said})"
+        late = f" (sent late: it was due {day_for_people(c.due_on, today)})" if c.late else ""
+        if c.skipped:
+            status = "skipped: it came due while the program's mail was not running, and its moment had passed"
+        elif len(c.answers) == 2:
+            status = f"answered ({said}){late}"
         elif c.overdue:
-            status = "overdue" + (f"; {said}" if said else "")
+            status = "overdue" + (f"; {said}" if said else "") + late
         elif c.reminded:
-            status = "questions sent, waiting for answers" + (f"; {said}" if said else "")
+            status = "questions sent, waiting for answers" + (f"; {said}" if said else "") + late
         else:
             status = "not due yet" if c.due_on > today else "not sent"
         checkins.append({"number": c.number, "due_on": day_for_people(c.due_on, today), "status": status,
                          "overdue": c.overdue})
     return {"id": p.id, "protege": p.protege, "protege_library": p.protege_library, "mentor": p.mentor,
-            "mentor_library": p.mentor_library, "state": STATE_WORDS.get(p.state, p.state.replace("_", " ")),
-            "when": when, "end_reason": p.end_reason if p.state == "ended_early" else None, "checkins": checkins}
+            "mentor_library": p.mentor_library, "state": state_words(p.state),
+            "when": when, "end_reason": p.end_reason if p.state == State.ENDED_EARLY else None, "checkins": checkins}
+
+
+def _proposals(s: Session, since: datetime, today: date) -> list[dict]:
+    """Matches asked of the pair, and those declined in the last twelve months, with who said what."""
+    apps = {a.id: a for a in s.scalars(select(Application))}
+    out = []
+    for r in s.scalars(select(MentoringRelationship).where(
+            MentoringRelationship.state.in_((*ASKING_STATES, State.DECLINED))).order_by(MentoringRelationship.id)):
+        if r.state == State.DECLINED and (r.closed_at is None or r.closed_at <= since):
+            continue
+        p, m = apps[r.protege_id], apps[r.mentor_id]
+        out.append({"id": r.id, "protege": p.name or p.email, "mentor": m.name or m.email,
+                    "state": state_words(r.state), "when": day_for_people(r.approved_at, today),
+                    "answers": [consent_words(c, today) for c in r.consents]})
+    return out
 
 
 def _year(s: Session, pairs: list[standing.Pair], said: outcomes.Outcomes, since: datetime, today: date) -> dict:
@@ -96,8 +117,8 @@ def _year(s: Session, pairs: list[standing.Pair], said: outcomes.Outcomes, since
     return {
         "from": day_for_people(since, today), "protege_applications": applied.get("protege", 0),
         "mentor_applications": applied.get("mentor", 0), "started": len(started),
-        "completed": sum(1 for p in finished if p.state == "closed"),
-        "ended_early": sum(1 for p in finished if p.state == "ended_early"),
+        "completed": sum(1 for p in finished if p.state == State.CLOSED),
+        "ended_early": sum(1 for p in finished if p.state == State.ENDED_EARLY),
         "outcomes": contexts.outcome_context(said),
     }
 

@@ -2,15 +2,31 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 
 from sqlalchemy import func, select
 
+from inbox_worker.clock import utcnow
+from inbox_worker.outbound.contexts import day_for_people, summary_lines
+from inbox_worker.program import standing
 from inbox_worker.program.health import last_cycle
-from inbox_worker.store.models import Application, IncomingMessage, OutgoingMessage, WorkerState
+from inbox_worker.program.records import program_state
+from inbox_worker.store.models import (
+    Application,
+    IncomingMessage,
+    MentoringRelationship,
+    OutgoingMessage,
+    WorkerState,
+)
 
 
-def status_report(app) -> dict:
+def status_report(app, now: datetime | None = None) -> dict:
+    """Where the program stands (the digest's summary, `standing`), then the mailbox and outbox."""
+    now = now or utcnow()
     with app.db.unit_of_work() as s:
+        figures = standing.standing(s, app.settings, now)
+        program = {"today": day_for_people(now.date()), "summary": summary_lines(figures, now.date()),
+                   "figures": asdict(figures)}
         last = s.get(WorkerState, "last_poll_at")
         cycle = last_cycle(s)
         messages = dict(s.execute(select(IncomingMessage.state, func.count()).group_by(IncomingMessage.state)).all())
@@ -21,7 +37,8 @@ def status_report(app) -> dict:
             for m in s.scalars(select(IncomingMessage).where(IncomingMessage.state == "review")
                                .order_by(IncomingMessage.id))
         ]
-    return {"last_poll_at": last.value if last else None, "last_cycle": asdict(cycle) if cycle else None,
+    return {"program": program, "last_poll_at": last.value if last else None,
+            "last_cycle": asdict(cycle) if cycle else None,
             "messages": messages, "applications": applications, "outbox": queue, "review": review}
 
 
@@ -30,9 +47,14 @@ def list_applications(app, role: str | None = None) -> list[dict]:
         q = select(Application).order_by(Application.id.desc())
         if role:
             q = q.where(Application.role == role)
+        rels: dict[int, list[MentoringRelationship]] = {}
+        for r in s.scalars(select(MentoringRelationship)):
+            for who in (r.protege_id, r.mentor_id):
+                rels.setdefault(who, []).append(r)
+        # `where`: waiting (a mentor: available), suggested, proposed, matched, active, closed, ...
         return [{"id": a.id, "role": a.role, "name": a.name, "email": a.email, "status": a.status,
-                 "missing": a.missing, "version": a.version, "updated_at": a.updated_at}
-                for a in s.scalars(q)]
+                 "where": program_state(a, rels.get(a.id, [])), "missing": a.missing, "version": a.version,
+                 "updated_at": a.updated_at} for a in s.scalars(q)]
 
 
 def show_application(app, which: str) -> dict | None:

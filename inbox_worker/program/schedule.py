@@ -3,20 +3,26 @@
 The program document sets the calendar: a relationship lasts 12 calendar
 months, the coordinators assess it at least twice (by default at months 4
 and 8), and a protégé should hear from us within a few months of applying.
-This module turns plain snapshots of relationships and applicants into a
-list of things that are due (a reminder, an escalation, a closing, a
-waiting-list note, a digest); `program_jobs` carries them out. Nothing here
+This module turns plain snapshots of relationships, proposals and applicants
+into a list of things that are due (a reminder, an escalation, a closing, a
+waiting-list note, a proposal's reminder, a digest); `jobs` carries them out.
+Nothing falls through a time the worker was not running: a check-in that
+came due meanwhile is sent late, saying so, or, when its moment has passed
+(the next check-in or the end has come), marked skipped; a closing is sent
+late. Nothing here
 reads the clock or the database, so "what would happen on 2027-06-01?" is a
 function call.
 """
 from __future__ import annotations
 
 import calendar
+import enum
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from inbox_worker.config import ScheduleSettings
+from inbox_worker.store.models import RelationshipState
 
 
 # ---------------------------------------------------------------- calendar arithmetic
@@ -47,6 +53,8 @@ class AssessmentView:
     escalated_at: datetime | None = None
     # Roles ("protege", "mentor") that have answered this assessment.
     answered: frozenset[str] = frozenset()
+    # Its moment passed unsent (the worker was not running).
+    skipped: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,20 @@ class RelationshipView:
     starts_on: date | None = None
     ends_on: date | None = None
     assessments: tuple[AssessmentView, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    """One of a proposed pair, asked for their answer."""
+
+    relationship_id: int
+    party: str  # protege | mentor
+    asked_at: datetime
+    reminded_at: datetime | None = None
+    escalated_at: datetime | None = None
+    answered: bool = False
+    # They asked to talk to a coordinator, who is on it: no reminder, no escalation.
+    talking: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,32 +98,79 @@ class MentorView:
 
 
 # ---------------------------------------------------------------- what is due
+class DueKind(enum.StrEnum):
+    REMINDER = "reminder"
+    # A check-in whose moment passed while the worker was not running: marked, never sent.
+    SKIP = "skip"
+    ESCALATION = "escalation"
+    CLOSING = "closing"
+    WAITING_NOTE = "waiting_note"
+    CONSENT_REMINDER = "consent_reminder"
+    CONSENT_ESCALATION = "consent_escalation"
+
+
 @dataclass(frozen=True)
 class Due:
     """One thing to do. `key` is the outbox idempotency key: the same Due is never done twice."""
 
-    kind: str  # reminder | escalation | closing | waiting_note
+    kind: DueKind
     key: str
     subject_id: int
     number: int | None = None
-    # For an escalation: who has not answered.
+    # For an escalation: who has not answered. For a proposal's reminder: to whom.
     missing: tuple[str, ...] = ()
+    # Sent after its day (the worker was not running): the email says so, with its date.
+    late: bool = False
 
 
 ROLES = ("protege", "mentor")
 
 
 def due_reminders(relationships: list[RelationshipView], now: datetime) -> list[Due]:
-    """Assessment reminders whose date has come, for relationships under way."""
+    """Assessment reminders whose date has come, for relationships under way (or closing now).
+
+    One that came due while the worker was not running is sent late; one whose moment has
+    passed (the next check-in is due too, or the relationship has reached its end) is skipped.
+    """
     today = now.date()
     out = []
     for r in relationships:
-        if r.state != "active":
+        if r.state != RelationshipState.ACTIVE:
             continue
-        for a in r.assessments:
-            if a.reminded_at is None and a.due_on <= today:
-                out.append(Due("reminder", f"assessment:{r.id}:{a.number}", r.id, a.number))
+        ordered = sorted(r.assessments, key=lambda a: a.number)
+        for a, following in zip(ordered, [*ordered[1:], None], strict=True):
+            if a.reminded_at is not None or a.skipped or a.due_on > today:
+                continue
+            passed = (following is not None and following.due_on <= today) or (
+                r.ends_on is not None and r.ends_on <= today)
+            if passed:
+                out.append(Due(DueKind.SKIP, f"skip:{r.id}:{a.number}", r.id, a.number))
+            else:
+                out.append(Due(DueKind.REMINDER, f"assessment:{r.id}:{a.number}", r.id, a.number,
+                               late=today > a.due_on))
     return out
+
+
+def due_consent_reminders(consents: list[ConsentView], now: datetime, settings: ScheduleSettings) -> list[Due]:
+    """One reminder to each of a proposed pair who has not answered `consent_reminder_days` after being asked."""
+    wait = timedelta(days=settings.consent_reminder_days)
+    return [Due(DueKind.CONSENT_REMINDER, f"proposal-reminder:{c.relationship_id}:{c.party}", c.relationship_id,
+                missing=(c.party,))
+            for c in consents if not (c.answered or c.talking or c.reminded_at) and now >= c.asked_at + wait]
+
+
+def due_consent_escalations(consents: list[ConsentView], now: datetime,
+                            settings: ScheduleSettings) -> list[Due]:
+    """Still no answer `consent_escalation_days` after the reminder: the coordinators are told, once for
+    each relationship, naming whoever is silent."""
+    wait = timedelta(days=settings.consent_escalation_days)
+    silent: dict[int, list[str]] = {}
+    for c in consents:
+        if c.answered or c.talking or c.escalated_at or c.reminded_at is None or now < c.reminded_at + wait:
+            continue
+        silent.setdefault(c.relationship_id, []).append(c.party)
+    return [Due(DueKind.CONSENT_ESCALATION, f"consent-escalation:{rel}:{'+'.join(parties)}", rel,
+                missing=tuple(parties)) for rel, parties in sorted(silent.items())]
 
 
 def due_escalations(relationships: list[RelationshipView], now: datetime,
@@ -113,39 +182,43 @@ def due_escalations(relationships: list[RelationshipView], now: datetime,
     out = []
     wait = timedelta(days=settings.escalation_days)
     for r in relationships:
-        if r.state != "active":
+        if r.state != RelationshipState.ACTIVE:
             continue
         for a in r.assessments:
             if a.reminded_at is None or a.escalated_at is not None or now < a.reminded_at + wait:
                 continue
             missing = tuple(role for role in ROLES if role not in a.answered)
             if missing:
-                out.append(Due("escalation", f"escalation:{r.id}:{a.number}", r.id, a.number, missing))
+                out.append(Due(DueKind.ESCALATION, f"escalation:{r.id}:{a.number}", r.id, a.number, missing))
     return out
 
 
 def due_closings(relationships: list[RelationshipView], now: datetime) -> list[Due]:
-    """Relationships that reached their end date: close them and ask both people for feedback."""
+    """Relationships that reached their end date: close them and ask both people for feedback (late,
+    saying so, when the end came while the worker was not running)."""
     today = now.date()
-    return [Due("closing", f"closing:{r.id}", r.id) for r in relationships
-            if r.state == "active" and r.ends_on is not None and r.ends_on <= today]
+    return [Due(DueKind.CLOSING, f"closing:{r.id}", r.id, late=today > r.ends_on) for r in relationships
+            if r.state == RelationshipState.ACTIVE and r.ends_on is not None and r.ends_on <= today]
 
 
 def due_waiting_notes(waiting: list[WaitingProtege], now: datetime, settings: ScheduleSettings) -> list[Due]:
     """Protégés waiting longer than `waiting_list_days` without a match: one note each, ever."""
     limit = timedelta(days=settings.waiting_list_days)
-    return [Due("waiting_note", f"waiting:{w.application_id}", w.application_id)
+    return [Due(DueKind.WAITING_NOTE, f"waiting:{w.application_id}", w.application_id)
             for w in waiting if not w.noted and now - w.applied_at >= limit]
 
 
 def due(relationships: list[RelationshipView], waiting: list[WaitingProtege], now: datetime,
-        settings: ScheduleSettings) -> list[Due]:
-    """Everything due at `now`, closings first (a closed relationship needs no reminder)."""
+        settings: ScheduleSettings, consents: list[ConsentView] = ()) -> list[Due]:
+    """Everything due at `now`, closings first (a closed relationship needs no reminder: its check-ins
+    not sent are marked skipped)."""
     closing = due_closings(relationships, now)
     closed = {d.subject_id for d in closing}
     still_open = [r for r in relationships if r.id not in closed]
-    return [*closing, *due_reminders(still_open, now), *due_escalations(still_open, now, settings),
-            *due_waiting_notes(waiting, now, settings)]
+    skipped = due_reminders([r for r in relationships if r.id in closed], now)
+    return [*closing, *skipped, *due_reminders(still_open, now), *due_escalations(still_open, now, settings),
+            *due_consent_reminders(list(consents), now, settings),
+            *due_consent_escalations(list(consents), now, settings), *due_waiting_notes(waiting, now, settings)]
 
 
 # ---------------------------------------------------------------- mentors wanted
@@ -201,6 +274,8 @@ class DigestContents:
     applications: list[dict] = field(default_factory=list)
     review: list[dict] = field(default_factory=list)
     suggestions: list[dict] = field(default_factory=list)
+    # Matches asked of the pair (who has answered), and proposals declined since the last digest.
+    proposals: list[dict] = field(default_factory=list)
     unmatched: list[dict] = field(default_factory=list)
     supervisor_notices: list[dict] = field(default_factory=list)
     assessments: list[dict] = field(default_factory=list)
@@ -212,7 +287,7 @@ class DigestContents:
 
     def news(self) -> int:
         """Items that are new since the last digest: each carries `new: True` when it is."""
-        lists = (self.applications, self.review, self.suggestions, self.supervisor_notices,
+        lists = (self.applications, self.review, self.suggestions, self.proposals, self.supervisor_notices,
                  self.assessments, self.ending, self.failures, self.activity)
         return sum(1 for items in lists for item in items if item.get("new"))
 

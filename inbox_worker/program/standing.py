@@ -21,19 +21,27 @@ from inbox_worker.config import Settings
 from inbox_worker.outbound.chart import ProgramChart
 from inbox_worker.program import lifecycle
 from inbox_worker.store.models import (
+    ASKING_STATES,
     Application,
+    Consent,
     IncomingMessage,
     MentoringRelationship,
     OutgoingMessage,
 )
+from inbox_worker.store.models import RelationshipState as State
 
-# Where a protégé is in the program, in the order they walk it (the chart's pipeline).
-WAITING, SUGGESTED, UNDER_WAY, CLOSED = "waiting", "suggested", "under way", "closed"
-STAGES = (WAITING, SUGGESTED, UNDER_WAY, CLOSED)
+# Where a protégé is in the program, in the order they walk it.
+WAITING, SUGGESTED, PROPOSED, UNDER_WAY, CLOSED = "waiting", "suggested", "proposed", "under way", "closed"
+STAGES = (WAITING, SUGGESTED, PROPOSED, UNDER_WAY, CLOSED)
+# Not yet matched: the waiting list, the report's and the summary's.
+WITHOUT_MENTOR = (WAITING, SUGGESTED, PROPOSED)
+# The chart's pipeline: a match asked of the pair is drawn with the suggestions, both not yet under way.
+CHART_STAGES = ((WAITING, (WAITING,)), ("suggested or proposed", (SUGGESTED, PROPOSED)), (UNDER_WAY, (UNDER_WAY,)),
+                (CLOSED, (CLOSED,)))
 # A relationship that ran its course or was ended: it no longer holds anyone.
-FINISHED_STATES = ("closed", "ended_early")
-# Relationships that began (an approved match), whatever became of them later.
-STARTED_STATES = (*lifecycle.RUNNING_STATES, *FINISHED_STATES)
+FINISHED_STATES = (State.CLOSED, State.ENDED_EARLY)
+# Relationships that began (both said yes), whatever became of them later.
+STARTED_STATES = (*lifecycle.MATCHED_STATES, *FINISHED_STATES)
 
 
 @dataclass(frozen=True)
@@ -53,7 +61,8 @@ class Standing:
 
     today: date
     decisions_waiting: int
-    # Protégés without a mentor: with no suggestion yet, and with one waiting for a decision.
+    # Protégés without a mentor: with no suggestion yet, with one waiting for a decision, and with a
+    # match proposed to the pair, waiting for their answers.
     waiting: int
     suggested: int
     longest_wait_since: date | None
@@ -66,10 +75,13 @@ class Standing:
     checkins_overdue: int
     review_open: int
     undelivered: int
+    proposed: int = 0
+    # Proposals still unanswered after their reminder (the coordinators were told).
+    proposals_unanswered: int = 0
 
     @property
     def without_mentor(self) -> int:
-        return self.waiting + self.suggested
+        return self.waiting + self.suggested + self.proposed
 
     @property
     def longest_wait_days(self) -> int:
@@ -96,8 +108,8 @@ def proteges(s: Session) -> list[Protege]:
     for a in s.scalars(select(Application).where(Application.role == "protege", Application.status == "received")
                        .order_by(Application.created_at, Application.id)):
         mine = states.get(a.id, set())
-        stage = (UNDER_WAY if mine & set(lifecycle.RUNNING_STATES) else SUGGESTED if "suggested" in mine
-                 else CLOSED if mine & set(FINISHED_STATES) else WAITING)
+        stage = (UNDER_WAY if mine & set(lifecycle.MATCHED_STATES) else PROPOSED if mine & set(ASKING_STATES)
+                 else SUGGESTED if State.SUGGESTED in mine else CLOSED if mine & set(FINISHED_STATES) else WAITING)
         out.append(Protege(a.id, a.name or a.email, a.email, a.record.get("library_name") or "",
                            a.record.get("library_type"), a.created_at, stage))
     return out
@@ -108,18 +120,21 @@ def standing(s: Session, settings: Settings, now: datetime, people: list[Protege
     today = now.date()
     people = proteges(s) if people is None else people
     stages = Counter(p.stage for p in people)
-    without = [p.applied_at for p in people if p.stage in (WAITING, SUGGESTED)]
+    without = [p.applied_at for p in people if p.stage in WITHOUT_MENTOR]
     live = lifecycle.active_counts(s)
     room = [lifecycle.capacity(settings, m) - live.get(m.email, 0) for m in lifecycle.mentors(s)]
     rel_states = dict(s.execute(select(MentoringRelationship.state, func.count())
                                 .group_by(MentoringRelationship.state)).all())
     due, overdue = checkins(s, today)
+    unanswered = s.scalar(select(func.count(func.distinct(Consent.relationship_id))).join(MentoringRelationship).where(
+        MentoringRelationship.state.in_(ASKING_STATES), Consent.answer.is_(None), Consent.escalated_at.is_not(None)))
     return Standing(
-        today=today, decisions_waiting=rel_states.get("suggested", 0), waiting=stages[WAITING],
+        today=today, decisions_waiting=rel_states.get(State.SUGGESTED, 0), waiting=stages[WAITING],
         suggested=stages[SUGGESTED], longest_wait_since=min(without).date() if without else None,
         mentors_with_room=sum(1 for n in room if n > 0), free_places=sum(n for n in room if n > 0),
-        under_way=rel_states.get("active", 0),
-        starting=sum(rel_states.get(x, 0) for x in ("approved", "supervisor_notified", "introduced")),
+        under_way=rel_states.get(State.ACTIVE, 0),
+        starting=sum(rel_states.get(x, 0) for x in (State.APPROVED, State.SUPERVISOR_NOTIFIED, State.INTRODUCED)),
+        proposed=stages[PROPOSED], proposals_unanswered=unanswered or 0,
         checkins_due_this_week=due, checkins_overdue=overdue,
         review_open=s.scalar(select(func.count()).select_from(IncomingMessage)
                              .where(IncomingMessage.state == "review")) or 0,
@@ -136,10 +151,10 @@ def checkins(s: Session, today: date) -> tuple[int, int]:
     """
     due = overdue = 0
     week_end = today + timedelta(days=7)
-    for rel in s.scalars(select(MentoringRelationship).where(MentoringRelationship.state == "active")):
+    for rel in s.scalars(select(MentoringRelationship).where(MentoringRelationship.state == State.ACTIVE)):
         for a in rel.assessments:
             answered = {x.role for x in a.answers}
-            if len(answered) == 2:
+            if len(answered) == 2 or a.skipped_at is not None:
                 continue
             if a.escalated_at is not None:
                 overdue += 1
@@ -190,7 +205,8 @@ def history(s: Session, now: datetime, people: list[Protege]) -> ProgramChart:
     stages = Counter(p.stage for p in people)
     return ProgramChart(
         months=[m.strftime("%b") for m in months], proteges=applied["protege"], mentors=applied["mentor"],
-        pairs_started=started, active_pairs=active, pipeline=[(stage, stages[stage]) for stage in STAGES])
+        pairs_started=started, active_pairs=active, pipeline=[(label, sum(stages[x] for x in parts))
+                                                                   for label, parts in CHART_STAGES])
 
 
 def figures(s: Session, settings: Settings, now: datetime) -> Figures:
@@ -204,7 +220,7 @@ def waiting_by_type(people: list[Protege]) -> list[tuple[str | None, list[Proteg
     """Protégés without a mentor, grouped by library type (most waiting first), longest waiting first."""
     groups: dict[str | None, list[Protege]] = {}
     for p in people:
-        if p.stage in (WAITING, SUGGESTED):
+        if p.stage in WITHOUT_MENTOR:
             groups.setdefault(p.library_type, []).append(p)
     return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0] or "~"))
 
@@ -218,6 +234,9 @@ class CheckIn:
     answers: dict[str, str]
     reminded: bool
     overdue: bool
+    # Sent after its day, or never (its moment passed while nothing ran).
+    late: bool = False
+    skipped: bool = False
 
 
 @dataclass(frozen=True)
@@ -251,9 +270,11 @@ def relationships(s: Session, questions: list[str]) -> list[Pair]:
             said = {x.role: yes_or_no(numbered_answers(x.text, questions).get(needs)).value if needs else "answered"
                     for x in a.answers}
             checkins.append(CheckIn(a.number, a.due_on, said, a.reminded_at is not None,
-                                    a.escalated_at is not None and len(said) < 2))
+                                    a.escalated_at is not None and len(said) < 2,
+                                    late=a.reminded_at is not None and a.reminded_at.date() > a.due_on,
+                                    skipped=a.skipped_at is not None))
         out.append(Pair(r.id, r.state, p.name or p.email, p.record.get("library_name") or "", m.name or m.email,
                         m.record.get("library_name") or "", r.starts_on, r.ends_on, r.closed_at, r.end_reason,
                         checkins))
-    order = {state: i for i, state in enumerate((*lifecycle.RUNNING_STATES[::-1], *FINISHED_STATES))}
+    order = {state: i for i, state in enumerate((*lifecycle.MATCHED_STATES[::-1], *FINISHED_STATES))}
     return sorted(out, key=lambda x: (order.get(x.state, 9), x.starts_on or date.min, x.id))

@@ -12,6 +12,7 @@ Schema changes go through Alembic (`inbox_worker/migrations`); keep the two in s
 """
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -189,11 +190,53 @@ class Lease(Base):
 
 
 # ---------------------------------------------------------------- the program year
-# A relationship's states, in the order the program document walks them:
-#   suggested -> approved -> (supervisor_notified) -> introduced -> active -> closed
-# with rejected (a coordinator said no to a suggestion), ended_early (with a reason) and withdrawn
-# (ended before its introduction went out: the protégé waits again) as exits.
-LIVE_STATES = ("suggested", "approved", "supervisor_notified", "introduced", "active")
+class RelationshipState(enum.StrEnum):
+    """Where a relationship is, in the order the program document walks it:
+
+        suggested -> proposed -> awaiting_consent -> introduced -> active -> closed
+
+    A coordinator approves a suggestion (proposed: each of the pair is asked); one yes makes it
+    awaiting_consent; both yeses bring the supervisors' notices and the introduction. The exits:
+    rejected (a coordinator said no to the suggestion), declined (one of the pair said no),
+    withdrawn (ended before the introduction went out: the protégé waits again) and ended_early
+    (with a reason). Stored as these strings.
+    """
+
+    SUGGESTED = "suggested"
+    PROPOSED = "proposed"
+    AWAITING_CONSENT = "awaiting_consent"
+    # Approved and notified are passed through within one change (both yeses in, the supervisors'
+    # notices and the introduction queued); older records may still hold them.
+    APPROVED = "approved"
+    SUPERVISOR_NOTIFIED = "supervisor_notified"
+    INTRODUCED = "introduced"
+    ACTIVE = "active"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    ENDED_EARLY = "ended_early"
+
+
+# Asked of the pair, not yet introduced.
+ASKING_STATES = (RelationshipState.PROPOSED, RelationshipState.AWAITING_CONSENT)
+# A relationship that holds its protégé and a place of its mentor's.
+LIVE_STATES = (RelationshipState.SUGGESTED, *ASKING_STATES, RelationshipState.APPROVED,
+               RelationshipState.SUPERVISOR_NOTIFIED, RelationshipState.INTRODUCED, RelationshipState.ACTIVE)
+
+
+class Party(enum.StrEnum):
+    """One of the pair."""
+
+    PROTEGE = "protege"
+    MENTOR = "mentor"
+
+
+class ConsentAnswer(enum.StrEnum):
+    """What one of the pair said to a proposed match."""
+
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
 
 
 class MentoringRelationship(Base):
@@ -204,23 +247,61 @@ class MentoringRelationship(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     protege_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
     mentor_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    # A RelationshipState, stored as its string.
     state: Mapped[str] = mapped_column(String(30), index=True)
     score: Mapped[float | None] = mapped_column(Float)
     # Why the matching engine suggested the pair: rules passed, score by component, the runner-up.
     explanation: Mapped[dict] = mapped_column(JSON, default=dict)
     suggested_at: Mapped[datetime] = mapped_column(DateTime)
     approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The protégé's supervisor's notice, and the mentor's (each only where their form names one).
     supervisor_notified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    mentor_supervisor_notified_at: Mapped[datetime | None] = mapped_column(DateTime)
     introduced_at: Mapped[datetime | None] = mapped_column(DateTime)
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # Why it ended early, or why the suggestion was rejected.
+    # Why it ended early, why the suggestion was rejected, or why one of the pair declined.
     end_reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
     assessments: Mapped[list[Assessment]] = relationship(
         back_populates="relation", order_by="Assessment.number")
+    consents: Mapped[list[Consent]] = relationship(back_populates="relation", order_by="Consent.id")
+
+
+class Consent(Base):
+    """One of the pair asked about a proposed match: when, reminders, and their answer.
+
+    The program document: "Both the prospective mentor and the protégé will be interviewed/
+    consulted to ensure a good fit", and both "must agree to maintain confidentiality". A yes
+    is that agreement; the introduction waits for both.
+    """
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("relationship_id", "party", name="uq_consent_party"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    relationship_id: Mapped[int] = mapped_column(ForeignKey("relationships.id"), index=True)
+    # Party: protege | mentor
+    party: Mapped[str] = mapped_column(String(20))
+    asked_at: Mapped[datetime] = mapped_column(DateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # No answer after the reminder: the coordinators were told.
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # They asked to talk to a coordinator first (the coordinators were told at once).
+    talk_requested_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # ConsentAnswer: accepted | declined; None while there is no answer.
+    answer: Mapped[str | None] = mapped_column(String(20))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Who recorded it: the person's own address (by email), or the coordinator who asked them.
+    recorded_by: Mapped[str | None] = mapped_column(String(320))
+    by_phone: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A decline's reason, in their words (None when none was given).
+    reason: Mapped[str | None] = mapped_column(Text)
+    incoming_message_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_messages.id"))
+
+    relation: Mapped[MentoringRelationship] = relationship(back_populates="consents")
 
 
 class Assessment(Base):
@@ -237,6 +318,9 @@ class Assessment(Base):
     # reminder through the outbox row whose Message-ID its In-Reply-To names.
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Its moment passed while the worker was not running (the next check-in or the end had come):
+    # never sent.
+    skipped_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     relation: Mapped[MentoringRelationship] = relationship(back_populates="assessments")
     answers: Mapped[list[AssessmentAnswer]] = relationship(
