@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from inbox_worker.config import Settings
+from inbox_worker.intake.answers import held_notice_context
 from inbox_worker.outbound import contexts
 from inbox_worker.outbound.contexts import acknowledgement_context, review_notice_context
 from inbox_worker.program import schedule
@@ -77,6 +78,8 @@ def sample_context(template: str, settings: Settings) -> dict:
         "call_for_mentors": lambda: contexts.call_for_mentors_context(
             s, [{"library_type": "school", "waiting": 2, "free_places": 0, "short_by": 2}], 5, 3),
         "digest": lambda: _sample_digest(s),
+        "limit_notice": lambda: held_notice_context(
+            s, "someone@example.org", 37, s.worker.max_notices_per_sender_per_day, datetime(2026, 3, 24, 15, 37)),
         "command_result": lambda: contexts.command_result_context(
             s, sender="coordinator@example.org", subject="Re: Coordinators' digest 2026-W19",
             done=["APPROVE 7: Avery Sample and Morgan Example approved; introduction queued"], refused=[],

@@ -28,6 +28,7 @@ TEMPLATES: dict[str, str] = {
     "acknowledgement": "to an applicant: what was read from their form, what is missing, what happens next",
     "acknowledgement_update": "to an applicant who sent their form again: their record was updated",
     "review_notice": "to the coordinators: a message was set aside for a person to read",
+    "limit_notice": "to the coordinators, once a day at most: a daily limit held mail back",
     "supervisor_notice": "to a protégé's supervisor, before the introduction: the program and its time asked",
     "introduction": "to a matched protégé and mentor (coordinators in cc): each other, guidelines, dates (.ics)",
     "assessment_reminder": "to each participant at the configured months: short questions answered by reply",
