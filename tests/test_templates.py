@@ -119,7 +119,7 @@ def test_emails_read_back_as_the_email_package_would_have_written_them():
     """Every template, and text made to be awkward, written by the program and built by the email
     package alone, read back the same: every header, and every part's type, charset, file name
     and content."""
-    from inbox_worker.intake.pipeline import _blank_form
+    from inbox_worker.intake.answers import blank_form as _blank_form
     from inbox_worker.outbound.emails import Attachment, Rendered
 
     envelope = Envelope(
@@ -201,7 +201,7 @@ def test_a_header_is_written_as_the_email_package_writes_it():
 def test_an_email_with_an_attachment_reads_back_part_for_part():
     """The boundaries the program picks (one per multipart, none the same) give back, parsed,
     the text, the HTML and the attached form exactly as they went in."""
-    from inbox_worker.intake.pipeline import _blank_form
+    from inbox_worker.intake.answers import blank_form as _blank_form
 
     rendered = Templates().render("acknowledgement", sample_context("acknowledgement", Settings()))
     form = _blank_form()

@@ -82,3 +82,78 @@ class WorkerProcess:
             code = -9
         self._log.close()
         return code
+
+
+def session_processes(sid: int) -> dict[int, str]:
+    """Living processes of a session (a worker started with start_new_session=True and everything
+    it started: they keep its session id even when the worker is gone): {pid: command line}.
+    A zombie, dead but not yet reaped, is not living."""
+    found = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry.name}/stat").read_text().rpartition(")")[2].split()
+            cmdline = Path(f"/proc/{entry.name}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[3]) == sid:
+            found[int(entry.name)] = cmdline.strip()
+    return found
+
+
+def rss_mb(pids) -> float:
+    """The resident memory of these processes together, in MB (those gone meanwhile count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def run_once_measured(env: dict[str, str], timeout: float = 300) -> tuple[int, str, float, float]:
+    """`inbox-worker run --once` as a process of its own: (exit code, its output, the peak of the
+    memory of it and the reading processes it started, sampled together every 20 ms, and the
+    largest peak of any one of them, which the kernel keeps exactly)."""
+    import tempfile
+
+    with tempfile.TemporaryFile() as out:
+        code, usage, peak = _measured(env, out, timeout)
+        out.seek(0)
+        # Linux gives ru_maxrss in kilobytes: of the worker, or of a reaped reading process if larger.
+        return code, out.read().decode(errors="replace"), peak, usage.ru_maxrss / 1024
+
+
+def _measured(env: dict[str, str], out, timeout: float):
+    import threading
+
+    proc = subprocess.Popen([sys.executable, "-m", "inbox_worker", "run", "--once"], env=env, stdout=out,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    peak, done = [0.0], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_mb(session_processes(proc.pid)))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                os.killpg(proc.pid, signal.SIGKILL)
+                raise TimeoutError("inbox-worker run --once did not finish")
+            time.sleep(0.02)
+    finally:
+        done.set()
+        sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, usage, peak[0]
