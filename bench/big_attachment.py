@@ -5,14 +5,16 @@ The message is an application written in the body with 25 MiB attached
 once as a photo, which the worker never decodes, and once as a PDF, which
 it must decode to find it is too big to open. `imap.max_message_bytes` is raised to 40 MiB for the run, or the
 worker would rightly set the message aside unread. `inbox-worker run --once`
-processes it as a process of its own, started by a small parent whose
-`resource.getrusage(RUSAGE_CHILDREN)` then reports the worker's peak RSS
-and nothing else's. The same is measured first for an ordinary
-application, as the baseline.
+processes it as a process of its own; the message is read in one of its
+reading processes. Two figures: the worker and its reading processes
+together (their resident memory summed, sampled every 20 ms), which is what
+the machine must have, and the largest of them alone (exact, from the
+kernel's accounting of the finished processes). The same is measured first
+for an ordinary application, as the baseline.
 
     .venv/bin/python bench/big_attachment.py [--megabytes 25]
 
-Target: peak RSS under 250 MB.
+Target: peak RSS under 250 MB, the worker and its reading processes together.
 """
 from __future__ import annotations
 
@@ -21,7 +23,6 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import time
 from email.message import EmailMessage
@@ -30,15 +31,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness
+from workers import run_once_measured
 
 TARGET_RSS_MB = 250.0
 MAX_MESSAGE_BYTES = 40 * 1024 * 1024
-# Runs `inbox-worker run --once` and prints the child's peak RSS (Linux reports kilobytes).
-MEASURE = """
-import resource, subprocess, sys
-code = subprocess.run([sys.executable, "-m", "inbox_worker", "run", "--once"]).returncode
-print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-"""
 
 
 # What the 25 MB may be: a photo (never read by the worker) or a document it must open and refuse.
@@ -64,16 +60,15 @@ def with_attachment(base: bytes, megabytes: float, kind: str = "photo", seed: in
     return msg.as_bytes()
 
 
-def run_once(srv: harness.Servers, work: Path) -> tuple[int, float, float]:
-    """(exit code, peak RSS in MB, seconds) of one `run --once`."""
+def run_once(srv: harness.Servers, work: Path) -> tuple[int, float, float, float]:
+    """(exit code, peak RSS of the worker and its reading processes together, of the largest of
+    them alone, both in MB, and seconds) of one `run --once`."""
     env = harness.worker_env(srv, work, INBOX_WORKER_IMAP__MAX_MESSAGE_BYTES=str(MAX_MESSAGE_BYTES))
     began = time.perf_counter()
-    # Our own interpreter and script.
-    out = subprocess.run([sys.executable, "-c", MEASURE], env=env, cwd=harness.ROOT,
-                         capture_output=True, timeout=600, check=False)
-    seconds = time.perf_counter() - began
-    code, kilobytes = out.stdout.decode().split()[-2:]
-    return int(code), int(kilobytes) / 1024, seconds
+    code, output, together, largest = run_once_measured(env, timeout=600)
+    if code != 0:
+        print(output[-3000:], file=sys.stderr)
+    return code, together, largest, time.perf_counter() - began
 
 
 def main() -> int:
@@ -89,10 +84,11 @@ def main() -> int:
     with harness.servers() as srv:
         for name, raw in (("baseline", inline), ("photo", big), ("document", document)):
             harness.append_many(srv, [raw])
-            code, rss, seconds = run_once(srv, work)
+            code, together, largest, seconds = run_once(srv, work)
             want = len(results) + 1
             answered = harness.wait_until(lambda want=want: len(srv.smtp.received) >= want, timeout=10)
-            results[name] = {"exit_code": code, "peak_rss_mb": round(rss, 1), "seconds": round(seconds, 2),
+            results[name] = {"exit_code": code, "peak_rss_mb": round(together, 1),
+                             "largest_process_peak_rss_mb": round(largest, 1), "seconds": round(seconds, 2),
                              "answered": answered}
         left = srv.dovecot.list_folder(srv.user, "INBOX")
     shutil.rmtree(work, ignore_errors=True)
@@ -105,10 +101,14 @@ def main() -> int:
                and all(results[k]["answered"] for k in ("photo", "document"))}
     harness.report("big_attachment", figures, [
         ("message (attachment)", f"{len(big) / 1e6:.1f} MB ({args.megabytes:g} MiB)", ""),
-        ("peak RSS, ordinary application", f"{results['baseline']['peak_rss_mb']:.1f} MB", ""),
-        ("peak RSS, 25 MB photo attached", f"{results['photo']['peak_rss_mb']:.1f} MB",
+        ("peak RSS together (largest process), ordinary application",
+         f"{results['baseline']['peak_rss_mb']:.1f} MB ({results['baseline']['largest_process_peak_rss_mb']:.1f})",
+         ""),
+        ("peak RSS together (largest process), 25 MB photo attached",
+         f"{results['photo']['peak_rss_mb']:.1f} MB ({results['photo']['largest_process_peak_rss_mb']:.1f})",
          f"target < {TARGET_RSS_MB:g} MB"),
-        ("peak RSS, 25 MB PDF attached", f"{results['document']['peak_rss_mb']:.1f} MB",
+        ("peak RSS together (largest process), 25 MB PDF attached",
+         f"{results['document']['peak_rss_mb']:.1f} MB ({results['document']['largest_process_peak_rss_mb']:.1f})",
          f"target < {TARGET_RSS_MB:g} MB"),
         ("answered (photo, PDF)", f"{results['photo']['answered']}, {results['document']['answered']}",
          json.dumps({"left_in_inbox": len(left)})),

@@ -114,9 +114,10 @@ class CycleSummary:
 
 
 def lease_ttl(settings: Settings) -> timedelta:
-    """Long enough to outlast a pause between renewals, short enough that a dead worker's
-    mailbox is taken over within about one poll interval."""
-    return timedelta(seconds=settings.worker.poll_interval_seconds + 30)
+    """Long enough to outlast a pause between renewals (at most one message's reading, waiting
+    for a free reading process), short enough that a dead worker's mailbox is taken over within
+    about one poll interval."""
+    return timedelta(seconds=settings.worker.poll_interval_seconds + 30 + settings.worker.reader_seconds)
 
 
 def run_cycle(app: App, source: MailSource, now: datetime, *, dry_run: bool = False,

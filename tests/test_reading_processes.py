@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -122,17 +123,18 @@ def test_a_reading_process_killed_fails_only_its_message(readers):
 
 
 def test_a_try_is_counted_before_the_reading_starts_and_a_failed_count_stops_it(readers):
-    """`starting` runs before the reading process is given the message; if it fails, the message
-    is not read and its reading fails with that error."""
+    """`starting` runs on the caller's thread once a reader is free, before it is given the
+    message; if it fails, the message is not handed out, and the reader stays free for the next."""
     calls = []
-    readers.submit(CORPUS[0].read_bytes(), starting=lambda: calls.append("counted")).result()
-    assert calls == ["counted"]
+    readers.submit(CORPUS[0].read_bytes(), starting=lambda: calls.append(threading.get_ident())).result()
+    assert calls == [threading.get_ident()]
 
     def refuse() -> None:
         raise RuntimeError("the database is away")
 
     with pytest.raises(RuntimeError, match="database is away"):
-        readers.submit(CORPUS[0].read_bytes(), starting=refuse).result()
+        readers.submit(CORPUS[0].read_bytes(), starting=refuse)
+    assert readers.submit(CORPUS[1].read_bytes()).result(timeout=SECONDS).extraction.kind == "application"
 
 
 def test_nothing_starts_before_a_message_and_nothing_is_left_after_close():

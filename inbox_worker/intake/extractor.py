@@ -9,8 +9,9 @@ limit is replaced by a new one for the next message. Processes are started on de
 `subprocess` (no fork server, no resource tracker), fed over a pipe by a thread each, and die
 with the worker.
 
-`ReadingProcesses.submit` hands a message out and returns at once, so intake can hand out the
-next few messages before it waits for the first: they are read while it records the ones before.
+`ReadingProcesses.submit` hands a message to a free reading process (waiting for one if none
+is) and returns without waiting for the reading, so intake hands out the next message before
+it records the current one: the two run side by side.
 """
 from __future__ import annotations
 
@@ -82,8 +83,9 @@ class Extractor(Protocol):
         ...
 
     def submit(self, raw: bytes, *, starting: Callable[[], None] | None = None) -> Future[Reading]:
-        """Read `raw` when a reader is free; `starting` is called (on another thread) just before
-        the reading starts, and if it raises, the reading does not."""
+        """Hand `raw` to a reader as soon as one is free (waiting for it, at most one reading's
+        time); `starting` is called on the caller's thread just before, and if it raises, the
+        message is not handed out and the error is raised here."""
         ...
 
     def close(self) -> None: ...
@@ -96,7 +98,8 @@ class ReadingProcesses:
     def __init__(self, processes: int, memory_mb: int, seconds: float) -> None:
         self.processes = max(1, processes)
         self.memory_mb, self.seconds = memory_mb, seconds
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        # Readers started and waiting for a message (or that could not start: they say why).
+        self._free: queue.SimpleQueue[_Slot] = queue.SimpleQueue()
         self._slots: list[_Slot] = []
         self._closed = False
 
@@ -114,11 +117,20 @@ class ReadingProcesses:
         if self._closed:
             raise RuntimeError("the reading processes were closed")
         if not self._slots:
-            # Started from the threads that feed them: the kernel's parent-death signal follows
-            # the thread that started a process, and these threads live as long as the pool.
             self._slots = [_Slot(self) for _ in range(self.processes)]
+        slot = self._free.get()
         future: Future[Reading] = Future()
-        self._jobs.put(_Job(raw, future, starting))
+        if slot.unavailable is not None:
+            self._free.put(slot)
+            future.set_exception(slot.unavailable)
+            return future
+        try:
+            if starting is not None:
+                starting()
+        except BaseException:
+            self._free.put(slot)
+            raise
+        slot.jobs.put((raw, future))
         return future
 
     def close(self) -> None:
@@ -126,17 +138,9 @@ class ReadingProcesses:
         self._closed = True
         for slot in self._slots:
             slot.stop()
-        for _ in self._slots:
-            self._jobs.put(None)
+            slot.jobs.put(None)
         for slot in self._slots:
             slot.thread.join(timeout=10)
-        while True:
-            try:
-                job = self._jobs.get_nowait()
-            except queue.Empty:
-                break
-            if job is not None:
-                job.future.cancel()
         self._slots = []
 
     def pids(self) -> list[int]:
@@ -144,45 +148,44 @@ class ReadingProcesses:
         return [slot.process.pid for slot in self._slots if slot.process and slot.process.poll() is None]
 
 
-@dataclass(frozen=True)
-class _Job:
-    raw: bytes
-    future: Future[Reading]
-    starting: Callable[[], None] | None
-
-
 class _Slot:
-    """One reading process and the thread that feeds it, one message at a time."""
+    """One reading process and the thread that starts and feeds it, one message at a time.
+
+    The process is started from this thread, which lives as long as the pool: the kernel's
+    parent-death signal follows the thread that started a process, not the whole worker."""
 
     def __init__(self, pool: ReadingProcesses) -> None:
         self.pool = pool
         self.process: subprocess.Popen | None = None
+        self.unavailable: ReadersUnavailable | None = None
+        self.jobs: queue.SimpleQueue[tuple[bytes, Future[Reading]] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self.thread = threading.Thread(target=self._serve, name="reading-process", daemon=True)
         self.thread.start()
 
     def _serve(self) -> None:
         try:
-            while (job := self.pool._jobs.get()) is not None:
-                if self.pool._closed:
-                    job.future.cancel()
-                    continue
-                if not job.future.set_running_or_notify_cancel():
-                    continue
+            while not self.pool._closed:
                 try:
                     process = self._start()
-                    if job.starting is not None:
-                        job.starting()
-                except Exception as e:  # `starting` failed (the database?): the message is not read
-                    job.future.set_exception(e)
+                except ReadersUnavailable as e:
+                    self.unavailable = e
+                    self.pool._free.put(self)
+                    return
+                self.pool._free.put(self)
+                job = self.jobs.get()
+                if job is None:
+                    return
+                raw, future = job
+                if not future.set_running_or_notify_cancel():
                     continue
                 try:
-                    job.future.set_result(self._read(process, job.raw))
+                    future.set_result(self._read(process, raw))
                 except ReadingFailed as e:
-                    job.future.set_exception(e)
+                    future.set_exception(e)
                 except Exception as e:  # the pipe itself failed: the message fails, the worker goes on
                     self._end()
-                    job.future.set_exception(ReadingFailed(f"the reading process could not be used ({e})"))
+                    future.set_exception(ReadingFailed(f"the reading process could not be used ({e})"))
         finally:
             self._end()
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 import email
 import email.policy
 from datetime import date, datetime, timedelta
+from email.message import Message
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from inbox_worker.intake import loops
 from inbox_worker.intake.decide import Changes, SenderDay
 from inbox_worker.intake.stages import Registered, Tally
+from inbox_worker.mail.bounces import bounced_message_ids, failed_recipients
 from inbox_worker.mail.mailbox import MessageRef
 from inbox_worker.record import ApplicationRecord, Extraction
 from inbox_worker.store.database import Database
@@ -29,6 +31,7 @@ from inbox_worker.store.models import (
     IncomingState,
     OutgoingMessage,
     SenderTally,
+    SuppressedAddress,
     WorkerState,
 )
 
@@ -39,8 +42,9 @@ WHAT_OURS_ARE = {"ack": "acknowledgement", "review": "review notice", "command":
 
 
 def register(db: Database, account: str, ref: MessageRef, now: datetime) -> Registered:
-    """The message's row, made if it is new."""
-    with db.unit_of_work() as s:
+    """The message's row, made if it is new, and the message it is a copy of, if any."""
+    # Not waiting for the disk: a row lost to a power cut is made again at the next poll.
+    with db.unit_of_work(durable=False) as s:
         row = s.scalar(select(IncomingMessage).where(
             IncomingMessage.account == account, IncomingMessage.folder == ref.folder,
             IncomingMessage.uidvalidity == ref.uidvalidity, IncomingMessage.uid == ref.uid))
@@ -50,18 +54,17 @@ def register(db: Database, account: str, ref: MessageRef, now: datetime) -> Regi
                                   received_at=now, updated_at=now)
             s.add(row)
             s.flush()
-        return Registered(row.id, IncomingState(row.state), row.attempts, row.filed_to, row.received_at, row.reason)
+        copy_of = earlier_copy(s, account, ref.message_id, row.id) if row.state == IncomingState.NEW else None
+        return Registered(row.id, IncomingState(row.state), row.attempts, row.filed_to, row.received_at, row.reason,
+                          copy_of)
 
 
 def count_attempt(db: Database, row_id: int, now: datetime, reason: str | None = None) -> int:
     """One more try of the message, committed before the try: its tries so far."""
+    values = {"attempts": IncomingMessage.attempts + 1, "updated_at": now} | ({"reason": reason} if reason else {})
     with db.unit_of_work(durable=False) as s:
-        row = s.get(IncomingMessage, row_id)
-        row.attempts += 1
-        row.updated_at = now
-        if reason is not None:
-            row.reason = reason
-        return row.attempts
+        return s.execute(update(IncomingMessage).where(IncomingMessage.id == row_id).values(values)
+                         .returning(IncomingMessage.attempts)).scalar_one()
 
 
 def note_failure(db: Database, row_id: int, reason: str, now: datetime) -> None:
@@ -121,6 +124,24 @@ def store_application(s: Session, row_id: int, extraction: Extraction, existing:
                 detail={"incoming_message": row_id, "version": app.version, "missing": missing,
                         "changed": changes.keys}))
     return app
+
+
+def record_bounce(s: Session, row_id: int, report: Message, now: datetime) -> list[tuple[str, str]]:
+    """A delivery report: the addresses our own mail could not reach for good, marked so that no
+    more automatic mail goes to them: (address, why) for each newly marked one."""
+    ours = bounced_message_ids(report)
+    if not ours or s.scalar(select(OutgoingMessage.id).where(OutgoingMessage.message_id.in_(ours)).limit(1)) is None:
+        return []  # not a report about mail this program sent
+    reasons = []
+    for failed in failed_recipients(report):
+        if not failed.permanent or s.get(SuppressedAddress, failed.address) is not None:
+            continue
+        reason = f"an email to {failed.address} could not be delivered ({failed.status} {failed.diagnostic})".strip()
+        s.add(SuppressedAddress(address=failed.address, reason=reason, at=now, incoming_message_id=row_id))
+        s.add(Event(at=now, actor="mail system", action="address_undeliverable", subject=failed.address,
+                    detail={"incoming_message": row_id, "status": failed.status}))
+        reasons.append((failed.address, reason))
+    return reasons
 
 
 def note_unchanged(s: Session, row_id: int, app: Application, actor: str, now: datetime) -> None:

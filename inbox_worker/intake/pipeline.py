@@ -28,7 +28,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
@@ -59,14 +58,13 @@ from inbox_worker.intake.stages import (
     Registered,
     Tally,
 )
-from inbox_worker.mail.bounces import bounced_message_ids, failed_recipients
 from inbox_worker.mail.headers import header, raw_header, sender_address
 from inbox_worker.mail.mailbox import Mailbox, MailboxError, MessageRef, MessageTooLarge
 from inbox_worker.outbound.emails import Templates, valid_address
 from inbox_worker.program import replies
 from inbox_worker.record import Extraction, UnreadableInput
 from inbox_worker.store.database import Database
-from inbox_worker.store.models import Event, IncomingState, OutgoingMessage, SuppressedAddress
+from inbox_worker.store.models import Application, IncomingState
 from inbox_worker.store.rawstore import RawStore
 
 log = logging.getLogger(__name__)
@@ -154,7 +152,7 @@ class Intake:
             fetched = self.fetch(ref, row)
             log.debug("intake: UID %s fetched (%s bytes)", ref.uid, ref.size)
             turn.classified = classify_step(parse(fetched, self.settings.imap.max_message_bytes), self.own_addresses)
-            if read_ahead:
+            if read_ahead and row.copy_of is None:
                 self.start_reading(turn, now)
         except Exception as e:  # met again at the message's turn, in order
             turn.error = e
@@ -174,9 +172,9 @@ class Intake:
         return Fetched(ref, row, raw, self.raw_store.put(raw) if self.raw_store is not None else None)
 
     def start_reading(self, turn: _Turn, now: datetime) -> None:
-        """Hand a person's message to a reading process; the try is committed just before the
-        reading starts (on the thread that feeds the process), so a worker killed while a message
-        is read has that message's try counted, and only that one's."""
+        """Hand a person's message to a reading process as soon as one is free, its try committed
+        just before: a worker killed while a message is read has that message's try counted, and
+        only that one's."""
         classified = turn.classified
         if (classified is None or classified.reading is not None or classified.parsed.problem
                 or not classified.classification.from_person
@@ -187,9 +185,7 @@ class Intake:
         def count_the_try() -> None:
             turn.attempts = ledger.count_attempt(self.db, row_id, now)
 
-        # A dry run's one database session is not for other threads, and keeps nothing anyway.
-        reading = self.extractor.submit(classified.parsed.fetched.raw,
-                                        starting=None if self.dry_run else count_the_try)
+        reading = self.extractor.submit(classified.parsed.fetched.raw, starting=count_the_try)
         turn.classified = Classified(classified.parsed, classified.classification, reading)
 
     def finish(self, turn: _Turn, now: datetime, summary: PollSummary, filer: Filer) -> bool:
@@ -236,8 +232,6 @@ class Intake:
             if turn.classified.reading is None:
                 return Read(turn.classified, None, f"reading it failed {turn.attempts} times ({last}); set aside so "
                             "the messages behind it can go on")
-            if self.dry_run:
-                turn.attempts += 1
             try:
                 reading = self.wait_for(turn.classified.reading)
             except ReadingFailed as e:
@@ -271,29 +265,30 @@ class Intake:
                               reason=f"same Message-ID as message {original}", sender=parsed.sender,
                               subject=parsed.subject, raw_sha256=fetched.raw_sha256)
                 return Recorded(fetched.row.row_id, Outcome.DUPLICATE, IncomingState.DUPLICATE)
-            facts = self.circumstances(s, read, now)
+            facts, app = self.circumstances(s, read, now)
             if read.reading is not None and (handled := self.route_reply(s, read, facts, now)) is not None:
                 return handled
             decision = decide(read.classified.classification, read.reading, read.problem, facts, self.caps)
-            return self.carry_out(s, read, facts, decision, now)
+            return self.carry_out(s, read, facts, decision, now, app=app)
 
-    def circumstances(self, s: Session, read: Read, now: datetime) -> Circumstances:
-        """What the database knows that the decision needs."""
+    def circumstances(self, s: Session, read: Read, now: datetime) -> tuple[Circumstances, Application | None]:
+        """What the database knows that the decision needs, and the application kept for the
+        applicant, if there is one."""
         parsed = read.classified.parsed
         if read.reading is None:
-            return Circumstances(parsed.sender, ledger.sender_day(s, parsed.sender, now))
+            return Circumstances(parsed.sender, ledger.sender_day(s, parsed.sender, now)), None
         extraction = read.reading.extraction
         record = extraction.record if extraction is not None else None
         applicant = applicant_key(extraction, parsed.sender) if record is not None else ""
-        existing = ledger.application_for(s, applicant)
+        app = ledger.application_for(s, applicant)
+        existing = app.record if app is not None else None
         named = ledger.our_mail(s, loops.named_ids(parsed.headers))
         recent = [] if named else ledger.answers_to(s, parsed.sender, now - timedelta(days=1))
         return Circumstances(
             sender=parsed.sender, today=ledger.sender_day(s, parsed.sender, now), applicant=applicant,
-            existing=existing.record if existing is not None else None,
-            changes=changes(existing.record if existing is not None else None, record) if record else Changes(),
+            existing=existing, changes=changes(existing, record) if record else Changes(),
             answers_to_applicant=ledger.answers_since(s, applicant, now - timedelta(days=1)),
-            answering=loops.answering(named, recent, read.reading.text, read.reading.arrived or now))
+            answering=loops.answering(named, recent, read.reading.text, read.reading.arrived or now)), app
 
     def route_reply(self, s: Session, read: Read, facts: Circumstances, now: datetime) -> Recorded | None:
         """A reply the program handles itself (a coordinator's command, an answer to a check-in),
@@ -311,13 +306,12 @@ class Intake:
         return self.carry_out(s, read, facts, decision, now, classification=outcome.kind)
 
     def carry_out(self, s: Session, read: Read, facts: Circumstances, decision: Decision, now: datetime, *,
-                  classification: str | None = None) -> Recorded:
+                  app: Application | None = None, classification: str | None = None) -> Recorded:
         """Record the decision and queue what answers it."""
         parsed = read.classified.parsed
         fetched = parsed.fetched
         row_id = fetched.row.row_id
         extraction = read.reading.extraction if read.reading is not None else None
-        app = ledger.application_for(s, facts.applicant) if extraction is not None and facts.applicant else None
         if decision.store:
             merged = merge_records(app.record, extraction.record) if app else extraction.record.contract_dict()
             app = ledger.store_application(s, row_id, extraction, app, facts.applicant, merged, facts.changes,
@@ -341,26 +335,12 @@ class Intake:
         elif decision.notice is Notice.COUNTED:
             answers.count_held(s, self.settings, self.templates, sender=parsed.sender, now=now,
                                count=tallies[Tally.NOTICE_HELD], noticed=self.caps.notices_per_sender)
-        if read.report is not None:
-            self.record_bounce(s, row_id, read.report, row.sender, row.subject, row.received_at, now)
+        # A hard bounce of our own mail: no more automatic mail to that address, and the coordinators told.
+        for address, why in ledger.record_bounce(s, row_id, read.report, now) if read.report is not None else ():
+            answers.review_notice(s, self.settings, self.templates, row_id=row_id, sender=row.sender,
+                                  subject=row.subject, received=row.received_at, now=now,
+                                  key=f"undeliverable:{address}", reason=f"{why}: no more automatic mail goes to it")
         return Recorded(row_id, decision.outcome, decision.state, decision.reason)
-
-    def record_bounce(self, s: Session, row_id: int, report, sender, subject, received, now: datetime) -> None:
-        """A hard bounce of our own mail: stop mailing that address and tell the coordinators."""
-        ours = bounced_message_ids(report)
-        if not ours or s.scalar(select(OutgoingMessage.id).where(OutgoingMessage.message_id.in_(ours))
-                                .limit(1)) is None:
-            return  # not a report about mail this program sent
-        for failed in failed_recipients(report):
-            if not failed.permanent or s.get(SuppressedAddress, failed.address) is not None:
-                continue
-            reason = f"an email to {failed.address} could not be delivered ({failed.status} {failed.diagnostic})"
-            s.add(SuppressedAddress(address=failed.address, reason=reason.strip(), at=now, incoming_message_id=row_id))
-            s.add(Event(at=now, actor="mail system", action="address_undeliverable", subject=failed.address,
-                        detail={"incoming_message": row_id, "status": failed.status}))
-            answers.review_notice(s, self.settings, self.templates, row_id=row_id, sender=sender, subject=subject,
-                                  received=received, now=now, key=f"undeliverable:{failed.address}",
-                                  reason=f"{reason.strip()}: no more automatic mail goes to that address")
 
     def count_failure(self, turn: _Turn, now: datetime, error: Exception, summary: PollSummary) -> Recorded | None:
         """A message that failed for a reason of its own: tried again at the next poll, or, after
