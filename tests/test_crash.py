@@ -66,9 +66,10 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_only_in_the_wind
             for n in waves.pop(0):
                 dovecot.append(imap_user, application(n))
         worker = WorkerProcess(env, tmp_path / f"worker-{kills}.log")
-        # Let it get going, then kill it at a random moment of its work.
-        started = worker.wait_for(lambda w=worker: len(w.stages()) > 0 or "mailbox: 0 new" in w.log(),
-                                  timeout=60)
+        # Let it get going (its reading process up: a message read), then kill it at a random
+        # moment of its work.
+        started = worker.wait_for(lambda w=worker: any(s.endswith("extracted") for s in w.stages())
+                                  or "mailbox: 0 new" in w.log(), timeout=60)
         assert started, worker.log()[-3000:]
         time.sleep(rng.uniform(0, 0.6))
         worker.kill()

@@ -124,8 +124,8 @@ def test_no_message_is_moved_or_answered_before_its_record_is_on_the_disk(world,
     summary = run_cycle(app, MailSource(), NOW)
 
     assert summary.problems == [] and len(smtp.received) == 3
-    # Each message: its try, committed before it is read, and its record.
-    assert events.count("commit not waiting") == 2 * 3 and events.count("send") == 3
+    # Each message: its row, its try (committed before it is read) and its record.
+    assert events.count("commit not waiting") == 3 * 3 and events.count("send") == 3
     assert ("move" in events) == (filing == "moved")
     for i, event in enumerate(events):
         if event in ("move", "send"):
