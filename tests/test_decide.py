@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from inbox_worker.extract.message import parse_headers
 from inbox_worker.intake.classify import Classification, Kind
 from inbox_worker.intake.decide import Caps, Changes, Circumstances, SenderDay, changes, decide, details
 from inbox_worker.intake.extractor import Reading
-from inbox_worker.intake.loops import Answering, OurMail, answering, quotes
+from inbox_worker.intake.loops import Answering, OurMail, answering, arrival, quotes
 from inbox_worker.intake.stages import Answer, Notice, Outcome, Tally
 from inbox_worker.record import ApplicationRecord, Extraction
 from inbox_worker.store.models import IncomingState
@@ -125,6 +126,7 @@ def test_a_reason_names_the_attachments_and_how_the_message_is_broken():
 ACK = (Path(__file__).parent / "fixtures" / "intake" / "01-protege-inline.eml").read_text()
 
 
+
 def test_a_reply_quoting_our_email_is_found_with_or_without_quote_marks():
     """Our email's longer lines found in the reply, with "> " in front or not, is a quote of it;
     a reply that quotes a few words of it, or nothing, is not."""
@@ -135,10 +137,31 @@ def test_a_reply_quoting_our_email_is_found_with_or_without_quote_marks():
     assert not quotes("", ours)
 
 
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def headers_of(name: str):
+    return parse_headers((FIXTURES / name).read_bytes())
+
+
+def test_when_a_message_came_is_read_from_its_received_chain_else_its_date():
+    """The last hop of the received chain says when a message came (naive UTC); without one, the
+    Date its sender's program wrote does."""
+    assert arrival(headers_of("applications/079-odt-typed-form.eml")) == datetime(2026, 3, 20, 15, 47)
+    # No Received header: Wed, 01 Apr 2026 10:00:00 -0700.
+    assert arrival(headers_of("intake/01-protege-inline.eml")) == datetime(2026, 4, 1, 17, 0)
+
+
 def test_an_answer_within_minutes_is_quick_either_way_round():
-    """Within five minutes of our email, by either clock, is quick; an hour later is not."""
-    named = [OurMail("<a@x>", "acknowledgement", SENT)]
-    assert answering(named, [], "", SENT + timedelta(minutes=2)).quick
-    assert answering(named, [], "", SENT - timedelta(seconds=30)).quick
-    assert not answering(named, [], "", SENT + timedelta(hours=1)).quick
-    assert answering([], [OurMail("<b@x>", "acknowledgement", SENT, ACK)], "nothing quoted", SENT) is None
+    """Within five minutes of our email, by either clock, is quick; an hour later is not; a reply
+    that names none of ours and quotes none of ours answers nothing of ours."""
+    came = datetime(2026, 4, 1, 17, 0)  # the fixture's Date
+    reply = headers_of("intake/01-protege-inline.eml")
+
+    def ours(sent: datetime) -> list[OurMail]:
+        return [OurMail("<a@x>", "acknowledgement", sent)]
+
+    assert answering(ours(came - timedelta(minutes=2)), [], "", reply, SENT).quick
+    assert answering(ours(came + timedelta(seconds=30)), [], "", reply, SENT).quick
+    assert not answering(ours(came - timedelta(hours=1)), [], "", reply, SENT).quick
+    assert answering([], [OurMail("<b@x>", "acknowledgement", came, ACK)], "nothing quoted", reply, SENT) is None

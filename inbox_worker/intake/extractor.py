@@ -26,7 +26,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Protocol
 
 from inbox_worker.intake import reader
@@ -38,9 +37,9 @@ class Reading:
     """A message read in a reading process.
 
     `extraction` is None when the message could not be read, and `problem` says why; `text` is
-    its body's text, where replies to the program's mail are read. mail-parser adds the rest:
-    the rules of email the message breaks (`defects`), its attachments as (file name, type), and
-    when it arrived (the last hop of its received chain, else its Date header; naive UTC).
+    its body's text, where replies to the program's mail are read. For a message with no
+    application, which a coordinator will read, mail-parser adds the rules of email it breaks
+    (`defects`) and its attachments as (file name, type).
     """
 
     extraction: Extraction | None
@@ -48,17 +47,14 @@ class Reading:
     text: str = ""
     defects: tuple[str, ...] = ()
     attachments: tuple[tuple[str, str], ...] = ()
-    arrived: datetime | None = None
 
     @classmethod
     def from_answer(cls, answer: dict) -> Reading:
-        when = _naive_utc(answer["arrived"]) if answer.get("arrived") else None
         return cls(
             extraction=Extraction.model_validate(answer["extraction"]) if answer.get("extraction") else None,
             problem=answer.get("problem"), text=answer.get("text") or "",
             defects=tuple(answer.get("defects") or ()),
-            attachments=tuple((name, kind) for name, kind in answer.get("attachments") or ()),
-            arrived=when)
+            attachments=tuple((name, kind) for name, kind in answer.get("attachments") or ()))
 
 
 class ReadingFailed(Exception):
@@ -249,11 +245,6 @@ class _Slot:
             process = self.process
         if process is not None and process.poll() is None:
             process.kill()
-
-
-def _naive_utc(text: str) -> datetime:
-    when = datetime.fromisoformat(text)
-    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
 
 
 def _read_exact(fd: int, n: int, deadline: float) -> bytes:

@@ -42,7 +42,7 @@ WHAT_OURS_ARE = {"ack": "acknowledgement", "review": "review notice", "command":
 
 
 def register(db: Database, account: str, ref: MessageRef, now: datetime) -> Registered:
-    """The message's row, made if it is new, and the message it is a copy of, if any."""
+    """The message's row, made if it is new."""
     # Not waiting for the disk: a row lost to a power cut is made again at the next poll.
     with db.unit_of_work(durable=False) as s:
         row = s.scalar(select(IncomingMessage).where(
@@ -54,9 +54,7 @@ def register(db: Database, account: str, ref: MessageRef, now: datetime) -> Regi
                                   received_at=now, updated_at=now)
             s.add(row)
             s.flush()
-        copy_of = earlier_copy(s, account, ref.message_id, row.id) if row.state == IncomingState.NEW else None
-        return Registered(row.id, IncomingState(row.state), row.attempts, row.filed_to, row.received_at, row.reason,
-                          copy_of)
+        return Registered(row.id, IncomingState(row.state), row.attempts, row.filed_to, row.received_at, row.reason)
 
 
 def count_attempt(db: Database, row_id: int, now: datetime, reason: str | None = None) -> int:
@@ -86,16 +84,12 @@ def earlier_copy(s: Session, account: str, message_id: str | None, row_id: int) 
 
 def finish(s: Session, row_id: int, *, state: IncomingState, reason: str | None, now: datetime,
            classification: str | None = None, sender: str | None = None, subject: str | None = None,
-           raw_sha256: str | None = None, application_id: int | None = None) -> IncomingMessage:
-    """The message's row as its unit of work leaves it."""
-    row = s.get(IncomingMessage, row_id)
-    row.state, row.reason, row.updated_at = state, reason, now
-    row.classification = classification or row.classification
-    row.sender = (sender or row.sender or "")[:320]
-    row.subject = subject if subject is not None else row.subject
-    row.raw_sha256 = raw_sha256 or row.raw_sha256
-    row.application_id = application_id or row.application_id
-    return row
+           raw_sha256: str | None = None, application_id: int | None = None) -> None:
+    """The message's row as its unit of work leaves it (what is None is left as it was)."""
+    given = {"classification": classification, "sender": sender[:320] if sender else None, "subject": subject,
+             "raw_sha256": raw_sha256, "application_id": application_id}
+    s.execute(update(IncomingMessage).where(IncomingMessage.id == row_id).values(
+        {"state": state, "reason": reason, "updated_at": now} | {k: v for k, v in given.items() if v is not None}))
 
 
 def application_for(s: Session, applicant: str) -> Application | None:

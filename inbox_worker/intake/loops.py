@@ -3,15 +3,18 @@
 An auto-responder that ignores RFC 3834 answers every email it gets, often quoting it, within
 seconds; answering it back starts a loop. A message answers our mail when its In-Reply-To or
 References names one of our Message-IDs, or when its text quotes ours (most of our email's
-longer lines appear in it, with or without "> " in front). Pure functions of values; `ledger`
-looks up our mail, `decide` acts on what is found here.
+longer lines appear in it, with or without "> " in front). When it came is read from its
+received chain (mail-parser). Functions of values; `ledger` looks up our mail, `decide` acts
+on what is found here.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import Message
+
+import mailparser
 
 from inbox_worker.mail.headers import header
 
@@ -72,11 +75,27 @@ def quotes(text: str, ours: str) -> bool:
     return found >= max(2, QUOTED_SHARE * len(wanted))
 
 
-def answering(named: list[OurMail], recent: list[OurMail], text: str, arrived: datetime) -> Answering | None:
-    """Which of our emails the message answers: one it names, else a recent one it quotes."""
+def answering(named: list[OurMail], recent: list[OurMail], text: str, headers: Message,
+              now: datetime) -> Answering | None:
+    """Which of our emails the message answers (one it names, else a recent one it quotes), and
+    whether it came within minutes of it."""
     mail = named[0] if named else next((m for m in recent if quotes(text, m.text)), None)
     if mail is None:
         return None
-    # Either way round: the two clocks (theirs wrote `arrived`, ours `sent_at`) may differ a little.
-    quick = mail.sent_at is not None and abs(arrived - mail.sent_at) <= QUICK
-    return Answering(mail, quick)
+    came = arrival(headers) or now
+    # Either way round: the two clocks (theirs wrote `came`, ours `sent_at`) may differ a little.
+    return Answering(mail, mail.sent_at is not None and abs(came - mail.sent_at) <= QUICK)
+
+
+def arrival(headers: Message) -> datetime | None:
+    """When the message came (naive UTC): the last hop of its received chain, read by mail-parser,
+    else the date its sender's program wrote."""
+    try:
+        parsed = mailparser.MailParser(headers)
+        hops = [hop["date_utc"] for hop in parsed.received if hop.get("date_utc")]
+        when = datetime.fromisoformat(hops[-1]) if hops else parsed.date
+    except Exception:  # an unreadable chain or date: no time to go by
+        return None
+    if not isinstance(when, datetime):
+        return None
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when

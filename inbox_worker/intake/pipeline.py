@@ -152,7 +152,7 @@ class Intake:
             fetched = self.fetch(ref, row)
             log.debug("intake: UID %s fetched (%s bytes)", ref.uid, ref.size)
             turn.classified = classify_step(parse(fetched, self.settings.imap.max_message_bytes), self.own_addresses)
-            if read_ahead and row.copy_of is None:
+            if read_ahead:
                 self.start_reading(turn, now)
         except Exception as e:  # met again at the message's turn, in order
             turn.error = e
@@ -288,7 +288,7 @@ class Intake:
             sender=parsed.sender, today=ledger.sender_day(s, parsed.sender, now), applicant=applicant,
             existing=existing, changes=changes(existing, record) if record else Changes(),
             answers_to_applicant=ledger.answers_since(s, applicant, now - timedelta(days=1)),
-            answering=loops.answering(named, recent, read.reading.text, read.reading.arrived or now)), app
+            answering=loops.answering(named, recent, read.reading.text, parsed.headers, now)), app
 
     def route_reply(self, s: Session, read: Read, facts: Circumstances, now: datetime) -> Recorded | None:
         """A reply the program handles itself (a coordinator's command, an answer to a check-in),
@@ -319,26 +319,26 @@ class Intake:
         elif decision.outcome is Outcome.UNCHANGED:
             ledger.note_unchanged(s, row_id, app, parsed.sender, now)
         linked = app is not None and (decision.store or decision.outcome is Outcome.UNCHANGED)
-        row = ledger.finish(s, row_id, state=decision.state, reason=decision.reason, now=now,
-                            classification=classification or read.classified.classification.kind,
-                            sender=parsed.sender or (extraction.sender if extraction else None),
-                            subject=parsed.subject, raw_sha256=fetched.raw_sha256,
-                            application_id=app.id if linked else None)
+        sender = parsed.sender or (extraction.sender if extraction else None)
+        ledger.finish(s, row_id, state=decision.state, reason=decision.reason, now=now,
+                      classification=classification or read.classified.classification.kind, sender=sender,
+                      subject=parsed.subject, raw_sha256=fetched.raw_sha256, application_id=app.id if linked else None)
         tallies = ledger.add_tallies(s, parsed.sender, now, decision.tallies)
         if decision.answer is not None:
             answers.acknowledge(s, self.settings, self.templates, row_id=row_id, app=app, answer=decision.answer,
                                 their_id=(raw_header(parsed.headers, "Message-ID") or "").strip(),
                                 their_references=(raw_header(parsed.headers, "References") or "").split(), now=now)
         if decision.notice is Notice.EACH:
-            answers.review_notice(s, self.settings, self.templates, row_id=row_id, sender=row.sender,
-                                  subject=row.subject, received=row.received_at, reason=decision.reason, now=now)
+            answers.review_notice(s, self.settings, self.templates, row_id=row_id, sender=sender,
+                                  subject=parsed.subject, received=fetched.row.received_at, reason=decision.reason,
+                                  now=now)
         elif decision.notice is Notice.COUNTED:
             answers.count_held(s, self.settings, self.templates, sender=parsed.sender, now=now,
                                count=tallies[Tally.NOTICE_HELD], noticed=self.caps.notices_per_sender)
         # A hard bounce of our own mail: no more automatic mail to that address, and the coordinators told.
         for address, why in ledger.record_bounce(s, row_id, read.report, now) if read.report is not None else ():
-            answers.review_notice(s, self.settings, self.templates, row_id=row_id, sender=row.sender,
-                                  subject=row.subject, received=row.received_at, now=now,
+            answers.review_notice(s, self.settings, self.templates, row_id=row_id, sender=sender,
+                                  subject=parsed.subject, received=fetched.row.received_at, now=now,
                                   key=f"undeliverable:{address}", reason=f"{why}: no more automatic mail goes to it")
         return Recorded(row_id, decision.outcome, decision.state, decision.reason)
 
@@ -363,12 +363,12 @@ class Intake:
         reason = f"processing failed {attempts} times ({why}); set aside so the messages behind it can go on"
         summary.problems.append(f"message UID {turn.ref.uid} set aside: {reason}")
         parsed = turn.classified.parsed if turn.classified is not None else None
+        sender, subject = (parsed.sender, parsed.subject) if parsed else (None, None)
         with self.db.unit_of_work() as s:
-            row = ledger.finish(s, row_id, state=IncomingState.REVIEW, reason=reason, now=now,
-                                sender=parsed.sender if parsed else None, subject=parsed.subject if parsed else None,
-                                raw_sha256=parsed.fetched.raw_sha256 if parsed else None)
-            answers.review_notice(s, self.settings, self.templates, row_id=row_id, sender=row.sender,
-                                  subject=row.subject, received=row.received_at, reason=reason, now=now)
+            ledger.finish(s, row_id, state=IncomingState.REVIEW, reason=reason, now=now, sender=sender, subject=subject,
+                          raw_sha256=parsed.fetched.raw_sha256 if parsed else None)
+            answers.review_notice(s, self.settings, self.templates, row_id=row_id, sender=sender, subject=subject,
+                                  received=turn.row.received_at, reason=reason, now=now)
         return Recorded(row_id, Outcome.REVIEW, IncomingState.REVIEW, reason)
 
     @property

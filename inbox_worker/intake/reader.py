@@ -23,7 +23,6 @@ import resource
 import signal
 import struct
 import sys
-from datetime import UTC, datetime
 from typing import BinaryIO
 
 # A frame: its length (8 bytes, big-endian), then that many bytes.
@@ -72,31 +71,30 @@ def read_message(raw: bytes) -> dict:
         msg = parse_message(raw)
     except UnreadableInput as e:
         return {"problem": f"the message could not be read: {e}"}
-    answer = _facts(msg)
+    answer: dict = {"text": body_text(msg)}
     try:
-        answer["extraction"] = extract_parsed(msg).model_dump(mode="json")
+        extraction = extract_parsed(msg)
+        answer["extraction"] = extraction.model_dump(mode="json")
     except UnreadableInput as e:
-        answer["problem"] = f"the message could not be read: {e}"
-    answer["text"] = body_text(msg)
+        extraction, answer["problem"] = None, f"the message could not be read: {e}"
+    if extraction is None or extraction.kind != "application":
+        # For the coordinator it is set aside for: what is attached, and how it is broken.
+        answer |= _facts(msg)
     return answer
 
 
 def _facts(msg) -> dict:
     """What mail-parser finds in the message beside its form: the ways it breaks the rules of
-    email, its attachments, and when it reached the last server of its received chain."""
+    email, and its attachments (file name, type)."""
     import mailparser
 
     try:
         parsed = mailparser.MailParser(msg)
-        defects = sorted(parsed.defects_categories)
-        attachments = [[str(a.get("filename") or ""), str(a.get("mail_content_type") or "")]
-                       for a in parsed.attachments]
-        hops = [hop.get("date_utc") for hop in parsed.received if hop.get("date_utc")]
-        sent = parsed.date
+        return {"defects": sorted(parsed.defects_categories),
+                "attachments": [[str(a.get("filename") or ""), str(a.get("mail_content_type") or "")]
+                                for a in parsed.attachments]}
     except Exception:  # mail-parser only adds detail; a message it cannot take is read without it
         return {}
-    arrived = hops[-1] if hops else (sent.astimezone(UTC).isoformat() if isinstance(sent, datetime) else None)
-    return {"defects": defects, "attachments": attachments, "arrived": arrived}
 
 
 def _load_readers() -> None:
