@@ -61,14 +61,17 @@ FRAME_HEAD = _LENGTH.size
 READY = b"ready"
 
 
-def read_message(raw: bytes) -> dict:
-    """One message read: what `extractor.Reading.from_answer` takes back."""
+def read_message(held: list[bytes]) -> dict:
+    """The message `held` holds, read: what `extractor.Reading.from_answer` takes back.
+
+    The bytes are taken out of `held` as they are parsed, so that (given the only reference)
+    they are freed before the form is read: a large message is not held twice meanwhile."""
     from inbox_worker.extract.bodies import body_text
     from inbox_worker.extract.message import extract_parsed, parse_message
     from inbox_worker.record import UnreadableInput
 
     try:
-        msg = parse_message(raw)
+        msg = parse_message(held.pop())
     except UnreadableInput as e:
         return {"problem": f"the message could not be read: {e}"}
     answer: dict = {"text": body_text(msg)}
@@ -145,13 +148,14 @@ def main(argv: list[str] | None = None) -> int:
     write_frame(answers, READY)
     requests = sys.stdin.buffer
     while (raw := read_frame(requests)) is not None:
+        held = [raw]
+        del raw
         try:
-            answer = read_message(raw)
+            answer = read_message(held)
         except MemoryError:
             answer = OVER_MEMORY
         except Exception as e:  # a fault in a reader: the message is set aside with it, not retried
             answer = {"problem": f"the message could not be read (a fault in the reader: {type(e).__name__})"}
-        del raw
         if answer is not OVER_MEMORY and _peak_address_space() >= NEAR_LIMIT * limit:
             answer = OVER_MEMORY
         write_frame(answers, json.dumps(answer).encode())
