@@ -120,7 +120,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=20250601)
     ap.add_argument("--extraction-processes", type=int, default=None, metavar="N",
                     help="worker.extraction_processes for the run (default: the setting's own default, "
-                         "one per core but the worker's, at least 1, at most 4)")
+                         "one per core, at most 4)")
     args = ap.parse_args()
 
     messages = harness.corpus(args.count, args.seed)

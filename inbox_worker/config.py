@@ -146,11 +146,10 @@ class WorkerSettings(BaseModel):
     max_recipients_per_day: int = Field(default=400, ge=1)
     # With dry_run, nothing in the mailbox changes and mail is written here instead of sent.
     outbox_dir: str = "outbox-eml"
-    # Processes that read messages for forms, each under the two limits below. By default one for
-    # each core but the worker's own, at least one and at most 4: the worker itself keeps about
-    # that many busy.
-    extraction_processes: int = Field(default_factory=lambda: min(4, max(1, (os.cpu_count() or 1) - 1)),
-                                      ge=1, le=8)
+    # Processes that read messages for forms, each under the two limits below (so reading takes at
+    # most extraction_processes x reader_memory_mb). By default one for each core, at most 4: the
+    # worker itself spends much of its time waiting for the disk and the mail servers.
+    extraction_processes: int = Field(default_factory=lambda: min(4, max(1, os.cpu_count() or 1)), ge=1, le=8)
     # Address space a reading process may use (MB), and seconds it may spend on one message; a
     # message that needs more is set aside for review with the reason.
     reader_memory_mb: int = Field(default=512, ge=128)
