@@ -88,8 +88,8 @@ class Extractor(Protocol):
 
 
 class ReadingProcesses:
-    """The `Extractor` of the worker: `processes` reading processes, each limited to `memory_mb`
-    of address space and `seconds` a message. Nothing starts before the first `submit`."""
+    """The `Extractor` of the worker: up to `processes` reading processes, each limited to
+    `memory_mb` of address space and `seconds` a message. Nothing starts before the first `submit`."""
 
     def __init__(self, processes: int, memory_mb: int, seconds: float) -> None:
         self.processes = max(1, processes)
@@ -112,8 +112,10 @@ class ReadingProcesses:
     def submit(self, raw: bytes, *, starting: Callable[[], None] | None = None) -> Future[Reading]:
         if self._closed:
             raise RuntimeError("the reading processes were closed")
-        if not self._slots:
-            self._slots = [_Slot(self) for _ in range(self.processes)]
+        if self._free.empty() and len(self._slots) < self.processes:
+            # Another reading process only when every one there is busy: a message or two (push)
+            # starts one, a backlog all of them.
+            self._slots.append(_Slot(self))
         slot = self._free.get()
         future: Future[Reading] = Future()
         if slot.unavailable is not None:
