@@ -185,3 +185,17 @@ def test_a_reading_process_dies_with_its_worker():
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
         worker.stdout.close()
+
+
+def test_a_reading_that_ends_well_is_told_and_one_that_fails_is_not(readers):
+    """`read` is called once a message has been read without failing, on another thread than
+    the caller's (no reading process waits for it), and not for a reading that failed."""
+    told: list[tuple[str, int]] = []
+    readers.submit(CORPUS[3].read_bytes(), read=lambda: told.append(("good", threading.get_ident()))).result()
+    with pytest.raises(ReadingFailed):
+        readers.submit((HEAVY / "heavy-pages-pdf.eml").read_bytes(), read=lambda: told.append(("bad", 0))).result()
+    deadline = time.monotonic() + 5
+    while not told and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [what for what, _thread in told] == ["good"]
+    assert told[0][1] != threading.get_ident()

@@ -25,7 +25,8 @@ from inbox_worker.intake.classify import Classification
 from inbox_worker.intake.extractor import Reading
 from inbox_worker.intake.loops import Answering
 from inbox_worker.intake.stages import Answer, Notice, Outcome, Tally
-from inbox_worker.record import ApplicationRecord
+from inbox_worker.outbound.emails import valid_address
+from inbox_worker.record import ApplicationRecord, Extraction
 from inbox_worker.store.models import IncomingState
 
 
@@ -58,6 +59,17 @@ def changes(old: dict | None, new: ApplicationRecord) -> Changes:
         elif before != value:
             changed[key] = (before, value)
     return Changes(added, changed)
+
+
+def applicant_key(extraction: Extraction, sender: str) -> str:
+    """Who the application belongs to: the address on the form, else the original sender.
+
+    Only a plain single address is ever used: it becomes a recipient.
+    """
+    for candidate in (extraction.record.email if extraction.record else None, extraction.sender, sender):
+        if candidate and valid_address(candidate.strip()):
+            return candidate.strip().lower()
+    return ""
 
 
 def merge_records(old: dict, new: ApplicationRecord) -> dict:

@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -78,10 +78,12 @@ class Extractor(Protocol):
         """How many messages it reads at once: how far ahead it is worth handing them out."""
         ...
 
-    def submit(self, raw: bytes, *, starting: Callable[[], None] | None = None) -> Future[Reading]:
+    def submit(self, raw: bytes, *, starting: Callable[[], None] | None = None,
+               read: Callable[[], None] | None = None) -> Future[Reading]:
         """Hand `raw` to a reader as soon as one is free (waiting for it, at most one reading's
-        time); `starting` is called on the caller's thread just before, and if it raises, the
-        message is not handed out and the error is raised here."""
+        time). `starting` is called on the caller's thread just before (if it raises, the message
+        is not handed out and the error is raised here); `read`, on another thread, once the
+        message has been read without failing."""
         ...
 
     def close(self) -> None: ...
@@ -98,6 +100,7 @@ class ReadingProcesses:
         self._free: queue.SimpleQueue[_Slot] = queue.SimpleQueue()
         self._slots: list[_Slot] = []
         self._closed = False
+        self._done: ThreadPoolExecutor | None = None
 
     @property
     def capacity(self) -> int:
@@ -109,7 +112,8 @@ class ReadingProcesses:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def submit(self, raw: bytes, *, starting: Callable[[], None] | None = None) -> Future[Reading]:
+    def submit(self, raw: bytes, *, starting: Callable[[], None] | None = None,
+               read: Callable[[], None] | None = None) -> Future[Reading]:
         if self._closed:
             raise RuntimeError("the reading processes were closed")
         if self._free.empty() and len(self._slots) < self.processes:
@@ -128,8 +132,18 @@ class ReadingProcesses:
         except BaseException:
             self._free.put(slot)
             raise
+        if read is not None:
+            future.add_done_callback(lambda done: done.cancelled() or done.exception() or self._after(read))
         slot.jobs.put((raw, future))
         return future
+
+    def _after(self, read: Callable[[], None]) -> None:
+        """Run `read` on the pool's own thread for it, so no reading process waits on it."""
+        if self._closed:
+            return
+        if self._done is None:
+            self._done = ThreadPoolExecutor(1, thread_name_prefix="reading-done")
+        self._done.submit(read)
 
     def close(self) -> None:
         """Stop every reading process now; messages not yet read fail."""
@@ -140,6 +154,9 @@ class ReadingProcesses:
         for slot in self._slots:
             slot.thread.join(timeout=10)
         self._slots = []
+        if self._done is not None:
+            self._done.shutdown(wait=True)
+            self._done = None
 
     def pids(self) -> list[int]:
         """The reading processes alive now (for the tests and the benchmarks)."""

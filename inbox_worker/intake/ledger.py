@@ -42,7 +42,7 @@ WHAT_OURS_ARE = {"ack": "acknowledgement", "review": "review notice", "command":
 
 
 def register(db: Database, account: str, ref: MessageRef, now: datetime) -> Registered:
-    """The message's row, made if it is new."""
+    """The message's row, made if it is new, and the message it is a copy of, if any."""
     # Not waiting for the disk: a row lost to a power cut is made again at the next poll.
     with db.unit_of_work(durable=False) as s:
         row = s.scalar(select(IncomingMessage).where(
@@ -54,15 +54,26 @@ def register(db: Database, account: str, ref: MessageRef, now: datetime) -> Regi
                                   received_at=now, updated_at=now)
             s.add(row)
             s.flush()
-        return Registered(row.id, IncomingState(row.state), row.attempts, row.filed_to, row.received_at, row.reason)
+        copy_of = earlier_copy(s, account, ref.message_id, row.id) if row.state == IncomingState.NEW else None
+        return Registered(row.id, IncomingState(row.state), row.attempts, row.filed_to, row.received_at, row.reason,
+                          copy_of)
 
 
 def count_attempt(db: Database, row_id: int, now: datetime, reason: str | None = None) -> int:
-    """One more try of the message, committed before the try: its tries so far."""
+    """One more try of the message, committed before the try (a reading that ends well gives it
+    back): its tries so far."""
     values = {"attempts": IncomingMessage.attempts + 1, "updated_at": now} | ({"reason": reason} if reason else {})
     with db.unit_of_work(durable=False) as s:
         return s.execute(update(IncomingMessage).where(IncomingMessage.id == row_id).values(values)
                          .returning(IncomingMessage.attempts)).scalar_one()
+
+
+def give_back_try(db: Database, row_id: int) -> None:
+    """The message's reading ended well: the try counted for it is not held against it."""
+    with db.unit_of_work(durable=False) as s:
+        s.execute(update(IncomingMessage).where(
+            IncomingMessage.id == row_id, IncomingMessage.state == IncomingState.NEW, IncomingMessage.attempts > 0)
+            .values(attempts=IncomingMessage.attempts - 1))
 
 
 def note_failure(db: Database, row_id: int, reason: str, now: datetime) -> None:

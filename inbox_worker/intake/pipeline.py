@@ -14,9 +14,10 @@ UIDVALIDITY, UID) and by Message-ID, so a copy, or the same message in a renumbe
 recorded as a duplicate and not answered again.
 
 Reading a message for its form (`extract`) happens in reading processes under a memory and a
-time limit (`extractor`). A try is committed before a message is handed to one, so a message
-that kills or hangs its reader, or the whole worker, is set aside for review with its reason
-after `worker.max_process_attempts` tries, and the messages behind it go on. The next few
+time limit (`extractor`). A try is committed before a message is handed to one (and given back
+when the reading ends well), so a message that kills or hangs its reader, or is being read when
+the whole worker dies, is set aside for review with its reason after
+`worker.max_process_attempts` tries, and the messages behind it go on. The next few
 messages are handed out before the current one is recorded, so they are read meanwhile.
 """
 from __future__ import annotations
@@ -39,6 +40,7 @@ from inbox_worker.intake.decide import (
     Changes,
     Circumstances,
     Decision,
+    applicant_key,
     changes,
     decide,
     merge_records,
@@ -60,9 +62,9 @@ from inbox_worker.intake.stages import (
 )
 from inbox_worker.mail.headers import header, raw_header, sender_address
 from inbox_worker.mail.mailbox import Mailbox, MailboxError, MessageRef, MessageTooLarge
-from inbox_worker.outbound.emails import Templates, valid_address
+from inbox_worker.outbound.emails import Templates
 from inbox_worker.program import replies
-from inbox_worker.record import Extraction, UnreadableInput
+from inbox_worker.record import UnreadableInput
 from inbox_worker.store.database import Database
 from inbox_worker.store.models import Application, IncomingState
 from inbox_worker.store.rawstore import RawStore
@@ -152,7 +154,10 @@ class Intake:
             fetched = self.fetch(ref, row)
             log.debug("intake: UID %s fetched (%s bytes)", ref.uid, ref.size)
             turn.classified = classify_step(parse(fetched, self.settings.imap.max_message_bytes), self.own_addresses)
-            if read_ahead:
+            # A copy is not read: after a folder is renumbered, every message may be one. A second
+            # copy in this poll is looked at again at its turn, when the first may be finished with.
+            turn.copy_of, turn.recheck = row.copy_of, not read_ahead
+            if row.copy_of is None and read_ahead:
                 self.start_reading(turn, now)
         except Exception as e:  # met again at the message's turn, in order
             turn.error = e
@@ -172,9 +177,9 @@ class Intake:
         return Fetched(ref, row, raw, self.raw_store.put(raw) if self.raw_store is not None else None)
 
     def start_reading(self, turn: _Turn, now: datetime) -> None:
-        """Hand a person's message to a reading process as soon as one is free, its try committed
-        just before: a worker killed while a message is read has that message's try counted, and
-        only that one's."""
+        """Hand a person's message to a reading process as soon as one is free. A try is committed
+        just before, and given back once the reading ends well: so a message's tries are the
+        readings of it that failed, or that the worker did not live to see end."""
         classified = turn.classified
         if (classified is None or classified.reading is not None or classified.parsed.problem
                 or not classified.classification.from_person
@@ -185,7 +190,9 @@ class Intake:
         def count_the_try() -> None:
             turn.attempts = ledger.count_attempt(self.db, row_id, now)
 
-        reading = self.extractor.submit(classified.parsed.fetched.raw, starting=count_the_try)
+        # (A dry run has one database session, for this thread only; and keeps no tries anyway.)
+        reading = self.extractor.submit(classified.parsed.fetched.raw, starting=count_the_try,
+                                        read=None if self.dry_run else lambda: ledger.give_back_try(self.db, row_id))
         turn.classified = Classified(classified.parsed, classified.classification, reading)
 
     def finish(self, turn: _Turn, now: datetime, summary: PollSummary, filer: Filer) -> bool:
@@ -198,7 +205,7 @@ class Intake:
         try:
             if turn.error is not None:
                 raise turn.error
-            recorded = self.record_and_queue(self.extract(turn, now), now)
+            recorded = self.record_duplicate(turn, now) or self.record_and_queue(self.extract(turn, now), now)
         except (MailboxError, ReadersUnavailable, LeaseLost) as e:
             # The mailbox or the reading processes are failing, or the mailbox is another worker's
             # now: not this message's fault.
@@ -214,6 +221,21 @@ class Intake:
         summary.count(recorded.outcome)
         filer.add(recorded.row_id)
         return True
+
+    def record_duplicate(self, turn: _Turn, now: datetime) -> Recorded | None:
+        """A copy of a message finished with (the same Message-ID) is recorded as such, unread and
+        unanswered; None for any other message."""
+        if turn.copy_of is None and not turn.recheck:
+            return None
+        parsed = turn.classified.parsed
+        with self.db.unit_of_work(durable=False) as s:
+            original = turn.copy_of or ledger.earlier_copy(s, self.account, turn.ref.message_id, turn.row.row_id)
+            if original is None:
+                return None
+            ledger.finish(s, turn.row.row_id, state=IncomingState.DUPLICATE, now=now, sender=parsed.sender,
+                          reason=f"same Message-ID as message {original}", subject=parsed.subject,
+                          raw_sha256=parsed.fetched.raw_sha256)
+        return Recorded(turn.row.row_id, Outcome.DUPLICATE, IncomingState.DUPLICATE)
 
     def extract(self, turn: _Turn, now: datetime) -> Read:
         """The message read for its form; tried again in a fresh reading process when the reading
@@ -254,17 +276,9 @@ class Intake:
     def record_and_queue(self, read: Read, now: datetime) -> Recorded:
         """Decide, and carry the decision out in one unit of work: the message's row, its
         application, its answer and what the coordinators hear, committed together."""
-        parsed = read.classified.parsed
-        fetched = parsed.fetched
         # Not waiting for the disk here: the message is moved, and its answer sent, only after
         # `make_durable()`; a power cut before that leaves it in the folder, to be read again.
         with self.db.unit_of_work(durable=False) as s:
-            original = ledger.earlier_copy(s, self.account, fetched.ref.message_id, fetched.row.row_id)
-            if original is not None:
-                ledger.finish(s, fetched.row.row_id, state=IncomingState.DUPLICATE, now=now,
-                              reason=f"same Message-ID as message {original}", sender=parsed.sender,
-                              subject=parsed.subject, raw_sha256=fetched.raw_sha256)
-                return Recorded(fetched.row.row_id, Outcome.DUPLICATE, IncomingState.DUPLICATE)
             facts, app = self.circumstances(s, read, now)
             if read.reading is not None and (handled := self.route_reply(s, read, facts, now)) is not None:
                 return handled
@@ -351,11 +365,7 @@ class Intake:
             return None
         row_id = turn.row.row_id
         why = f"{type(error).__name__}: {error}"
-        if turn.attempts > turn.row.attempts:  # this poll's reading counted the try already
-            ledger.note_failure(self.db, row_id, why, now)
-            attempts = turn.attempts
-        else:
-            attempts = ledger.count_attempt(self.db, row_id, now, reason=why)
+        attempts = ledger.count_attempt(self.db, row_id, now, reason=why)
         if attempts < self.settings.worker.max_process_attempts:
             summary.problems.append(f"message UID {turn.ref.uid} failed (try {attempts}); it will be tried again")
             summary.count(Outcome.RETRY)
@@ -390,6 +400,10 @@ class _Turn:
     classified: Classified | None = None
     # Its tries so far, this one included once it is handed to a reading process.
     attempts: int = 0
+    # The message it is a copy of, as registered; and whether to look again at its turn (a second
+    # copy in one poll).
+    copy_of: int | None = None
+    recheck: bool = False
     error: Exception | None = field(default=None, repr=False)
 
 
@@ -411,14 +425,3 @@ def classify_step(parsed: Parsed, own_addresses: frozenset[str]) -> Classified:
         # Too large or not an email at all: for a person to look at, whoever sent it.
         return Classified(parsed, Classification(Kind.PERSON, ""))
     return Classified(parsed, classify(parsed.headers, own_addresses))
-
-
-def applicant_key(extraction: Extraction, sender: str) -> str:
-    """Who the application belongs to: the address on the form, else the original sender.
-
-    Only a plain single address is ever used: it becomes a recipient.
-    """
-    for candidate in (extraction.record.email if extraction.record else None, extraction.sender, sender):
-        if candidate and valid_address(candidate.strip()):
-            return candidate.strip().lower()
-    return ""

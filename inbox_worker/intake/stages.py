@@ -71,6 +71,8 @@ class Registered:
     received_at: datetime
     # Why it failed the last time it was tried, if it was.
     reason: str | None = None
+    # A message finished with before under the same Message-ID: this one is its copy.
+    copy_of: int | None = None
 
 
 @dataclass(frozen=True)
