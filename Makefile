@@ -3,16 +3,21 @@
 #   make test   set up (first time, including the Dovecot IMAP server) and run every test,
 #               once on SQLite and once on PostgreSQL (INBOX_WORKER_TEST_POSTGRES, default
 #               postgresql+psycopg://postgres@127.0.0.1:5432/postgres); `make test-sqlite` skips the second
+#   make test-fast   the intake pipeline's tests that need no server (a Maildir, SQLite, real reading
+#               processes), in well under a minute; the full suite on the real servers stays the proof
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-sqlite test-postgresql lint setup servers
+.PHONY: demo test test-fast test-sqlite test-postgresql lint setup servers
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/inbox-worker demo
 
 test: test-sqlite test-postgresql
+
+test-fast: $(VENV)/.installed
+	INBOX_WORKER_TEST_DATABASE=sqlite $(PY) -m pytest -m fast -q
 
 test-sqlite: $(VENV)/.installed servers
 	INBOX_WORKER_TEST_DATABASE=sqlite $(PY) -m pytest

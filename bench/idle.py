@@ -2,9 +2,10 @@
 
 1. `inbox-worker run` as its own process in push mode (IMAP IDLE, the full
    poll at its default of every 120 seconds) with no mail, for `--seconds`
-   (default 300): its CPU seconds and peak RSS, read from /proc. CPU is
-   given in all and after start-up (the imports and the first cycle), both
-   per minute.
+   (default 300): its CPU seconds and peak RSS, read from /proc, with those
+   of any process it started (none should be: reading processes start only
+   for a message to read). CPU is given in all and after start-up (the
+   imports and the first cycle), both per minute.
 2. A poll with nothing new over a mailbox of 10,000 messages the worker has
    already seen: INBOX holds 10,000 small messages and the database 10,000
    processed rows and the position after the last UID, as after a year's
@@ -28,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness
-from workers import WorkerProcess
+from workers import WorkerProcess, session_processes
 
 from inbox_worker.store.models import IncomingMessage, WorkerState
 from inbox_worker.worker import MailSource, bootstrap, run_cycle
@@ -43,9 +44,17 @@ NOW = datetime(2026, 4, 10, 9, 0)
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of one process (not its children), from /proc/PID/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU of the worker, of the processes it started and reaped, and of those it
+    started that still run (from /proc/PID/stat)."""
+    total = 0.0
+    for process in {pid, *session_processes(pid)}:
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        # utime, stime, and the reaped children's cutime, cstime
+        total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -72,6 +81,7 @@ def idle_worker(srv: harness.Servers, work: Path, seconds: float) -> dict:
             raise RuntimeError("the worker exited:\n" + worker.log()[-3000:])
         cpu_total = cpu_seconds(pid)
         rss = peak_rss_mb(pid)
+        started_processes = len(set(session_processes(pid)) - {pid})
         elapsed = time.monotonic() - began
     finally:
         worker.stop()
@@ -83,7 +93,7 @@ def idle_worker(srv: harness.Servers, work: Path, seconds: float) -> dict:
         "cpu_seconds_per_minute": round(cpu_total / minutes, 3),
         "cpu_seconds_per_minute_after_start": round((cpu_total - cpu_start) / steady_minutes, 3)
         if steady_minutes > 0 else None,
-        "peak_rss_mb": round(rss, 1),
+        "peak_rss_mb": round(rss, 1), "processes_started_and_running": started_processes,
     }
 
 

@@ -4,12 +4,15 @@ The stage functions are wrapped where the worker looks them up (module
 attributes and adapter methods), so production code carries no timing
 hooks. Time is counted exclusively: a stage running inside another (the
 template rendering inside a database transaction, say) is taken out of the
-outer one, so the stages add up to no more than the wall time.
+outer one, so the stages add up to no more than the wall time. Only the
+thread that made the clock is timed (the worker's); calls from other
+threads (the ones feeding the reading processes) are passed through.
 """
 from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 import time
 from collections import defaultdict
 
@@ -19,6 +22,7 @@ class StageClock:
         self.seconds: dict[str, float] = defaultdict(float)
         self.calls: dict[str, int] = defaultdict(int)
         self._stack: list[list[float]] = []  # per open stage: [seconds spent in nested stages]
+        self._thread = threading.get_ident()
 
     def _enter(self) -> float:
         self._stack.append([0.0])
@@ -38,6 +42,8 @@ class StageClock:
 
         @functools.wraps(inner)
         def timed(*args, **kwargs):
+            if threading.get_ident() != self._thread:
+                return inner(*args, **kwargs)
             began = self._enter()
             try:
                 return inner(*args, **kwargs)
@@ -53,6 +59,10 @@ class StageClock:
         @functools.wraps(inner)
         @contextlib.contextmanager
         def timed(*args, **kwargs):
+            if threading.get_ident() != self._thread:
+                with inner(*args, **kwargs) as value:
+                    yield value
+                return
             began = self._enter()
             try:
                 with inner(*args, **kwargs) as value:

@@ -37,8 +37,10 @@ def run(workers: int, per_program: int, dovecot: DovecotServer, smtp: SmtpServer
     users = [dovecot.add_user() for _ in PROGRAMS]
     for user in users:
         for n in range(per_program):
-            # A fresh Message-ID for each (the 100 applicants then send again, as updates).
-            dovecot.append(user, application(n % 100).replace(b"<crash-", f"<bench-{n}-".encode()))
+            # A fresh Message-ID for each; the 100 applicants then send again with a new phone
+            # number, as updates (a form sent again unchanged is not answered).
+            dovecot.append(user, application(n % 100).replace(b"<crash-", f"<bench-{n}-".encode())
+                           .replace(b"307-555-0121", f"307-555-{n // 100:04d}".encode()))
     total = len(PROGRAMS) * per_program
     before = len(smtp.received)
     databases.KIND = "postgresql"

@@ -156,18 +156,31 @@ class WorkerSettings(BaseModel):
     # Outgoing mail that failed temporarily is retried with growing waits, up to this many tries.
     max_send_attempts: int = 8
     retry_base_seconds: int = 60
-    # A message that keeps failing to process is set aside for review after this many tries.
-    max_process_attempts: int = 3
+    # A message that keeps failing (or whose reading keeps failing, or stopping the worker) is
+    # set aside for review after this many tries.
+    max_process_attempts: int = Field(default=2, ge=1)
     # Automatic answers to one address in 24 hours, at most: a mail loop with another
     # robot that slips past the auto-reply checks stops here.
-    max_replies_per_address_per_day: int = 5
+    max_replies_per_address_per_day: int = Field(default=5, ge=1)
+    # Review notices about one sender's messages in a day; the rest are counted in one notice.
+    max_notices_per_sender_per_day: int = Field(default=3, ge=1)
+    # Forms one sender sends for other people's addresses in a day that are answered by themselves
+    # (a colleague sending two or three); past it they are held for a coordinator.
+    max_forms_for_others_per_sender_per_day: int = Field(default=3, ge=0)
+    # Recipients of all the program's email in 24 hours, at most; the rest waits in the outbox.
+    # Below the provider's own limit: Gmail allows about 500 a day for a consumer account, 2,000
+    # for Google Workspace.
+    max_recipients_per_day: int = Field(default=400, ge=1)
     # With dry_run, nothing in the mailbox changes and mail is written here instead of sent.
     outbox_dir: str = "outbox-eml"
-    # Processes that read a large backlog's forms beside the worker (0: the worker reads every
-    # message itself). By default one for each core but the worker's own, at most 4: the worker
-    # itself keeps about that many busy.
-    extraction_processes: int = Field(default_factory=lambda: min(4, max(0, (os.cpu_count() or 1) - 1)),
-                                      ge=0, le=8)
+    # Processes that read messages for forms, each under the two limits below (so reading takes at
+    # most extraction_processes x reader_memory_mb). By default one for each core, at most 4: the
+    # worker itself spends much of its time waiting for the disk and the mail servers.
+    extraction_processes: int = Field(default_factory=lambda: min(4, max(1, os.cpu_count() or 1)), ge=1, le=8)
+    # Address space a reading process may use (MB), and seconds it may spend on one message; a
+    # message that needs more is set aside for review with the reason.
+    reader_memory_mb: int = Field(default=512, ge=128)
+    reader_seconds: float = Field(default=30.0, gt=0)
 
 
 class MatchingSettings(BaseModel):

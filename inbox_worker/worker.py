@@ -1,8 +1,10 @@
 """The worker: build the real adapters once, then run cycles on a schedule.
 
 `bootstrap` is the one place that turns settings into a database, a
-template set and a raw-mail store; `open_mailbox` and `open_sender` build
-the two network edges. A cycle is: poll the mailbox, then drain the outbox.
+template set and a raw-mail store; `MailSource` and `open_sender` build the
+two network edges, and each poll gets reading processes of its own
+(`ReadingProcesses`), started only when a message needs reading and stopped
+when the poll ends. A cycle is: poll the mailbox, then drain the outbox.
 `run_forever` repeats it with APScheduler, one cycle at a time; a cycle that
 fails (the mail server is down, say) is logged in one line and the next one
 comes at the next interval.
@@ -10,7 +12,6 @@ comes at the next interval.
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import signal
 import socket
@@ -23,7 +24,10 @@ from pathlib import Path
 
 from inbox_worker.clock import utcnow
 from inbox_worker.config import Settings
-from inbox_worker.intake.pipeline import Intake, PollSummary
+from inbox_worker.intake import answers
+from inbox_worker.intake.extractor import ReadingProcesses
+from inbox_worker.intake.pipeline import Intake
+from inbox_worker.intake.stages import PollSummary
 from inbox_worker.mail.imap import ImapMailbox
 from inbox_worker.mail.mailbox import MailboxError
 from inbox_worker.mail.maildir import MaildirMailbox
@@ -50,30 +54,14 @@ def bootstrap(settings: Settings) -> App:
     """Open the database (migrating it to the newest schema) and the other local stores."""
     db = Database(settings.database.url, settings.database.schema_name)
     db.upgrade()
-    app = App(settings=settings, db=db, templates=Templates(settings.program.templates_dir),
-              raw_store=RawStore(settings.program.raw_store_dir))
-    _settle_collector()
-    return app
+    return App(settings=settings, db=db, templates=Templates(settings.program.templates_dir),
+               raw_store=RawStore(settings.program.raw_store_dir))
 
 
-# Objects allocated, less those freed, before the cyclic garbage collector looks at the newest ones.
-YOUNG_COLLECTION_THRESHOLD = 10_000
-
-
-def _settle_collector() -> None:
-    """Tune Python's cyclic garbage collector to a worker's life.
-
-    Each message allocates thousands of short-lived objects (parsed headers, SQL parameters,
-    template contexts), nearly all freed as soon as they are done with. At Python's default
-    threshold (700) the collector ran every few hundred of them, about a twentieth of the
-    worker's own time in a backlog. Objects made at start-up (modules, templates, the database
-    mappings) live as long as the process: frozen, they are no longer walked by the
-    collections that find nothing to free in them.
-    """
-    gc.collect()
-    gc.freeze()
-    _young, middle, old = gc.get_threshold()
-    gc.set_threshold(max(_young, YOUNG_COLLECTION_THRESHOLD), middle, old)
+def reading_processes(settings: Settings) -> ReadingProcesses:
+    """The processes that read messages for forms, under the configured limits."""
+    w = settings.worker
+    return ReadingProcesses(w.extraction_processes, w.reader_memory_mb, w.reader_seconds)
 
 
 @dataclass
@@ -115,11 +103,12 @@ class CycleSummary:
         if self.poll:
             p = self.poll
             out.append(f"mailbox: {p.seen} new message(s): {p.applications} application(s), {p.updates} "
-                       f"update(s), {p.review} set aside for review, {p.ignored} automatic (not answered), "
-                       f"{p.duplicates} duplicate(s), {p.retry_later} to retry")
+                       f"update(s), {p.unchanged} sent again unchanged, {p.review} set aside for review, "
+                       f"{p.ignored} automatic (not answered), {p.duplicates} duplicate(s), {p.retry_later} to retry")
         if self.drain:
             d = self.drain
-            out.append(f"outbox: {d.sent} sent, {d.deferred} deferred, {d.failed} failed")
+            out.append(f"outbox: {d.sent} sent, {d.deferred} deferred, {d.failed} failed"
+                       + (f", {d.held_by_daily_limit} held by the daily limit" if d.held_by_daily_limit else ""))
         out += [f"problem: {p}" for p in self.problems]
         return out
 
@@ -149,9 +138,10 @@ def keep_watch(app: App, summary: CycleSummary, now: datetime) -> None:
 
 
 def lease_ttl(settings: Settings) -> timedelta:
-    """Long enough to outlast a pause between renewals, short enough that a dead worker's
-    mailbox is taken over within about one poll interval."""
-    return timedelta(seconds=settings.worker.poll_interval_seconds + 30)
+    """Long enough to outlast a pause between renewals (at most one message's reading, waiting
+    for a free reading process), short enough that a dead worker's mailbox is taken over within
+    about one poll interval."""
+    return timedelta(seconds=settings.worker.poll_interval_seconds + 30 + settings.worker.reader_seconds)
 
 
 def run_cycle(app: App, source: MailSource, now: datetime, *, dry_run: bool = False,
@@ -204,12 +194,18 @@ def run_cycle(app: App, source: MailSource, now: datetime, *, dry_run: bool = Fa
                 summary.drain = outbox.drain(
                     app.db, sender, settings.smtp.from_address, now,
                     max_attempts=settings.worker.max_send_attempts,
-                    retry_base_seconds=settings.worker.retry_base_seconds)
+                    retry_base_seconds=settings.worker.retry_base_seconds,
+                    daily_limit=settings.worker.max_recipients_per_day)
                 summary.problems += summary.drain.problems
                 summary.smtp_down = summary.drain.server_down
         except Exception as e:  # the SMTP server being away must not stop the worker
             summary.smtp_down = True
             summary.problems.append(f"outbox not drained: {e}")
+        if summary.drain is not None and summary.drain.held_by_daily_limit:
+            # Once a day (its key says which), sent at the next drain: the limit never holds it back.
+            with app.db.unit_of_work() as s:
+                answers.tell_daily_limit(s, settings, app.templates, waiting=summary.drain.held_by_daily_limit,
+                                         sent=summary.drain.recipients_in_24_hours, now=now)
     if one_off and not dry_run and summary.skipped is None:
         lease.release(app.db, lease_name, holder)
     return summary
@@ -220,10 +216,11 @@ def _poll_and_plan(app: App, source: MailSource, now: datetime, summary: CycleSu
     """The lease holder's part: the mailbox, then the program's calendar and the retention purge."""
     settings = app.settings
     try:
-        with source.open(settings) as mailbox:
+        with source.open(settings) as mailbox, reading_processes(settings) as extractor:
             intake = Intake(settings=settings, db=app.db, mailbox=mailbox,
                             raw_store=None if dry_run else app.raw_store, templates=app.templates,
-                            account=source.account(settings), dry_run=dry_run, keep_lease=keep_lease)
+                            account=source.account(settings), extractor=extractor, dry_run=dry_run,
+                            keep_lease=keep_lease)
             summary.poll = intake.poll(now)
             summary.problems += summary.poll.problems
     except MailboxError as e:

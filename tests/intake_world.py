@@ -64,3 +64,58 @@ def addressed_to(received, address: str) -> list:
 def acks(smtp) -> Counter:
     """How often each answer to an applicant (not digests or other scheduled mail) was received."""
     return Counter(m["Message-ID"] for m in parsed(smtp.received) if m["Auto-Submitted"] == "auto-replied")
+
+
+class MaildirWorld:
+    """The worker against a local Maildir, a SQLite or PostgreSQL database and a folder for the
+    emails it sends: the whole intake path with no server, for the fast tier (`make test-fast`)."""
+
+    def __init__(self, tmp_path: Path, database_url: str, **worker) -> None:
+        import mailbox
+
+        from inbox_worker.worker import bootstrap
+
+        self.path = tmp_path / "mailbox"
+        self.maildir = mailbox.Maildir(self.path, create=True)
+        self.sent_folder = tmp_path / "sent"
+        self.settings = Settings(
+            database=DatabaseSettings(url=database_url),
+            program=ProgramSettings(coordinators=[COORDINATOR], raw_store_dir=str(tmp_path / "raw")),
+            worker=WorkerSettings(outbox_dir=str(tmp_path / "outbox"), **worker),
+            schedule=ScheduleSettings(digest="off"))
+        self.app = bootstrap(self.settings)
+
+    def deliver(self, raw: bytes) -> None:
+        self.maildir.add(raw)
+
+    def cycle(self, now: datetime = NOW, **kwargs):
+        from inbox_worker.worker import MailSource, run_cycle
+
+        return run_cycle(self.app, MailSource(maildir=self.path), now, outbox_folder=self.sent_folder, **kwargs)
+
+    def folder(self, name: str) -> list[bytes]:
+        """The messages in a folder of the mailbox ("INBOX", or the processed or review folder)."""
+        import mailbox
+
+        if name == "INBOX":
+            box = self.maildir
+        else:
+            try:
+                box = self.maildir.get_folder(name.replace("/", "."))
+            except mailbox.NoSuchMailboxError:
+                return []
+        return [box.get_bytes(key) for key in box.iterkeys()]
+
+    def sent(self) -> list[tuple[list[str], email.message.EmailMessage]]:
+        """Every email the worker sent so far: (its envelope's recipients, the email), oldest first."""
+        out = []
+        for path in sorted(self.sent_folder.glob("*.eml"), key=lambda p: (p.stat().st_mtime_ns, p.name)):
+            msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            out.append(([a.strip() for a in msg["X-Envelope-To"].split(",")], msg))
+        return out
+
+    def sent_to(self, address: str) -> list[email.message.EmailMessage]:
+        return [msg for recipients, msg in self.sent() if address in recipients]
+
+    def close(self) -> None:
+        self.app.db.dispose()

@@ -51,12 +51,12 @@ def test_a_bad_value_names_the_setting(tmp_path):
 
 
 def test_reading_processes_default_to_the_spare_cores_and_are_bounded(tmp_path, monkeypatch):
-    """By default one reading process per core but the worker's, at most 4; asking for more than
-    the 8 messages ever in flight is refused, naming the setting."""
+    """By default one reading process per core (messages are never read in the worker, which
+    mostly waits for the disk and the servers), at most 4; more than 8 is refused, naming the setting."""
     import os
 
     monkeypatch.delenv("INBOX_WORKER_CONFIG", raising=False)
-    for cores, expected in ((1, 0), (2, 1), (4, 3), (64, 4)):
+    for cores, expected in ((1, 1), (2, 2), (4, 4), (64, 4)):
         monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
         assert load_settings(None).worker.extraction_processes == expected
     bad = tmp_path / "bad.toml"

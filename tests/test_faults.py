@@ -61,16 +61,16 @@ def test_imap_outage_mid_run_is_logged_once_backed_off_and_caught_up(
 
     # The server stops once three messages are through: mid-poll, before any message is filed,
     # on a fast machine as on a slow one.
-    process, through = Intake._process, []
+    finish, through = Intake.finish, []
 
-    def process_then_stop(self, *args, **kwargs):
-        result = process(self, *args, **kwargs)
+    def finish_then_stop(self, *args, **kwargs):
+        result = finish(self, *args, **kwargs)
         through.append(result)
         if len(through) == 3:
             dovecot.pause()
         return result
 
-    monkeypatch.setattr(Intake, "_process", process_then_stop)
+    monkeypatch.setattr(Intake, "finish", finish_then_stop)
     caplog.set_level(logging.INFO, logger="inbox_worker")
     first = runner.tick()
     monkeypatch.undo()

@@ -210,3 +210,29 @@ def test_run_once_from_the_command_line_configured_by_environment(dovecot, imap_
                            capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert len(smtp_server.received) == apps + reviews
+
+
+def test_a_message_over_the_size_limit_is_kept_whole_from_the_server_and_set_aside(world):
+    """Over IMAP, a message bigger than imap.max_message_bytes is not read: it is copied to the
+    raw-mail store a chunk at a time (chunks far smaller than it), set aside with the reason, and
+    the message behind it is answered."""
+    import hashlib
+
+    dovecot, user, smtp, settings, app = world
+    settings.imap.max_message_bytes = 20_000
+    settings.imap.fetch_chunk_bytes = 4_096
+    big = (FIXTURES / "01-protege-inline.eml").read_bytes().replace(
+        b"Thanks,", b"P.S. " + b"My notes, at length. " * 3_000 + b"\r\n\r\nThanks,")
+    dovecot.append(user, big)
+    dovecot.append(user, (FIXTURES / "02-mentor-inline.eml").read_bytes())
+
+    run_cycle(app, MailSource(), NOW)
+
+    with app.db.unit_of_work() as s:
+        first, second = s.scalars(select(IncomingMessage).order_by(IncomingMessage.uid)).all()
+    kept = app.raw_store.get(first.raw_sha256)
+    assert first.state == "review" and "too large to read" in first.reason
+    assert [kept] == list(dovecot.list_folder(user, settings.imap.review_folder).values())
+    assert first.raw_sha256 == hashlib.sha256(kept).hexdigest() and len(kept) > 60_000
+    assert second.state == "processed"
+    assert len(addressed_to(smtp.received, COORDINATOR)) == 1

@@ -1,4 +1,4 @@
-"""The raw-mail store: every message kept as it arrived, private, written on its own thread."""
+"""The raw-mail store: every message kept as it arrived, private, under its SHA-256."""
 from __future__ import annotations
 
 import hashlib
@@ -19,7 +19,7 @@ def test_a_kept_message_is_on_disk_private_under_its_sha256(tmp_path: Path):
     store = RawStore(tmp_path / "data" / "raw-mail")
     old = os.umask(0o022)
     try:
-        sha = store.keep(raw).sha256()
+        sha = store.put(raw)
     finally:
         os.umask(old)
     assert sha == hashlib.sha256(raw).hexdigest()
@@ -32,19 +32,34 @@ def test_a_kept_message_is_on_disk_private_under_its_sha256(tmp_path: Path):
 
 
 def test_the_same_message_twice_is_stored_once(tmp_path: Path):
+    """Kept twice, whole or in pieces, a message is one file under one SHA-256."""
     raw = MESSAGE.read_bytes()
     store = RawStore(tmp_path)
-    first, second = store.keep(raw), store.keep(raw)
-    assert first.sha256() == second.sha256() == store.put(raw)
+    first, second = store.put(raw), store.put_stream(raw[i:i + 100] for i in range(0, len(raw), 100))
+    assert first == second == hashlib.sha256(raw).hexdigest()
     assert len(list(tmp_path.rglob("*.eml"))) == 1
+    assert [p for p in tmp_path.rglob("*") if ".tmp" in p.name] == []
 
 
-def test_a_store_that_cannot_write_says_so_when_asked_for_the_sha256(tmp_path: Path):
-    """The error is the caller's to see (intake then retries the message), not lost on the thread."""
+def test_a_message_streamed_in_pieces_is_kept_whole_and_private(tmp_path: Path):
+    """A message too large to hold is written a piece at a time: the file is the pieces joined,
+    readable by the owner only, and no temporary file is left behind."""
+    pieces = [bytes([n]) * 65536 for n in range(40)]
+    store = RawStore(tmp_path / "raw")
+    sha = store.put_stream(iter(pieces))
+    assert store.get(sha) == b"".join(pieces)
+    assert store.path(sha).stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in (tmp_path / "raw").rglob("*") if p.is_file()] == [f"{sha}.eml"]
+
+
+def test_a_store_that_cannot_write_says_so(tmp_path: Path):
+    """The error is the caller's to see (intake then retries the message), whole or streamed."""
     (tmp_path / "not-a-folder").write_text("a file where the store should be")
-    keeping = RawStore(tmp_path / "not-a-folder").keep(MESSAGE.read_bytes())
+    store = RawStore(tmp_path / "not-a-folder")
     with pytest.raises(OSError):
-        keeping.sha256()
+        store.put(MESSAGE.read_bytes())
+    with pytest.raises(OSError):
+        store.put_stream([MESSAGE.read_bytes()])
 
 
 def test_a_message_kept_again_is_touched_and_old_files_are_listed(tmp_path: Path):

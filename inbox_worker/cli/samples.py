@@ -5,6 +5,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 
 from inbox_worker.config import Settings
+from inbox_worker.intake.answers import held_notice_context
 from inbox_worker.outbound import contexts
 from inbox_worker.outbound.contexts import acknowledgement_context, review_notice_context
 from inbox_worker.program import schedule
@@ -122,6 +123,8 @@ def sample_context(template: str, settings: Settings) -> dict:
             s, since=datetime(2026, 5, 4, 6, 30), problems=[
                 "the mailbox could not be used: could not log in to imap.gmail.com as the program mailbox; "
                 "check INBOX_WORKER_IMAP__PASSWORD (for Gmail, an app password, not the account's)"]),
+        "limit_notice": lambda: held_notice_context(
+            s, "someone@example.org", 37, s.worker.max_notices_per_sender_per_day, datetime(2026, 3, 24, 15, 37)),
         "command_result": lambda: contexts.command_result_context(
             s, sender="coordinator@example.org", subject="Re: Coordinators' digest, week of Monday 4 May",
             done=["APPROVE 7: Avery Sample and Morgan Example approved; introduction queued"], refused=[],

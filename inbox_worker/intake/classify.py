@@ -13,11 +13,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from email.message import Message
-from typing import Literal
+from enum import StrEnum
 
 from inbox_worker.mail.headers import header, raw_header, sender_address
 
-Kind = Literal["person", "auto_reply", "bounce", "list", "own"]
+
+class Kind(StrEnum):
+    """Who wrote a message. Stored as its value in the message's row (`classification`)."""
+
+    PERSON = "person"
+    AUTO_REPLY = "auto_reply"
+    # A delivery report, or other mail from a mail system.
+    BOUNCE = "bounce"
+    # A mailing list or a bulk sender.
+    LIST = "list"
+    # The program's own mail coming back.
+    OWN = "own"
 
 AUTO_SUBJECT = re.compile(
     r"^\s*(out of (the )?office|automatic reply|auto(matic)?[- ]?(reply|response)|autoreply|"
@@ -40,7 +51,7 @@ class Classification:
 
     @property
     def from_person(self) -> bool:
-        return self.kind == "person"
+        return self.kind is Kind.PERSON
 
 
 def is_delivery_report(msg: Message) -> bool:
@@ -63,23 +74,23 @@ def classify(msg: Message, own_addresses: frozenset[str] = frozenset()) -> Class
     precedence = header(msg, "Precedence").lower()
 
     if report or return_path == "<>" or MACHINE_SENDER.match(sender.split("@")[0] or ""):
-        return Classification("bounce", "a delivery report or other mail from a mail system")
+        return Classification(Kind.BOUNCE, "a delivery report or other mail from a mail system")
     if header(msg, "X-Inbox-Worker") or (sender and sender in own_addresses):
-        return Classification("own", "mail sent by the program's own address")
+        return Classification(Kind.OWN, "mail sent by the program's own address")
     if auto and auto != "no":
-        return Classification("auto_reply", f"marked Auto-Submitted: {auto}")
+        return Classification(Kind.AUTO_REPLY, f"marked Auto-Submitted: {auto}")
     if precedence in ("auto_reply", "auto-reply"):
-        return Classification("auto_reply", f"marked Precedence: {precedence}")
+        return Classification(Kind.AUTO_REPLY, f"marked Precedence: {precedence}")
     for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Reply", "X-Autoresponse"):
         if header(msg, name):
-            return Classification("auto_reply", f"carries an {name} header")
+            return Classification(Kind.AUTO_REPLY, f"carries an {name} header")
     if BOUNCE_SUBJECT.match(subject):
-        return Classification("bounce", "its subject says it is a delivery failure")
+        return Classification(Kind.BOUNCE, "its subject says it is a delivery failure")
     if AUTO_SUBJECT.match(subject):
-        return Classification("auto_reply", "its subject says it is an automatic reply")
+        return Classification(Kind.AUTO_REPLY, "its subject says it is an automatic reply")
     if precedence in ("bulk", "list", "junk"):
-        return Classification("list", f"marked Precedence: {precedence}")
+        return Classification(Kind.LIST, f"marked Precedence: {precedence}")
     for name in ("List-Id", "List-Unsubscribe", "List-Post", "X-Mailing-List", "Feedback-ID"):
         if header(msg, name):
-            return Classification("list", f"sent through a mailing list or bulk sender ({name})")
-    return Classification("person", "")
+            return Classification(Kind.LIST, f"sent through a mailing list or bulk sender ({name})")
+    return Classification(Kind.PERSON, "")

@@ -1,46 +1,75 @@
-"""Decide: given what a message is, what should happen to it?
+"""Decide: given what a message is and what it holds, what should become of it?
 
-A pure function of the classification, the extraction (or the reason it
-failed) and whether the applicant is already known. It says where the
-message is filed and which email, if any, answers it; the intake step
-carries that out.
+A pure function of values: the classification, the reading, and the `Circumstances` the
+database gave (the application already kept for the applicant, what the sender's mail caused
+today, whether the message answers our own mail). It says the message's state, whether its
+application is stored, which email answers it, and what the coordinators hear; `pipeline`
+carries that out. The caps (`Caps`) are where floods and mail loops stop:
+
+- mail from a machine is never answered (RFC 3834);
+- a sender whose messages keep answering our automatic mail within minutes is a machine that
+  does not say so: set aside once with one notice, and its later mail set aside quietly;
+- an application that changes nothing is recorded and not acknowledged (a reply that quotes
+  our acknowledgement back is one), so an auto-responder gets at most the answers its changes earn;
+- forms for other people from one sender, answers to one address, and review notices about one
+  sender's mail are each capped per day; past a cap the message is held for a coordinator, and
+  the notices past their cap are counted in one notice of the day.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
 
+from inbox_worker.config import WorkerSettings
+from inbox_worker.form import RECORD_KEYS
 from inbox_worker.intake.classify import Classification
+from inbox_worker.intake.extractor import Reading
+from inbox_worker.intake.loops import Answering
+from inbox_worker.intake.stages import Answer, Notice, Outcome, Tally
+from inbox_worker.outbound.emails import valid_address
 from inbox_worker.record import ApplicationRecord, Extraction
-
-Outcome = Literal["application", "ignored", "review"]
-
+from inbox_worker.store.models import IncomingState
 
 
 @dataclass(frozen=True)
-class Decision:
-    outcome: Outcome
-    # "processed" or "review": which mailbox folder the message goes to.
-    filing: Literal["processed", "review"]
-    reason: str
-    # The email that answers it: a template name, or None for no email.
-    template: str | None
+class Changes:
+    """What an application sent again changes in the record kept: the value issue 19's corrections
+    by reply build on. Keys are the record's; a value left blank changes nothing."""
+
+    added: dict[str, object] = field(default_factory=dict)
+    changed: dict[str, tuple[object, object]] = field(default_factory=dict)
+
+    @property
+    def nothing(self) -> bool:
+        return not self.added and not self.changed
+
+    @property
+    def keys(self) -> list[str]:
+        return [k for k in RECORD_KEYS if k in self.added or k in self.changed]
 
 
-def decide(classification: Classification, extraction: Extraction | None, *,
-           problem: str | None = None, known_applicant: bool = False) -> Decision:
-    if not classification.from_person:
-        # RFC 3834: machine mail is never answered; it is filed, not reviewed,
-        # so coordinators are not flooded with out-of-office notes.
-        return Decision("ignored", "processed", f"not answered: {classification.reason}", None)
-    if problem is not None:
-        return Decision("review", "review", problem, "review_notice")
-    assert extraction is not None
-    if extraction.kind == "no_application":
-        reason = extraction.reason or "it holds no application form"
-        return Decision("review", "review", f"no application found: {reason}", "review_notice")
-    template = "acknowledgement_update" if known_applicant else "acknowledgement"
-    return Decision("application", "processed", "application read", template)
+def changes(old: dict | None, new: ApplicationRecord) -> Changes:
+    """What `new` changes in `old` (everything it fills in, when there is no `old`)."""
+    added, changed = {}, {}
+    for key, value in new.contract_dict().items():
+        if value in (None, "", []):
+            continue
+        before = (old or {}).get(key)
+        if before in (None, "", []):
+            added[key] = value
+        elif before != value:
+            changed[key] = (before, value)
+    return Changes(added, changed)
+
+
+def applicant_key(extraction: Extraction, sender: str) -> str:
+    """Who the application belongs to: the address on the form, else the original sender.
+
+    Only a plain single address is ever used: it becomes a recipient.
+    """
+    for candidate in (extraction.record.email if extraction.record else None, extraction.sender, sender):
+        if candidate and valid_address(candidate.strip()):
+            return candidate.strip().lower()
+    return ""
 
 
 def merge_records(old: dict, new: ApplicationRecord) -> dict:
@@ -50,3 +79,163 @@ def merge_records(old: dict, new: ApplicationRecord) -> dict:
         if value not in (None, "", []):
             merged[key] = value
     return merged
+
+
+@dataclass(frozen=True)
+class Caps:
+    """The daily caps, from `[worker]` settings."""
+
+    answers_per_address: int = 5
+    notices_per_sender: int = 3
+    forms_for_others_per_sender: int = 3
+
+    @classmethod
+    def of(cls, worker: WorkerSettings) -> Caps:
+        return cls(worker.max_replies_per_address_per_day, worker.max_notices_per_sender_per_day,
+                   worker.max_forms_for_others_per_sender_per_day)
+
+
+@dataclass(frozen=True)
+class SenderDay:
+    """What one sender's mail caused today, and what they are known for."""
+
+    notices: int = 0
+    forms_for_others: int = 0
+    # Their quick answers to our automatic mail in the last week.
+    quick_replies: int = 0
+    # Recognised lately as a machine that answers our mail.
+    machine: bool = False
+
+
+@dataclass(frozen=True)
+class Circumstances:
+    sender: str
+    today: SenderDay = SenderDay()
+    # Whom the application belongs to: the address on the form, else the sender ("" if none fits).
+    applicant: str = ""
+    # The record kept for the applicant, and what this message would change in it.
+    existing: dict | None = None
+    changes: Changes = Changes()
+    # Automatic answers the applicant's address had in the last 24 hours.
+    answers_to_applicant: int = 0
+    # The automatic mail of ours this message answers, if it does.
+    answering: Answering | None = None
+
+    @property
+    def for_someone_else(self) -> bool:
+        return bool(self.sender and self.applicant and self.applicant != self.sender)
+
+
+@dataclass(frozen=True)
+class Decision:
+    state: IncomingState
+    outcome: Outcome
+    reason: str
+    # Store the application (new, or changed by this message).
+    store: bool = False
+    answer: Answer | None = None
+    notice: Notice = Notice.NONE
+    tallies: tuple[Tally, ...] = ()
+
+
+# A machine that answers our mail: this many quick answers in a week (the second is one too many:
+# it means our answer to its first answer was answered too).
+MACHINE_AFTER = 2
+
+
+def decide(classification: Classification, reading: Reading | None, problem: str | None,
+           facts: Circumstances, caps: Caps) -> Decision:
+    """What becomes of a message (see the module's notes for the rules, in the order they apply)."""
+    if not classification.from_person:
+        # RFC 3834: machine mail is never answered; it is filed, not reviewed, so coordinators
+        # are not flooded with out-of-office notes.
+        return Decision(IncomingState.IGNORED, Outcome.IGNORED, f"not answered: {classification.reason}")
+    who = facts.sender or "the sender"
+    if facts.today.machine:
+        return Decision(IncomingState.REVIEW, Outcome.REVIEW,
+                        f"{who} answers the program's mail automatically; set aside without a notice of its own "
+                        "(the coordinators were told when it was first recognised)")
+    quick = (Tally.QUICK_REPLY,) if facts.answering is not None and facts.answering.quick else ()
+    if quick and facts.today.quick_replies + 1 >= MACHINE_AFTER:
+        return Decision(IncomingState.REVIEW, Outcome.REVIEW,
+                        f"{who} answered the program's automatic mail within minutes again: it looks like a "
+                        "machine (an auto-responder), so its mail is set aside from now on, without answers",
+                        notice=Notice.EACH, tallies=(*quick, Tally.MACHINE, Tally.NOTICE))
+    if problem is not None or reading is None or reading.extraction is None:
+        why = problem or (reading and reading.problem) or "the message could not be read"
+        return _set_aside(why + details(reading), facts, caps, quick)
+    extraction = reading.extraction
+    if extraction.kind == "no_application":
+        reason = f"no application found: {extraction.reason or 'it holds no application form'}"
+        if facts.answering is not None:
+            reason = f"a reply to the program's {facts.answering.mail.what}; {reason}"
+        return _set_aside(reason + details(reading), facts, caps, quick)
+    if not facts.applicant:
+        return _set_aside("the application names no address to answer", facts, caps, quick)
+    if facts.for_someone_else and facts.today.forms_for_others >= caps.forms_for_others_per_sender:
+        return _set_aside(f"{who} sent forms for {facts.today.forms_for_others + 1} other people today, more than "
+                          f"the {caps.forms_for_others_per_sender} a day answered by themselves; this one "
+                          f"(for {facts.applicant}) is held for a coordinator", facts, caps,
+                          (*quick, Tally.FORM_HELD))
+    if facts.existing is not None and facts.changes.nothing:
+        return Decision(IncomingState.PROCESSED, Outcome.UNCHANGED,
+                        "the application was sent again with nothing new: recorded, not acknowledged",
+                        tallies=quick)
+    others = (Tally.FORM_FOR_OTHER,) if facts.for_someone_else else ()
+    if facts.answers_to_applicant >= caps.answers_per_address:
+        return _set_aside(f"the application was recorded, but {facts.applicant} already had "
+                          f"{facts.answers_to_applicant} automatic answers in 24 hours, so it was not answered "
+                          "(a mail loop?)", facts, caps, quick, store=True)
+    if facts.existing is None:
+        return Decision(IncomingState.PROCESSED, Outcome.APPLICATION, "application read", store=True,
+                        answer=Answer.ACKNOWLEDGEMENT, tallies=(*quick, *others))
+    return Decision(IncomingState.PROCESSED, Outcome.UPDATE,
+                    f"application updated: {', '.join(facts.changes.keys)}", store=True,
+                    answer=Answer.UPDATE, tallies=(*quick, *others))
+
+
+def notice_for(today: SenderDay, caps: Caps) -> tuple[Notice, Tally]:
+    """How the coordinators hear of one more of a sender's messages set aside today."""
+    if today.notices >= caps.notices_per_sender:
+        return Notice.COUNTED, Tally.NOTICE_HELD
+    return Notice.EACH, Tally.NOTICE
+
+
+def _set_aside(reason: str, facts: Circumstances, caps: Caps, tallies: tuple[Tally, ...] = (), *,
+               store: bool = False) -> Decision:
+    """For a coordinator: with a notice of its own, or, past the sender's cap, counted in the day's one."""
+    notice, tally = notice_for(facts.today, caps)
+    return Decision(IncomingState.REVIEW, Outcome.REVIEW, reason, store=store, notice=notice,
+                    tallies=(*tallies, tally))
+
+
+# What mail-parser's defect categories mean, for the coordinators reading a review notice.
+DEFECTS = {
+    "StartBoundaryNotFoundDefect": "a part's opening boundary is missing",
+    "CloseBoundaryNotFoundDefect": "the message is cut short (a part's closing boundary is missing)",
+    "MultipartInvariantViolationDefect": "it says it has parts but has none",
+    "NoBoundaryInMultipartDefect": "its parts have no boundary between them",
+    "MissingHeaderBodySeparatorDefect": "its headers run into its text",
+    "InvalidBase64PaddingDefect": "an attachment's encoding is damaged",
+    "InvalidBase64CharactersDefect": "an attachment's encoding is damaged",
+    "InvalidBase64LengthDefect": "an attachment's encoding is damaged",
+    "CharsetDecodeDefect": "some text is not in the character set it names",
+    "AddressHeaderDefect": "an address in its headers cannot be read",
+    "DateHeaderDefect": "its date cannot be read",
+}
+
+
+def details(reading: Reading | None) -> str:
+    """What the coordinators should know beside the reason: the attachments, and how the message
+    is broken, if it is."""
+    if reading is None:
+        return ""
+    out = ""
+    if reading.attachments:
+        names = [name or "(no name)" for name, _kind in reading.attachments[:5]]
+        more = len(reading.attachments) - len(names)
+        out += f"; attached: {', '.join(names)}" + (f" and {more} more" if more > 0 else "")
+    broken = list(dict.fromkeys(DEFECTS.get(d, "") for d in reading.defects if DEFECTS.get(d)))
+    if broken:
+        out += f"; the message is damaged: {', '.join(broken)}"
+    return out

@@ -1,91 +1,86 @@
-"""Intake: the straight path one message walks from the mailbox to its answer.
+"""Intake: the path one message walks from the mailbox to its answer, step by step, in order.
 
-    fetch -> classify -> extract -> decide -> store (+ outbox) -> file away
+    fetch -> parse -> classify -> extract -> decide -> record and queue -> file
 
-In a large backlog the extract step of the next few messages runs ahead in
-other processes (`readahead`); every other step stays here, in order.
+`Intake.poll` takes each new message of the watched folder down this path. Each step is a
+function below that takes the value the step before it made (`stages`) and returns the next.
 
-Each message is one unit of work: its row, its application and the email
-that answers it are committed together, and only then is the message moved
-out of the folder being watched. A crash at any point leaves the message
-either untouched (it is processed again) or recorded with its answer queued
-(it is only filed away again): never lost, never answered twice. The
-record's commit does not wait for the disk: `Database.make_durable` does,
-before any message is moved or answered. So a power cut may undo the last
-few records, whose messages are then still in the folder, untouched.
+One unit of work per message: its row, its application and the email that answers it are
+committed together, and only then, once `Database.make_durable` has put them on the disk, is
+the message moved out of the watched folder (`filing`). A crash at any point leaves the message
+either untouched (it is processed again) or recorded with its answer queued (it is only filed
+away again): never lost, never answered twice. Messages are known by (account, folder,
+UIDVALIDITY, UID) and by Message-ID, so a copy, or the same message in a renumbered folder, is
+recorded as a duplicate and not answered again.
 
-A message that cannot be processed is retried a bounded number of times and
-then set aside for review, so it never blocks the ones behind it.
+Reading a message for its form (`extract`) happens in reading processes under a memory and a
+time limit (`extractor`). A try is committed before a message is handed to one (and given back
+when the reading ends well), so a message that kills or hangs its reader, or is being read when
+the whole worker dies, is set aside for review with its reason after
+`worker.max_process_attempts` tries, and the messages behind it go on. The next few
+messages are handed out before the current one is recorded, so they are read meanwhile.
 """
 from __future__ import annotations
 
-import functools
 import logging
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime
-from email.message import Message
+from datetime import datetime, timedelta
 
-from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
 from inbox_worker.extract.message import parse_headers, parse_message
-from inbox_worker.intake.classify import classify
-from inbox_worker.intake.decide import Decision, decide, merge_records
-from inbox_worker.intake.readahead import ReadAhead, Reading
-from inbox_worker.mail.bounces import bounced_message_ids, failed_recipients
-from inbox_worker.mail.headers import header, sender_address
-from inbox_worker.mail.mailbox import Mailbox, MailboxError, MessageRef
-from inbox_worker.outbound import outbox
-from inbox_worker.outbound.blank_form import write_form
-from inbox_worker.outbound.contexts import acknowledgement_context, review_notice_context
-from inbox_worker.outbound.emails import (
-    Attachment,
-    Envelope,
-    Templates,
-    address_domain,
-    build_message,
-    message_id_for,
-    valid_address,
+from inbox_worker.intake import answers, ledger, loops
+from inbox_worker.intake.classify import Classification, Kind, classify
+from inbox_worker.intake.decide import (
+    Caps,
+    Changes,
+    Circumstances,
+    Decision,
+    applicant_key,
+    changes,
+    decide,
+    merge_records,
+    notice_for,
 )
+from inbox_worker.intake.extractor import Extractor, ReadersUnavailable, Reading, ReadingFailed
+from inbox_worker.intake.filing import Filer, unfiled
+from inbox_worker.intake.stages import (
+    Classified,
+    Fetched,
+    Notice,
+    Outcome,
+    Parsed,
+    PollSummary,
+    Read,
+    Recorded,
+    Registered,
+    Tally,
+)
+from inbox_worker.mail.headers import header, raw_header, sender_address
+from inbox_worker.mail.mailbox import Mailbox, MailboxError, MessageRef, MessageTooLarge
+from inbox_worker.outbound.emails import Templates
 from inbox_worker.program import replies
-from inbox_worker.record import ApplicationRecord, Extraction, UnreadableInput
+from inbox_worker.record import UnreadableInput
 from inbox_worker.store.database import Database
-from inbox_worker.store.models import (
-    Application,
-    ApplicationVersion,
-    Event,
-    IncomingMessage,
-    OutgoingMessage,
-    SuppressedAddress,
-    WorkerState,
-)
+from inbox_worker.store.models import Application, IncomingState
 from inbox_worker.store.rawstore import RawStore
 
 log = logging.getLogger(__name__)
-# Finished messages moved out of the watched folder by one IMAP command.
-FILE_BATCH = 50
+# While a reading is waited for, the mailbox's lease is renewed this often (seconds).
+LEASE_RENEWAL_SECONDS = 5.0
 
 
-@dataclass
-class PollSummary:
-    seen: int = 0
-    applications: int = 0
-    updates: int = 0
-    ignored: int = 0
-    review: int = 0
-    # Replies to the program's own mail that were handled (commands, assessment answers).
-    replies: int = 0
-    duplicates: int = 0
-    retry_later: int = 0
-    filed: int = 0
-    problems: list[str] = field(default_factory=list)
+class LeaseLost(Exception):
+    """Another worker took the mailbox over while this one waited: the rest is theirs."""
 
 
 @dataclass
 class Intake:
-    """Everything one poll needs, built once by `bootstrap` and handed in."""
+    """Everything one poll needs, built by the worker and handed in."""
 
     settings: Settings
     db: Database
@@ -93,480 +88,340 @@ class Intake:
     raw_store: RawStore | None
     templates: Templates
     account: str
+    extractor: Extractor
     # With dry_run the mailbox is left exactly as it was.
     dry_run: bool = False
     # Renews this worker's lease on the mailbox; False means another worker took over.
     keep_lease: Callable[[], bool] = lambda: True
 
-    # ------------------------------------------------------------ the poll
     def poll(self, now: datetime) -> PollSummary:
-        """Process every new message in the watched folder, then file away what is done."""
+        """Take every new message of the watched folder down the path, in order."""
         summary = PollSummary()
         folder = self.settings.imap.folder
-        self._file_pending(summary)
-        last_validity, last_uid = self._position(folder)
+        filer = Filer(self.db, self.mailbox, self.settings.imap, dry_run=self.dry_run)
+        for row_id in unfiled(self.db, self.account, folder):
+            filer.add(row_id)
+        filer.flush()
+        uidvalidity, refs, done_upto = self.scan(folder)
+        if refs:
+            ledger.clear_old_tallies(self.db, now)
+        # Each message is begun (fetched, parsed, classified and handed to a reading process) up to
+        # `capacity` messages before its turn, and finished (read, decided, recorded) in order.
+        ahead: deque[_Turn] = deque()
+        begun_ids: set[str] = set()
+        blocked = False
+        for i, ref in enumerate(refs):
+            if not self.keep_lease():
+                summary.problems.append("another worker took over the mailbox; stopping this poll")
+                break
+            summary.seen += 1
+            # A second copy in this poll is not read ahead: by its turn the first may be finished with.
+            ahead.append(self.begin(ref, now, read_ahead=ref.message_id not in begun_ids))
+            begun_ids.add(ref.message_id or "")
+            while len(ahead) > self.extractor.capacity or (ahead and i == len(refs) - 1):
+                turn = ahead.popleft()
+                finished = self.finish(turn, now, summary, filer)
+                if finished and not blocked:
+                    done_upto = max(done_upto, turn.ref.uid)
+                blocked = blocked or not finished
+        filer.flush()
+        summary.filed, summary.problems = filer.filed, summary.problems + filer.problems
+        ledger.save_position(self.db, self.account, folder, uidvalidity, done_upto, now)
+        return summary
+
+    def scan(self, folder: str) -> tuple[int, list[MessageRef], int]:
+        """The folder's UIDVALIDITY, its messages not finished with, and the UID up to which all are."""
+        last_validity, last_uid = ledger.position(self.db, self.account, folder)
         uidvalidity, refs = self.mailbox.scan(folder, after_uid=0 if last_validity is None else last_uid)
         if last_validity is not None and uidvalidity != last_validity:
-            # The server renumbered the folder: old UIDs mean nothing now. Rescan
-            # everything; Message-IDs tell which messages were already processed.
+            # The server renumbered the folder: old UIDs mean nothing now. Rescan everything;
+            # Message-IDs tell which messages were already processed.
             log.warning("intake: %s changed UIDVALIDITY (%s -> %s); reconciling by Message-ID",
                         folder, last_validity, uidvalidity)
             uidvalidity, refs = self.mailbox.scan(folder, after_uid=0)
-        done_upto = 0 if uidvalidity != last_validity else last_uid
-        blocked = False
-        # Finished messages are moved out in groups, one IMAP command for each group. Until
-        # then they are recorded and unfiled, which is exactly what `_file_pending` picks up
-        # after a crash, so grouping the moves changes nothing about what survives one.
-        to_file: list[int] = []
-        # Messages are registered (a row each, in state "new") a group at a time, one transaction
-        # for the group; Message-IDs finished during this poll tell a later copy it is a duplicate.
-        registered: dict[int, _Registration] = {}
-        finished_ids: dict[str, int] = {}
-        with ReadAhead(self.mailbox, refs, self.settings.imap.max_message_bytes,
-                       self.settings.worker.extraction_processes, self.raw_store) as ahead:
-            for i, ref in enumerate(refs):
-                if not self.keep_lease():
-                    summary.problems.append("another worker took over the mailbox; stopping this poll")
-                    break
-                summary.seen += 1
-                if ref.uid not in registered:
-                    registered = self._register(refs[i:i + FILE_BATCH], now)
-                finished, row_id = self._process(ref, registered[ref.uid], finished_ids, now, summary, ahead)
-                if finished and ref.message_id and row_id is not None:
-                    finished_ids.setdefault(ref.message_id, row_id)
-                if row_id is not None:
-                    to_file.append(row_id)
-                    if len(to_file) >= FILE_BATCH:
-                        self._file(to_file, summary)
-                        to_file = []
-                if finished and not blocked:
-                    done_upto = max(done_upto, ref.uid)
-                blocked = blocked or not finished
-        self._file(to_file, summary)
-        self._save_position(folder, uidvalidity, done_upto, now)
-        return summary
+        return uidvalidity, refs, 0 if uidvalidity != last_validity else last_uid
 
-    # ------------------------------------------------------------ one message
-    def _register(self, refs: list[MessageRef], now: datetime) -> dict[int, _Registration]:
-        """Rows for these messages (one folder's), made where missing; copies of messages
-        finished before are marked duplicates at once."""
-        with self.db.unit_of_work() as s:
-            # Every message of a backlog is registered here: statements, not the ORM's objects.
-            rows = {row.uid: row for row in s.execute(_REGISTERED, {
-                "account": self.account, "folder": refs[0].folder, "uidvalidity": refs[0].uidvalidity,
-                "uids": [ref.uid for ref in refs]})}
-            new = [ref for ref in refs if ref.uid not in rows]
-            if new:
-                rows |= {row.uid: row for row in s.execute(_REGISTER, [{
-                    "account": self.account, "folder": ref.folder, "uidvalidity": ref.uidvalidity,
-                    "uid": ref.uid, "message_id": ref.message_id, "size": ref.size, "state": "new",
-                    "attempts": 0, "received_at": now, "updated_at": now} for ref in new])}
-            fresh = [row for row in rows.values() if row.state == "new" and row.message_id]
-            earlier: dict[str, int] = {}
-            if fresh:
-                for row in s.execute(_FINISHED_WITH_IDS, {
-                        "account": self.account, "message_ids": list({r.message_id for r in fresh})}):
-                    earlier.setdefault(row.message_id, row.id)
-            duplicates = set()
-            for row in fresh:
-                if (original := earlier.get(row.message_id)) is not None:
-                    self._mark_duplicate(s.get(IncomingMessage, row.id), s.get(IncomingMessage, original),
-                                         now)
-                    duplicates.add(row.uid)
-            return {uid: _Registration(row.id, "duplicate" if uid in duplicates else row.state, row.filed_to,
-                                       row.received_at, uid in duplicates)
-                    for uid, row in rows.items()}
-
-    @staticmethod
-    def _mark_duplicate(row: IncomingMessage, original: IncomingMessage, now: datetime) -> None:
-        row.state, row.reason = "duplicate", f"same Message-ID as message {original.id}"
-        row.classification = original.classification
-        row.updated_at = now
-
-    def _process(self, ref: MessageRef, registration: _Registration, finished_ids: dict[str, int],
-                 now: datetime, summary: PollSummary, ahead: ReadAhead) -> tuple[bool, int | None]:
-        """Walk one message down the path: (finished with it?, its row if it is to be filed away)."""
-        row_id, state, filing = registration.row_id, registration.state, registration.filed_to
-        if state == "new" and ref.message_id in finished_ids:
-            # A copy of a message finished earlier in this poll, after the registration.
-            with self.db.unit_of_work() as s:
-                self._mark_duplicate(s.get(IncomingMessage, row_id),
-                                     s.get(IncomingMessage, finished_ids[ref.message_id]), now)
-            summary.duplicates += 1
-            return True, row_id
-        if registration.duplicate:
-            summary.duplicates += 1
-            return True, row_id
-        if state != "new":
-            return True, (row_id if filing is None else None)
+    # ------------------------------------------------------------------ one message's journey
+    def begin(self, ref: MessageRef, now: datetime, *, read_ahead: bool) -> _Turn:
+        """The steps that may run ahead of the message's turn: fetch, parse, classify, and hand
+        it to a reading process."""
+        turn = _Turn(ref)
         try:
-            outcome = self._walk(registration, ref, now, ahead)
-            log.debug("intake: UID %s committed (%s)", ref.uid, outcome)
-        except Exception as e:  # a bug or an outage on one message must not stop the queue
-            log.exception("intake: message UID %s failed", ref.uid)
-            return self._count_failure(row_id, ref, now, e, summary)
-        setattr(summary, outcome, getattr(summary, outcome) + 1)
-        return True, row_id
+            turn.row = row = ledger.register(self.db, self.account, ref, now)
+            turn.attempts = row.attempts
+            if row.state is not IncomingState.NEW:
+                return turn  # finished with before: at most to be filed away
+            fetched = self.fetch(ref, row)
+            log.debug("intake: UID %s fetched (%s bytes)", ref.uid, ref.size)
+            turn.classified = classify_step(parse(fetched, self.settings.imap.max_message_bytes), self.own_addresses)
+            # A copy is not read: after a folder is renumbered, every message may be one. A second
+            # copy in this poll is looked at again at its turn, when the first may be finished with.
+            turn.copy_of, turn.recheck = row.copy_of, not read_ahead
+            if row.copy_of is None and read_ahead:
+                self.start_reading(turn, now)
+        except Exception as e:  # met again at the message's turn, in order
+            turn.error = e
+        return turn
 
-    def _walk(self, registration: _Registration, ref: MessageRef, now: datetime, ahead: ReadAhead) -> str:
-        row_id = registration.row_id
+    def fetch(self, ref: MessageRef, row: Registered) -> Fetched:
+        """The message's bytes, and their copy in the raw-mail store. A message over the size limit
+        is not read: it is only copied to the store, a piece at a time."""
         limit = self.settings.imap.max_message_bytes
-        if ref.size > limit:
-            return self._set_aside(row_id, now, "the message is too large to read "
-                                   f"({ref.size:,} bytes; the limit is {limit:,})")
-        raw = ahead.fetch(ref, limit)
-        log.debug("intake: UID %s fetched (%s bytes)", ref.uid, len(raw))
-        keeping = None
-        if self.raw_store is not None:
-            # Being written since the message was handed out to be read ahead, or from now.
-            keeping = ahead.keeping(ref) or self.raw_store.keep(raw)
         try:
-            # Who sent it and what kind of mail it is need only the headers.
-            msg = parse_headers(raw)
-        except UnreadableInput as e:
-            return self._set_aside(row_id, now, f"the message could not be read: {e}",
-                                   sha=keeping and keeping.sha256())
-        classification = classify(msg, self._own_addresses())
-        if classification.kind == "bounce" or (classification.from_person and not ahead.holds(ref)):
-            # Read here, whole. Parsed once: its text and its extraction read this one copy, so a
-            # message with a large attachment is never held parsed twice.
-            msg = parse_message(raw)
-        del raw
-        extraction: Extraction | None = None
-        reading: Reading | None = None
-        if classification.from_person:
-            # Read before the transaction opens, so no other writer waits on the reading.
-            reading = ahead.read(ref, msg)
-            extraction = reading.extraction
-            log.debug("intake: UID %s extracted", ref.uid)
-        # The message's file is on disk before the record of it is committed.
-        sha = keeping.sha256() if keeping is not None else None
-        sender = sender_address(msg)
-        incoming = _Incoming(row_id, registration.received_at, raw_sha256=sha,
-                             sender=_sender(sender, extraction), subject=header(msg, "Subject")[:2000])
+            raw = self.mailbox.fetch(ref, limit) if ref.size <= limit else None
+        except MessageTooLarge:  # bigger than the server said
+            raw = None
+        if raw is None:
+            sha = self.raw_store.put_stream(self.mailbox.stream(ref)) if self.raw_store is not None else None
+            return Fetched(ref, row, None, sha)
+        return Fetched(ref, row, raw, self.raw_store.put(raw) if self.raw_store is not None else None)
+
+    def start_reading(self, turn: _Turn, now: datetime) -> None:
+        """Hand a person's message to a reading process as soon as one is free. A try is committed
+        just before, and given back once the reading ends well: so a message's tries are the
+        readings of it that failed, or that the worker did not live to see end."""
+        classified = turn.classified
+        if (classified is None or classified.reading is not None or classified.parsed.problem
+                or not classified.classification.from_person
+                or turn.attempts >= self.settings.worker.max_process_attempts):
+            return
+        row_id = classified.parsed.fetched.row.row_id
+
+        def count_the_try() -> None:
+            turn.attempts = ledger.count_attempt(self.db, row_id, now)
+
+        # (A dry run has one database session, for this thread only; and keeps no tries anyway.)
+        reading = self.extractor.submit(classified.parsed.fetched.raw, starting=count_the_try,
+                                        read=None if self.dry_run else lambda: ledger.give_back_try(self.db, row_id))
+        turn.classified = Classified(classified.parsed, classified.classification, reading)
+
+    def finish(self, turn: _Turn, now: datetime, summary: PollSummary, filer: Filer) -> bool:
+        """The steps taken in order: extract, decide, record and queue, file. Whether the message
+        is finished with (else it stays in the folder for the next poll)."""
+        if turn.row is not None and turn.row.state is not IncomingState.NEW:
+            if turn.row.filed_to is None:
+                filer.add(turn.row.row_id)
+            return True
+        try:
+            if turn.error is not None:
+                raise turn.error
+            recorded = self.record_duplicate(turn, now) or self.record_and_queue(self.extract(turn, now), now)
+        except (MailboxError, ReadersUnavailable, LeaseLost) as e:
+            # The mailbox or the reading processes are failing, or the mailbox is another worker's
+            # now: not this message's fault.
+            summary.problems.append(f"message UID {turn.ref.uid} not processed: {e}")
+            summary.count(Outcome.RETRY)
+            return False
+        except Exception as e:  # a bug or an outage on one message must not stop the queue
+            log.exception("intake: message UID %s failed", turn.ref.uid)
+            recorded = self.count_failure(turn, now, e, summary)
+        if recorded is None:
+            return False
+        log.debug("intake: UID %s committed (%s)", turn.ref.uid, recorded.outcome)
+        summary.count(recorded.outcome)
+        filer.add(recorded.row_id)
+        return True
+
+    def record_duplicate(self, turn: _Turn, now: datetime) -> Recorded | None:
+        """A copy of a message finished with (the same Message-ID) is recorded as such, unread and
+        unanswered; None for any other message."""
+        if turn.copy_of is None and not turn.recheck:
+            return None
+        parsed = turn.classified.parsed
+        with self.db.unit_of_work(durable=False) as s:
+            original = turn.copy_of or ledger.earlier_copy(s, self.account, turn.ref.message_id, turn.row.row_id)
+            if original is None:
+                return None
+            ledger.finish(s, turn.row.row_id, state=IncomingState.DUPLICATE, now=now, sender=parsed.sender,
+                          reason=f"same Message-ID as message {original}", subject=parsed.subject,
+                          raw_sha256=parsed.fetched.raw_sha256)
+        return Recorded(turn.row.row_id, Outcome.DUPLICATE, IncomingState.DUPLICATE)
+
+    def extract(self, turn: _Turn, now: datetime) -> Read:
+        """The message read for its form; tried again in a fresh reading process when the reading
+        fails, until the tries are used up."""
+        classified = turn.classified
+        parsed = classified.parsed
+        if parsed.problem is not None:
+            return Read(classified, None, parsed.problem)
+        if classified.classification.kind is Kind.BOUNCE:
+            return Read(classified, None, report=parse_message(parsed.fetched.raw))
+        if not classified.classification.from_person:
+            return Read(classified, None)
+        last = parsed.fetched.row.reason or "the worker stopped while reading it"
+        while True:
+            self.start_reading(turn, now)
+            if turn.classified.reading is None:
+                return Read(turn.classified, None, f"reading it failed {turn.attempts} times ({last}); set aside so "
+                            "the messages behind it can go on")
+            try:
+                reading = self.wait_for(turn.classified.reading)
+            except ReadingFailed as e:
+                last = str(e)
+                ledger.note_failure(self.db, parsed.fetched.row.row_id, last, now)
+                turn.classified = Classified(parsed, classified.classification)
+                continue
+            log.debug("intake: UID %s extracted", turn.ref.uid)
+            return Read(turn.classified, reading)
+
+    def wait_for(self, reading: Future[Reading]) -> Reading:
+        """A reading's result, the mailbox's lease renewed meanwhile (a reading may take a while)."""
+        while True:
+            try:
+                return reading.result(timeout=LEASE_RENEWAL_SECONDS)
+            except TimeoutError:
+                if not self.keep_lease():
+                    raise LeaseLost("another worker took over the mailbox while a message was read") from None
+
+    def record_and_queue(self, read: Read, now: datetime) -> Recorded:
+        """Decide, and carry the decision out in one unit of work: the message's row, its
+        application, its answer and what the coordinators hear, committed together."""
         # Not waiting for the disk here: the message is moved, and its answer sent, only after
         # `make_durable()`; a power cut before that leaves it in the folder, to be read again.
         with self.db.unit_of_work(durable=False) as s:
-            # Replies to the program's own mail (a coordinator's APPROVE/REJECT to a digest, a
-            # participant's answer to an assessment reminder) are handled by `replies`, and what
-            # was read from them as a form is set aside.
-            if reading is not None and (
-                    handled := self._route_reply(s, incoming, msg, reading.text, sender, now)):
+            facts, app = self.circumstances(s, read, now)
+            if read.reading is not None and (handled := self.route_reply(s, read, facts, now)) is not None:
                 return handled
-            applicant = _applicant_key(extraction, sender) if extraction and extraction.record else ""
-            existing = self._application_for(s, applicant)
-            decision = decide(classification, extraction, problem=reading.problem if reading else None,
-                              known_applicant=existing is not None)
-            incoming.classification = classification.kind
-            incoming.state = {"application": "processed", "ignored": "ignored",
-                              "review": "review"}[decision.outcome]
-            incoming.reason = decision.reason
-            if decision.outcome == "application":
-                app = self._store_application(s, incoming, extraction, existing, applicant, now)
-                incoming.application_id = app.id
-                self._queue_acknowledgement(s, incoming, app, decision, msg, now)
-                incoming.write(s, now)
-                return "updates" if existing is not None else "applications"
-            incoming.write(s, now)
-            if decision.template == "review_notice":
-                self._queue_review_notice(s, incoming, decision.reason, now)
-            if classification.kind == "bounce":
-                self._record_bounce(s, incoming, msg, now)
-            return "review" if decision.outcome == "review" else "ignored"
+            decision = decide(read.classified.classification, read.reading, read.problem, facts, self.caps)
+            return self.carry_out(s, read, facts, decision, now, app=app)
 
-    def _record_bounce(self, s: Session, row: _Incoming, msg: Message, now: datetime) -> None:
-        """A hard bounce of our own mail: stop mailing that address and tell the coordinators."""
-        ours = bounced_message_ids(msg)
-        if not ours or s.scalar(select(OutgoingMessage.id).where(OutgoingMessage.message_id.in_(ours))) is None:
-            return  # not a report about mail this program sent
-        for failed in failed_recipients(msg):
-            if not failed.permanent or s.get(SuppressedAddress, failed.address) is not None:
-                continue
-            reason = f"an email to {failed.address} could not be delivered ({failed.status} {failed.diagnostic})"
-            s.add(SuppressedAddress(address=failed.address, reason=reason.strip(), at=now,
-                                    incoming_message_id=row.id))
-            s.add(Event(at=now, actor="mail system", action="address_undeliverable", subject=failed.address,
-                        detail={"incoming_message": row.id, "status": failed.status}))
-            self._queue_review_notice(s, row, f"{reason.strip()}: no more automatic mail goes to that address",
-                                      now, key=f"undeliverable:{failed.address}")
+    def circumstances(self, s: Session, read: Read, now: datetime) -> tuple[Circumstances, Application | None]:
+        """What the database knows that the decision needs, and the application kept for the
+        applicant, if there is one."""
+        parsed = read.classified.parsed
+        if read.reading is None:
+            return Circumstances(parsed.sender, ledger.sender_day(s, parsed.sender, now)), None
+        extraction = read.reading.extraction
+        record = extraction.record if extraction is not None else None
+        applicant = applicant_key(extraction, parsed.sender) if record is not None else ""
+        app = ledger.application_for(s, applicant)
+        existing = app.record if app is not None else None
+        named = ledger.our_mail(s, loops.named_ids(parsed.headers))
+        recent = [] if named else ledger.answers_to(s, parsed.sender, now - timedelta(days=1))
+        return Circumstances(
+            sender=parsed.sender, today=ledger.sender_day(s, parsed.sender, now), applicant=applicant,
+            existing=existing, changes=changes(existing, record) if record else Changes(),
+            answers_to_applicant=ledger.answers_since(s, applicant, now - timedelta(days=1)),
+            answering=loops.answering(named, recent, read.reading.text, parsed.headers, now)), app
 
-    def _route_reply(self, s: Session, incoming: _Incoming, msg: Message, text: str, sender: str,
-                     now: datetime) -> str | None:
-        """A reply the program handles: recorded with what it caused; else None."""
-        outcome = replies.route(s, msg, text, sender, self.settings, self.templates, now)
+    def route_reply(self, s: Session, read: Read, facts: Circumstances, now: datetime) -> Recorded | None:
+        """A reply the program handles itself (a coordinator's command, an answer to a check-in),
+        recorded with what it caused; None for anything else."""
+        parsed = read.classified.parsed
+        outcome = replies.route(s, parsed.headers, read.reading.text, parsed.sender, self.settings, self.templates,
+                                now)
         if outcome is None:
             return None
-        incoming.sender = _sender(sender, None)
-        incoming.classification, incoming.state, incoming.reason = outcome.kind, outcome.state, outcome.reason
-        incoming.write(s, now)
+        state = IncomingState(outcome.state)
+        decision = Decision(state, Outcome.REVIEW if state is IncomingState.REVIEW else Outcome.REPLY, outcome.reason)
         if outcome.notify:
-            self._queue_review_notice(s, incoming, outcome.reason, now)
-        return "review" if outcome.state == "review" else "replies"
+            notice, tally = notice_for(facts.today, self.caps)
+            decision = Decision(decision.state, decision.outcome, decision.reason, notice=notice, tallies=(tally,))
+        return self.carry_out(s, read, facts, decision, now, classification=outcome.kind)
 
-    def _set_aside(self, row_id: int, now: datetime, reason: str, sha: str | None = None) -> str:
+    def carry_out(self, s: Session, read: Read, facts: Circumstances, decision: Decision, now: datetime, *,
+                  app: Application | None = None, classification: str | None = None) -> Recorded:
+        """Record the decision and queue what answers it."""
+        parsed = read.classified.parsed
+        fetched = parsed.fetched
+        row_id = fetched.row.row_id
+        extraction = read.reading.extraction if read.reading is not None else None
+        if decision.store:
+            merged = merge_records(app.record, extraction.record) if app else extraction.record.contract_dict()
+            app = ledger.store_application(s, row_id, extraction, app, facts.applicant, merged, facts.changes,
+                                           parsed.sender, now)
+        elif decision.outcome is Outcome.UNCHANGED:
+            ledger.note_unchanged(s, row_id, app, parsed.sender, now)
+        linked = app is not None and (decision.store or decision.outcome is Outcome.UNCHANGED)
+        sender = parsed.sender or (extraction.sender if extraction else None)
+        ledger.finish(s, row_id, state=decision.state, reason=decision.reason, now=now,
+                      classification=classification or read.classified.classification.kind, sender=sender,
+                      subject=parsed.subject, raw_sha256=fetched.raw_sha256, application_id=app.id if linked else None)
+        tallies = ledger.add_tallies(s, parsed.sender, now, decision.tallies)
+        if decision.answer is not None:
+            answers.acknowledge(s, self.settings, self.templates, row_id=row_id, app=app, answer=decision.answer,
+                                their_id=(raw_header(parsed.headers, "Message-ID") or "").strip(),
+                                their_references=(raw_header(parsed.headers, "References") or "").split(), now=now)
+        if decision.notice is Notice.EACH:
+            answers.review_notice(s, self.settings, self.templates, row_id=row_id, sender=sender,
+                                  subject=parsed.subject, received=fetched.row.received_at, reason=decision.reason,
+                                  now=now)
+        elif decision.notice is Notice.COUNTED:
+            answers.count_held(s, self.settings, self.templates, sender=parsed.sender, now=now,
+                               count=tallies[Tally.NOTICE_HELD], noticed=self.caps.notices_per_sender)
+        # A hard bounce of our own mail: no more automatic mail to that address, and the coordinators told.
+        for address, why in ledger.record_bounce(s, row_id, read.report, now) if read.report is not None else ():
+            answers.review_notice(s, self.settings, self.templates, row_id=row_id, sender=sender,
+                                  subject=parsed.subject, received=fetched.row.received_at, now=now,
+                                  key=f"undeliverable:{address}", reason=f"{why}: no more automatic mail goes to it")
+        return Recorded(row_id, decision.outcome, decision.state, decision.reason)
+
+    def count_failure(self, turn: _Turn, now: datetime, error: Exception, summary: PollSummary) -> Recorded | None:
+        """A message that failed for a reason of its own: tried again at the next poll, or, after
+        too many tries, set aside so the messages behind it can go on."""
+        if turn.row is None:  # not even registered (the database is failing): nothing to count
+            summary.problems.append(f"message UID {turn.ref.uid} failed ({type(error).__name__}: {error})")
+            summary.count(Outcome.RETRY)
+            return None
+        row_id = turn.row.row_id
+        why = f"{type(error).__name__}: {error}"
+        attempts = ledger.count_attempt(self.db, row_id, now, reason=why)
+        if attempts < self.settings.worker.max_process_attempts:
+            summary.problems.append(f"message UID {turn.ref.uid} failed (try {attempts}); it will be tried again")
+            summary.count(Outcome.RETRY)
+            return None
+        reason = f"processing failed {attempts} times ({why}); set aside so the messages behind it can go on"
+        summary.problems.append(f"message UID {turn.ref.uid} set aside: {reason}")
+        parsed = turn.classified.parsed if turn.classified is not None else None
+        sender, subject = (parsed.sender, parsed.subject) if parsed else (None, None)
         with self.db.unit_of_work() as s:
-            row = s.get(IncomingMessage, row_id)
-            row.state, row.reason, row.updated_at = "review", reason, now
-            row.raw_sha256 = sha or row.raw_sha256
-            self._queue_review_notice(s, row, reason, now)
-        return "review"
+            ledger.finish(s, row_id, state=IncomingState.REVIEW, reason=reason, now=now, sender=sender, subject=subject,
+                          raw_sha256=parsed.fetched.raw_sha256 if parsed else None)
+            answers.review_notice(s, self.settings, self.templates, row_id=row_id, sender=sender, subject=subject,
+                                  received=turn.row.received_at, reason=reason, now=now)
+        return Recorded(row_id, Outcome.REVIEW, IncomingState.REVIEW, reason)
 
-    def _count_failure(self, row_id: int, ref: MessageRef, now: datetime, error: Exception,
-                       summary: PollSummary) -> tuple[bool, int | None]:
-        if isinstance(error, MailboxError):
-            # The mailbox itself is failing: not this message's fault; try again next poll.
-            summary.problems.append(f"mailbox problem at message UID {ref.uid}: {error}")
-            summary.retry_later += 1
-            return False, None
-        with self.db.unit_of_work() as s:
-            row = s.get(IncomingMessage, row_id)
-            row.attempts += 1
-            row.updated_at = now
-            attempts = row.attempts
-        if attempts >= self.settings.worker.max_process_attempts:
-            reason = (f"processing failed {attempts} times ({type(error).__name__}: {error}); "
-                      "set aside so the messages behind it can go on")
-            self._set_aside(row_id, now, reason)
-            summary.review += 1
-            summary.problems.append(f"message UID {ref.uid} set aside: {reason}")
-            return True, row_id
-        summary.retry_later += 1
-        summary.problems.append(f"message UID {ref.uid} failed (try {attempts}); it will be tried again")
-        return False, None
+    @property
+    def caps(self) -> Caps:
+        return Caps.of(self.settings.worker)
 
-    # ------------------------------------------------------------ filing
-    def _file(self, row_ids: list[int], summary: PollSummary) -> None:
-        """Move finished messages to their folders; remember which moved."""
-        if not row_ids:
-            return
-        groups: dict[tuple[str, str, int], list[tuple[int, MessageRef]]] = {}
-        with self.db.unit_of_work() as s:
-            for row in s.scalars(select(IncomingMessage).where(IncomingMessage.id.in_(row_ids))):
-                target = (self.settings.imap.review_folder if row.state == "review"
-                          else self.settings.imap.processed_folder)
-                ref = MessageRef(row.folder, row.uidvalidity, row.uid, row.size, row.message_id)
-                groups.setdefault((target, row.folder, row.uidvalidity), []).append((row.id, ref))
-        if self.dry_run:
-            return
-        # Once moved, a message is never read again: its record must be on the disk first.
-        self.db.make_durable()
-        for (target, _folder, _validity), rows in groups.items():
-            refs = [ref for _id, ref in rows]
-            try:
-                self.mailbox.move_many(refs, target)
-            except MailboxError as e:
-                # Recorded already; the move is tried again at the next poll.
-                summary.problems.append(f"could not file {len(refs)} message(s) to {target}: {e}")
-                continue
-            if log.isEnabledFor(logging.DEBUG):
-                for ref in refs:
-                    log.debug("intake: UID %s moved to %s", ref.uid, target)
-            with self.db.unit_of_work() as s:
-                filed = [row_id for row_id, _ref in rows]
-                s.execute(update(IncomingMessage).where(IncomingMessage.id.in_(filed)).values(filed_to=target))
-            summary.filed += len(rows)
-
-    def _file_pending(self, summary: PollSummary) -> None:
-        """Messages recorded earlier whose move did not happen (a crash, an outage)."""
-        with self.db.unit_of_work() as s:
-            pending = s.scalars(
-                select(IncomingMessage.id).where(
-                    IncomingMessage.account == self.account,
-                    IncomingMessage.folder == self.settings.imap.folder,
-                    IncomingMessage.state != "new",
-                    IncomingMessage.filed_to.is_(None),
-                ).order_by(IncomingMessage.id)
-            ).all()
-        for i in range(0, len(pending), FILE_BATCH):
-            self._file(list(pending[i:i + FILE_BATCH]), summary)
-
-    # ------------------------------------------------------------ store
-    # Every application of a backlog is written here, with statements built once (below the
-    # class) rather than through the ORM's unit of work, which cost several times the SQL itself.
-    def _application_for(self, s: Session, applicant: str) -> Row | None:
-        """The application already kept for this applicant's address (`_applicant_key`), if any."""
-        return s.execute(_APPLICATION_BY_EMAIL, {"email": applicant}).first() if applicant else None
-
-    def _store_application(self, s: Session, row: _Incoming, extraction: Extraction,
-                           existing: Row | None, applicant: str, now: datetime) -> StoredApplication:
-        record = extraction.record
-        data = record.contract_dict() if existing is None else merge_records(existing.record, record)
-        merged = ApplicationRecord(**data)
-        missing = merged.missing()
-        values = {"record": merged.contract_dict(), "role": merged.role, "name": merged.name,
-                  "missing": missing, "status": "incomplete" if missing else "received", "updated_at": now}
-        if existing is None:
-            app = StoredApplication(0, applicant, values["record"], missing, version=1)
-            app.id = s.execute(_INSERT_APPLICATION, values | {
-                "email": app.email, "version": app.version, "created_at": now}).inserted_primary_key[0]
-        else:
-            app = StoredApplication(existing.id, existing.email, values["record"], missing,
-                                    version=existing.version + 1)
-            s.execute(_UPDATE_APPLICATION, values | {"application_id": app.id, "version": app.version})
-        s.execute(_INSERT_VERSION, {
-            "application_id": app.id, "version": app.version, "record": app.record,
-            "incoming_message_id": row.id, "created_at": now,
-            "provenance": {k: r.model_dump() for k, r in extraction.readings.items()}
-            | {"part": extraction.part}})
-        s.execute(_INSERT_EVENT, {
-            "at": now, "actor": row.sender or "applicant", "subject": f"application:{app.id}",
-            "action": "application_updated" if existing is not None else "application_received",
-            "detail": {"incoming_message": row.id, "version": app.version, "missing": missing}})
-        return app
-
-    # ------------------------------------------------------------ answers
-    def _queue_acknowledgement(self, s: Session, row: _Incoming, app: StoredApplication, decision: Decision,
-                               msg: Message, now: datetime) -> None:
-        attachments = _blank_form() if app.missing else []
-        context = acknowledgement_context(self.settings.program, app.record, app.missing, bool(attachments))
-        key = f"ack:{row.id}"
-        rendered = self.templates.render(decision.template, context)
-        their_id = header(msg, "Message-ID")
-        envelope = Envelope(from_address=self.settings.smtp.from_address, from_name=self.settings.smtp.from_name,
-                            to=[app.email], in_reply_to=their_id or None,
-                            references=_references(msg))
-        message = build_message(rendered, envelope, date=now, attachments=attachments,
-                                message_id=message_id_for(key, address_domain(self.settings.smtp.from_address)))
-        outbox.queue(s, key=key, template=decision.template, message=message, now=now,
-                     application_id=app.id, incoming_message_id=row.id,
-                     daily_cap=self.settings.worker.max_replies_per_address_per_day)
-
-    def _queue_review_notice(self, s: Session, row: IncomingMessage | _Incoming, reason: str, now: datetime,
-                             key: str | None = None) -> None:
-        coordinators = self.settings.program.coordinators
-        if not coordinators:
-            log.warning("intake: message %s set aside for review, but no coordinators are configured "
-                        "to tell ([program] coordinators)", row.id)
-            return
-        context = review_notice_context(
-            self.settings.program, self.settings.imap.review_folder, sender=row.sender, subject=row.subject,
-            received=row.received_at.strftime("%Y-%m-%d %H:%M"), reason=reason)
-        key = key or f"review:{row.id}"
-        rendered = self.templates.render("review_notice", context)
-        envelope = Envelope(from_address=self.settings.smtp.from_address, from_name=self.settings.smtp.from_name,
-                            to=list(coordinators), auto_submitted="auto-generated")
-        message = build_message(rendered, envelope, date=now,
-                                message_id=message_id_for(key, address_domain(self.settings.smtp.from_address)))
-        outbox.queue(s, key=key, template="review_notice", message=message, now=now, incoming_message_id=row.id)
-
-    # ------------------------------------------------------------ bookkeeping
-    def _own_addresses(self) -> frozenset[str]:
+    @property
+    def own_addresses(self) -> frozenset[str]:
         return frozenset(a.lower() for a in (self.settings.smtp.from_address,
                                              self.settings.program.mailbox_address) if a)
 
-    def _position(self, folder: str) -> tuple[int | None, int]:
-        with self.db.unit_of_work() as s:
-            row = s.get(WorkerState, f"position:{self.account}:{folder}")
-        if row is None:
-            return None, 0
-        validity, _, uid = row.value.partition(":")
-        return int(validity), int(uid)
-
-    def _save_position(self, folder: str, uidvalidity: int, uid: int, now: datetime) -> None:
-        with self.db.unit_of_work() as s:
-            s.merge(WorkerState(key=f"position:{self.account}:{folder}", value=f"{uidvalidity}:{uid}"))
-            s.merge(WorkerState(key="last_poll_at", value=now.isoformat()))
-
 
 @dataclass
-class _Incoming:
-    """A message's row as its transaction leaves it, written by one UPDATE."""
+class _Turn:
+    """A message between `begin` and `finish`."""
 
-    id: int
-    received_at: datetime
-    raw_sha256: str | None
-    sender: str
-    subject: str
-    classification: str | None = None
-    state: str = "new"
-    reason: str | None = None
-    application_id: int | None = None
-
-    def write(self, s: Session, now: datetime) -> None:
-        s.execute(_UPDATE_INCOMING, {
-            "row_id": self.id, "raw_sha256": self.raw_sha256, "sender": self.sender, "subject": self.subject,
-            "classification": self.classification, "state": self.state, "reason": self.reason,
-            "application_id": self.application_id, "updated_at": now})
+    ref: MessageRef
+    row: Registered | None = None
+    classified: Classified | None = None
+    # Its tries so far, this one included once it is handed to a reading process.
+    attempts: int = 0
+    # The message it is a copy of, as registered; and whether to look again at its turn (a second
+    # copy in one poll).
+    copy_of: int | None = None
+    recheck: bool = False
+    error: Exception | None = field(default=None, repr=False)
 
 
-@dataclass
-class StoredApplication:
-    """An application as this message left it."""
-
-    id: int
-    email: str
-    record: dict
-    missing: list[str]
-    version: int
-
-
-# Table columns, not the mapped class's attributes: a statement naming those goes through the
-# ORM's bulk-update path, which cost three times the SQL itself.
-_INCOMING = IncomingMessage.__table__
-_UPDATE_INCOMING = update(_INCOMING).where(_INCOMING.c.id == bindparam("row_id"))
-# A message's row as `_register` finds or makes it.
-_REGISTERED_COLUMNS = (_INCOMING.c.id, _INCOMING.c.uid, _INCOMING.c.message_id, _INCOMING.c.state,
-                       _INCOMING.c.filed_to, _INCOMING.c.received_at)
-_REGISTERED = select(*_REGISTERED_COLUMNS).where(
-    _INCOMING.c.account == bindparam("account"), _INCOMING.c.folder == bindparam("folder"),
-    _INCOMING.c.uidvalidity == bindparam("uidvalidity"), _INCOMING.c.uid.in_(bindparam("uids", expanding=True)))
-_REGISTER = insert(_INCOMING).returning(*_REGISTERED_COLUMNS, sort_by_parameter_order=True)
-# Messages with these Message-IDs already finished with (the earliest first).
-_FINISHED_WITH_IDS = select(_INCOMING.c.id, _INCOMING.c.message_id).where(
-    _INCOMING.c.account == bindparam("account"),
-    _INCOMING.c.message_id.in_(bindparam("message_ids", expanding=True)),
-    _INCOMING.c.state != "new").order_by(_INCOMING.c.id)
-_APPLICATIONS = Application.__table__
-_APPLICATION_BY_EMAIL = select(_APPLICATIONS.c.id, _APPLICATIONS.c.email, _APPLICATIONS.c.record,
-                               _APPLICATIONS.c.version).where(_APPLICATIONS.c.email == bindparam("email"))
-_INSERT_APPLICATION = insert(_APPLICATIONS)
-_UPDATE_APPLICATION = update(_APPLICATIONS).where(_APPLICATIONS.c.id == bindparam("application_id"))
-_INSERT_VERSION = insert(ApplicationVersion.__table__)
-_INSERT_EVENT = insert(Event.__table__)
+def parse(fetched: Fetched, max_bytes: int) -> Parsed:
+    """Its headers: who sent it and what kind of mail it is need nothing else."""
+    if fetched.raw is None:
+        return Parsed(fetched, None, "", "", problem=f"the message is too large to read ({fetched.ref.size:,} "
+                      f"bytes; the limit is {max_bytes:,}); a copy of it is kept")
+    try:
+        headers = parse_headers(fetched.raw)
+    except UnreadableInput as e:
+        return Parsed(fetched, None, "", "", problem=f"the message could not be read: {e}")
+    return Parsed(fetched, headers, sender_address(headers), header(headers, "Subject")[:2000])
 
 
-@dataclass(frozen=True)
-class _Registration:
-    """A message's row as the poll found or made it."""
-
-    row_id: int
-    state: str
-    filed_to: str | None
-    received_at: datetime
-    # Marked a duplicate of an earlier message just now, by the registration.
-    duplicate: bool = False
-
-
-def _applicant_key(extraction: Extraction, sender: str) -> str:
-    """Who the application belongs to: the address on the form, else the original sender.
-
-    Only a plain single address is ever used: it becomes a recipient.
-    """
-    for candidate in (extraction.record.email if extraction.record else None, extraction.sender,
-                      sender):
-        if candidate and valid_address(candidate.strip()):
-            return candidate.strip().lower()
-    return ""
-
-
-def _sender(sender: str, extraction: Extraction | None) -> str:
-    """Who sent the message (its From address, from `sender_address`), for its record."""
-    return (sender or (extraction.sender if extraction else "") or "")[:320]
-
-
-def _references(msg: Message) -> list[str]:
-    refs = header(msg, "References").split()
-    return [r for r in refs if r.startswith("<") and r.endswith(">")][-10:]
-
-
-def _blank_form() -> list[Attachment]:
-    """The program's form, attached when an acknowledgement asks for missing fields."""
-    return [Attachment("WLA-mentoring-application.docx",
-                       "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                       _blank_form_docx())]
-
-
-@functools.cache
-def _blank_form_docx() -> bytes:
-    # The same bytes every time, and building them takes a tenth of a second: once a process is enough.
-    return write_form("docx")
+def classify_step(parsed: Parsed, own_addresses: frozenset[str]) -> Classified:
+    """Who wrote it: a person, or a machine (which is never answered)."""
+    if parsed.headers is None:
+        # Too large or not an email at all: for a person to look at, whoever sent it.
+        return Classified(parsed, Classification(Kind.PERSON, ""))
+    return Classified(parsed, classify(parsed.headers, own_addresses))

@@ -12,6 +12,7 @@ import logging
 import socket
 import ssl
 import time
+from collections.abc import Iterator
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
@@ -222,9 +223,21 @@ class ImapMailbox:
     def fetch(self, ref: MessageRef, max_bytes: int) -> bytes:
         if ref.size > max_bytes:
             raise MessageTooLarge(ref, max_bytes)
+        parts: list[bytes] = []
+        got = 0
+        for piece in self.stream(ref):
+            parts.append(piece)
+            got += len(piece)
+            if got > max_bytes:
+                raise MessageTooLarge(MessageRef(ref.folder, ref.uidvalidity, ref.uid, got, ref.message_id),
+                                      max_bytes)
+        return b"".join(parts)
+
+    def stream(self, ref: MessageRef) -> Iterator[bytes]:
+        """The message's bytes a chunk at a time (imap.fetch_chunk_bytes), whatever its size: a
+        message too large to read can still be copied to disk without being held in memory."""
         self._select_ref(ref, readonly=True)
         chunk = max(1, self.settings.fetch_chunk_bytes)
-        parts: list[bytes] = []
         got = 0
         try:
             # Partial fetches keep each server reply small, so a 25 MB message is not one read.
@@ -234,16 +247,12 @@ class ImapMailbox:
                     raise MailboxError(f"message UID {ref.uid} is no longer in {ref.folder!r}; "
                                        f"another client moved or deleted it; scan again")
                 piece = next((v for k, v in data.items() if k.startswith(b"BODY[]")), None) or b""
-                parts.append(piece)
                 got += len(piece)
-                if got > max_bytes:
-                    raise MessageTooLarge(MessageRef(ref.folder, ref.uidvalidity, ref.uid, got,
-                                                     ref.message_id), max_bytes)
+                yield piece
                 if len(piece) < chunk:
-                    break
+                    return
         except (OSError, IMAPClientError) as e:
             raise self._io_error(f"downloading UID {ref.uid} from {ref.folder!r}", e) from None
-        return b"".join(parts)
 
     def fetch_many(self, refs: list[MessageRef], max_bytes: int) -> dict[int, bytes]:
         """Small messages of one folder in one command, for reading ahead: {UID: bytes}.

@@ -1,6 +1,6 @@
 """The mailbox edge: list, read and file away messages in the program mailbox.
 
-Everything else sees a `Mailbox` of four methods and `MessageRef` values
+Everything else sees a `Mailbox` of a few methods and `MessageRef` values
 keyed on (folder, UIDVALIDITY, UID), the key the store records as processed.
 `ImapMailbox` talks IMAP to the real mailbox (Gmail, or any IMAP4rev1 server
 with UIDPLUS); `MaildirMailbox` does the same over a local Maildir, for the
@@ -11,6 +11,7 @@ or deletes a message other than the one being moved.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from typing import Protocol
@@ -46,6 +47,7 @@ class Mailbox(Protocol):
     def scan(self, folder: str, after_uid: int = 0) -> tuple[int, list[MessageRef]]: ...
     def fetch(self, ref: MessageRef, max_bytes: int) -> bytes: ...
     def fetch_many(self, refs: list[MessageRef], max_bytes: int) -> dict[int, bytes]: ...
+    def stream(self, ref: MessageRef) -> Iterator[bytes]: ...
     def move(self, ref: MessageRef, to_folder: str) -> None: ...
     def move_many(self, refs: list[MessageRef], to_folder: str) -> None: ...
     def idle_wait(self, folder: str, timeout: float) -> bool: ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import mailbox as stdlib_mailbox
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from inbox_worker.mail.mailbox import MailboxError, MessageRef, MessageTooLarge, parse_message_id
@@ -93,6 +94,13 @@ class MaildirMailbox:
             raise MessageTooLarge(ref, max_bytes)
         md = self._folder(ref.folder)
         return md.get_bytes(self._key(md, ref))
+
+    def stream(self, ref: MessageRef, chunk: int = 1024 * 1024) -> Iterator[bytes]:
+        """The message's bytes a chunk at a time, whatever its size."""
+        md = self._folder(ref.folder)
+        with md.get_file(self._key(md, ref)) as fh:
+            while piece := fh.read(chunk):
+                yield piece
 
     def fetch_many(self, refs: list[MessageRef], max_bytes: int) -> dict[int, bytes]:
         out = {}

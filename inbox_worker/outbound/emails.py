@@ -35,6 +35,7 @@ TEMPLATES: dict[str, str] = {
     "proposal_withdrawn": "to one of a proposed pair when the match will not go ahead (not who said no, nor why)",
     "consent_escalation": "to the coordinators: one of a proposed pair has not answered, even after the reminder",
     "consent_declined": "to the coordinators, at once if they asked: one of a proposed pair said no, and why",
+    "limit_notice": "to the coordinators, once a day at most: a daily limit held mail back",
     "supervisor_notice": "to the supervisor a participant named, before the introduction: the program and its time",
     "introduction": "to a matched protégé and mentor (coordinators in cc): each other, guidelines, dates (.ics)",
     "assessment_reminder": "to each participant at the configured months: short questions answered by reply",

@@ -7,6 +7,12 @@ a temporary failure (4xx, a network error) is retried later with a growing
 wait; a permanent one (5xx) is recorded as failed with the server's words.
 Each email is marked sent in its own transaction right after the server
 accepts it, which keeps the window for a double send as small as it can be.
+
+The outbox is also where mail is counted against the daily limits: `queue`
+leaves out an address that had its day's automatic answers already, and
+`drain` sends no more in 24 hours than the daily limit of recipients (below
+the mail provider's own, so the account is never suspended); what it holds
+back waits, pending, for the next drain.
 """
 from __future__ import annotations
 
@@ -48,7 +54,8 @@ _SUPPRESSED_OR_ANSWERED = _SUPPRESSED.union_all(
     .where(_AUTO_REPLIES.c.address.in_(bindparam("addresses", expanding=True)),
            _AUTO_REPLIES.c.at > bindparam("since"))
     .group_by(_AUTO_REPLIES.c.address))
-_PENDING = (select(_OUTGOING.c.id, _OUTGOING.c.recipients, _OUTGOING.c.raw, _OUTGOING.c.attempts)
+_PENDING = (select(_OUTGOING.c.id, _OUTGOING.c.recipients, _OUTGOING.c.raw, _OUTGOING.c.attempts,
+                   _OUTGOING.c.template)
             .where(_OUTGOING.c.id == bindparam("outgoing_id"), _OUTGOING.c.state == "pending")
             .with_for_update(skip_locked=True))
 # What a try changed: its SET clause is the keys of the parameters given.
@@ -57,12 +64,13 @@ _UPDATE_OUTGOING = update(_OUTGOING).where(_OUTGOING.c.id == bindparam("outgoing
 
 def queue(session: Session, *, key: str, template: str, message: OutgoingEmail, now: datetime,
           application_id: int | None = None, incoming_message_id: int | None = None,
-          daily_cap: int = 5) -> int | None:
+          daily_cap: int = 5, not_before: datetime | None = None) -> int | None:
     """Add an email to the outbox unless one with this key is already there: its outbox number.
 
     Addresses known to be undeliverable are left out, and so is an address
     that already had `daily_cap` automatic answers in the last 24 hours.
     When nobody is left, nothing is queued and the reason is recorded.
+    It is sent at the first drain from `not_before` on (default: now).
     """
     # Every message of a backlog comes through here: the statements are built once, above.
     wanted = [a.lower() for a in message.recipients]
@@ -81,7 +89,7 @@ def queue(session: Session, *, key: str, template: str, message: OutgoingEmail, 
     outgoing_id = session.execute(_INSERT_NEW_OUTGOING[session.get_bind().dialect.name], {
         "idempotency_key": key, "template": template, "recipients": recipients, "auto_reply": auto_reply,
         "subject": message.subject, "message_id": message.message_id,
-        "raw": message.raw, "state": "pending", "attempts": 0, "next_attempt_at": now,
+        "raw": message.raw, "state": "pending", "attempts": 0, "next_attempt_at": not_before or now,
         "application_id": application_id, "incoming_message_id": incoming_message_id, "created_at": now,
     }).scalar()
     if outgoing_id is None:
@@ -90,6 +98,15 @@ def queue(session: Session, *, key: str, template: str, message: OutgoingEmail, 
         session.execute(_INSERT_AUTO_REPLY, [{"address": a, "at": now, "outgoing_message_id": outgoing_id}
                                              for a in recipients])
     return outgoing_id
+
+
+def replace_pending(session: Session, key: str, message: OutgoingEmail) -> bool:
+    """Put `message` in place of the email queued under `key`, if that one is still waiting to be
+    sent (a notice that counts something, counted once more): whether it was replaced."""
+    replaced = session.execute(
+        update(_OUTGOING).where(_OUTGOING.c.idempotency_key == key, _OUTGOING.c.state == "pending")
+        .values(raw=message.raw, subject=message.subject, message_id=message.message_id))
+    return replaced.rowcount > 0
 
 
 def _withheld(session: Session, addresses: list[str], now: datetime, daily_cap: int | None) -> dict[str, str]:
@@ -121,11 +138,19 @@ class DrainSummary:
     problems: list[str] = field(default_factory=list)
     # The server could not be reached or refused our login: the rest waits for the next cycle.
     server_down: bool = False
+    # Emails due but held back by the daily limit, and the recipients of the last 24 hours.
+    held_by_daily_limit: int = 0
+    recipients_in_24_hours: int = 0
+
+
+# The one email the daily limit never holds back: the coordinators' note that it holds mail back.
+LIMIT_NOTICE = "limit_notice"
 
 
 def drain(db: Database, sender, envelope_from: str, now: datetime, *, max_attempts: int,
-          retry_base_seconds: int, limit: int = 500) -> DrainSummary:
-    """Send every email that is due; never raises for a single email's failure."""
+          retry_base_seconds: int, limit: int = 500, daily_limit: int | None = None) -> DrainSummary:
+    """Send every email that is due, up to `daily_limit` recipients in 24 hours; never raises for a
+    single email's failure."""
     summary = DrainSummary()
     with db.unit_of_work() as s:
         due = s.scalars(
@@ -138,6 +163,8 @@ def drain(db: Database, sender, envelope_from: str, now: datetime, *, max_attemp
         # An email queued by a commit that did not wait for the disk (intake's) could be undone
         # by a power cut after it was sent, and then queued and sent again.
         db.make_durable()
+        if daily_limit is not None:
+            summary.recipients_in_24_hours = _recipients_since(db, now - timedelta(days=1))
     with db.units_of_work() as units:
         for outgoing_id in due:
             if summary.server_down:
@@ -150,11 +177,22 @@ def drain(db: Database, sender, envelope_from: str, now: datetime, *, max_attemp
                 row = conn.execute(_PENDING, {"outgoing_id": outgoing_id}).first()
                 if row is None:
                     continue
+                if (daily_limit is not None and row.template != LIMIT_NOTICE
+                        and summary.recipients_in_24_hours + len(row.recipients) > daily_limit):
+                    summary.held_by_daily_limit += 1
+                    continue
                 change = _attempt(row, sender, envelope_from, now, summary, max_attempts=max_attempts,
                                   retry_base_seconds=retry_base_seconds)
                 conn.execute(_UPDATE_OUTGOING, {"outgoing_id": outgoing_id} | change)
-            log.debug("outbox: email %s %s", outgoing_id, change["state"])
+            log.debug("outbox: email %s marked %s", outgoing_id, change["state"])
     return summary
+
+
+def _recipients_since(db: Database, since: datetime) -> int:
+    """Recipients of the emails sent since then (what a mail provider's daily limit counts)."""
+    with db.unit_of_work() as s:
+        return sum(len(recipients) for recipients in s.scalars(
+            select(OutgoingMessage.recipients).where(OutgoingMessage.state == "sent", OutgoingMessage.sent_at > since)))
 
 
 def _attempt(row, sender, envelope_from: str, now: datetime, summary: DrainSummary, *,
@@ -190,6 +228,7 @@ def _attempt(row, sender, envelope_from: str, now: datetime, summary: DrainSumma
                 "next_attempt_at": next_attempt_at}
     log.debug("outbox: email %s accepted by the server", row.id)
     summary.sent += 1
+    summary.recipients_in_24_hours += len(row.recipients)
     return {"state": "sent", "attempts": attempts, "last_error": None, "sent_at": now, "server_reply": reply}
 
 

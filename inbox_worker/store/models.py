@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -36,6 +37,20 @@ class Base(DeclarativeBase):
     pass
 
 
+class IncomingState(StrEnum):
+    """Where an incoming message stands. Stored as its value, so the column stays a plain string."""
+
+    NEW = "new"
+    # Read and acted on: recorded, answered where an answer was due.
+    PROCESSED = "processed"
+    # Set aside for a coordinator, in the review folder.
+    REVIEW = "review"
+    # Mail from a machine, never answered (RFC 3834).
+    IGNORED = "ignored"
+    # Another copy of a message already finished with (the same Message-ID).
+    DUPLICATE = "duplicate"
+
+
 class IncomingMessage(Base):
     __tablename__ = "incoming_messages"
     __table_args__ = (UniqueConstraint("account", "folder", "uidvalidity", "uid", name="uq_incoming_position"),)
@@ -50,8 +65,8 @@ class IncomingMessage(Base):
     raw_sha256: Mapped[str | None] = mapped_column(String(64))
     sender: Mapped[str | None] = mapped_column(String(320))
     subject: Mapped[str | None] = mapped_column(Text)
-    # new -> processed | review | ignored | duplicate
-    state: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    # An IncomingState: new -> processed | review | ignored | duplicate
+    state: Mapped[str] = mapped_column(String(20), default=IncomingState.NEW, index=True)
     classification: Mapped[str | None] = mapped_column(String(40))
     reason: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -173,6 +188,22 @@ class AutoReply(Base):
     address: Mapped[str] = mapped_column(String(320))
     at: Mapped[datetime] = mapped_column(DateTime)
     outgoing_message_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_messages.id"))
+
+
+class SenderTally(Base):
+    """How many of a kind of thing one sender's mail caused on one day (UTC): the answers and
+    notices their messages were given or held from, and their quick replies to our mail.
+
+    What the daily caps per sender and the recognition of a machine that answers our mail
+    count. Keyed on (address, day, kind); older days are cleared as they stop mattering.
+    """
+
+    __tablename__ = "sender_tallies"
+
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Lease(Base):

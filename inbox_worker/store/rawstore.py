@@ -10,41 +10,19 @@ import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 # A kept message is <sha256>.eml in the folder named by its first two digits; a file being
-# written is <sha256>.tmp<pid> beside it.
+# written is <sha256>.tmp<pid> beside it. A message streamed in pieces, whose SHA-256 is known only
+# at the end, is written as 000...000.tmp<pid> until then (a leftover is swept like any other).
 _FOLDER_NAME = re.compile(r"[0-9a-f]{2}")
 _FILE_NAME = re.compile(r"[0-9a-f]{64}\.(eml|tmp[0-9]+)")
-
-
-class Keeping:
-    """A message being stored on the store's own thread."""
-
-    def __init__(self, future: Future[str]) -> None:
-        self._future = future
-
-    def sha256(self) -> str:
-        """Its SHA-256, once its file is safely on disk (raises what storing it raised)."""
-        return self._future.result()
 
 
 class RawStore:
     def __init__(self, root: str | Path):
         self.root = Path(root)
-        self._thread: ThreadPoolExecutor | None = None
-
-    def keep(self, data: bytes) -> Keeping:
-        """`put` on the store's own thread, so the wait for the disk overlaps the caller's work.
-
-        Writing a message through to the disk is mostly waiting, nearly a millisecond apiece;
-        intake reads the message meanwhile, and asks for `sha256()` before it records it.
-        """
-        if self._thread is None:
-            self._thread = ThreadPoolExecutor(1, thread_name_prefix="raw-store")
-        return Keeping(self._thread.submit(self.put, data))
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / f"{sha256}.eml"
@@ -53,31 +31,36 @@ class RawStore:
         """Store the bytes (once) and return their SHA-256."""
         sha = hashlib.sha256(data).hexdigest()
         target = self.path(sha)
-        try:
-            # Kept already. Touched, so the sweep of files no record names, which spares
-            # recent ones, never takes a file a message being recorded now is about to name.
-            os.utime(target)
+        if _touched(target):
             return sha
-        except FileNotFoundError:
-            pass
-        # Private by the modes given here (the umask can only narrow them), not by changing the
-        # umask: that is the whole process's, and this runs beside other threads.
         tmp = target.with_suffix(f".tmp{os.getpid()}")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
-        try:
-            fd = os.open(tmp, flags, 0o600)
-        except FileNotFoundError:
-            # The folder is made when first needed; asking for it before every message of a
-            # backlog cost a fifth of a millisecond apiece.
-            _private_folders(target.parent)
-            fd = os.open(tmp, flags, 0o600)
-        with open(fd, "wb") as fh:
+        with _private_file(tmp) as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
         # Rename is atomic: a crash leaves either no file or the whole file.
         os.replace(tmp, target)
         return sha
+
+    def put_stream(self, pieces: Iterable[bytes]) -> str:
+        """Store a message that arrives a piece at a time (one too large to hold in memory),
+        and return its SHA-256: only one piece is held at once."""
+        digest = hashlib.sha256()
+        tmp = self.path("0" * 64).with_suffix(f".tmp{os.getpid()}")
+        try:
+            with _private_file(tmp) as fh:
+                for piece in pieces:
+                    digest.update(piece)
+                    fh.write(piece)
+            sha = digest.hexdigest()
+            target = self.path(sha)
+            if _touched(target):
+                return sha
+            if not target.parent.is_dir():
+                _private_folders(target.parent)
+            os.replace(tmp, target)
+            return sha
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
 
     def get(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
@@ -97,6 +80,32 @@ class RawStore:
                 with contextlib.suppress(FileNotFoundError):  # removed meanwhile
                     if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < when:
                         yield Path(entry.path)
+
+
+def _touched(target: Path) -> bool:
+    """Whether the message is kept already; if so its file is touched, so the sweep of files no
+    record names, which spares recent ones, never takes one a record is about to name."""
+    try:
+        os.utime(target)
+        return True
+    except FileNotFoundError:
+        return False
+
+
+@contextlib.contextmanager
+def _private_file(path: Path) -> Iterator:
+    """A new file readable by the owner only (by the mode given here: the umask can only narrow
+    it, and changing the umask would change it for the whole process), synced when the block ends."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileNotFoundError:
+        _private_folders(path.parent)
+        fd = os.open(path, flags, 0o600)
+    with open(fd, "wb") as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def _private_folders(folder: Path) -> None:
