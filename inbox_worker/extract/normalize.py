@@ -203,10 +203,22 @@ def email(value: str | None) -> str | None:
 
 
 def phone(value: str | None) -> str | None:
-    """A phone number as written; None unless it holds 7 to 15 digits."""
+    """The phone number as written, with its extension; None unless it holds a number of 7 to 15 digits.
+
+    Words around it ("(cell)", "work", a second number, an email address) are left out.
+    """
     text = strip_blank(value)
     if not text:
         return None
+    import phonenumbers
+
+    try:
+        found = next(iter(phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE)),
+                     None)
+    except Exception:  # the matcher's own failures mean no number found
+        found = None
+    if found is not None:
+        text = found.raw_string
     digits = re.sub(r"\D", "", text)
     if not 7 <= len(digits) <= 15:
         return None

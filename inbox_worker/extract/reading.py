@@ -67,14 +67,16 @@ class FormReading:
     # Keys whose named field was found and left empty: the file itself says the blank is blank.
     blank: set[str] = field(default_factory=set)
 
-    def put(self, key: str, raw: object, confidence: float) -> bool:
+    def put(self, key: str, raw: object, confidence: float, how: str = "", certain: bool = True) -> bool:
+        """Keep this reading of `key` if it is surer than the one held; `how` says where it was read."""
         value = clean(key, raw)
         if value is None:
             return False
         old = self.readings.get(key)
         if old is not None and old.confidence >= confidence:
             return False
-        self.readings[key] = FieldReading(value=value, source=self.source, confidence=confidence)
+        self.readings[key] = FieldReading(value=value, source=self.source, confidence=confidence, how=how,
+                                          certain=certain)
         return True
 
     def values(self) -> dict[str, object]:

@@ -1,0 +1,242 @@
+"""Values of the printed form's rows, read from where the layout puts them.
+
+The printed form sets its blanks side by side (Name | Phone #; Address |
+City | State | Zip Code; ...), each label under its line. Copied into an
+email, a Word file or a PDF, the labels may stay below their values, move
+above them, stand each on a line of their own (text copied from the PDF), or
+alternate with the values (label, value, label, value); mail programs add
+blank lines and break long lines. The labels are always the form's, and
+always in the form's order, so each run of labels of one printed row is a
+group, and its values are the cells of the lines right before it or right
+after it. Which of the two is decided once for the document, by how well
+the values fit their blanks either way (a phone number in Phone, an email
+address in Email, a state in State).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+from inbox_worker import form
+from inbox_worker.extract import normalize
+from inbox_worker.extract.labels import is_prose
+from inbox_worker.extract.layout import Layout
+from inbox_worker.extract.lines import Cell, Row
+from inbox_worker.extract.reading import FormReading
+from inbox_worker.extract.wyoming import is_town
+
+PRINTED_ROWS = (*form.FORM_ROWS, form.SUPERVISOR_ROW)
+ROW_OF = {k: n for n, row in enumerate(PRINTED_ROWS) for k in row}
+ORDER = {k: n for n, k in enumerate(k for row in PRINTED_ROWS for k in row)}
+MAX_BLOCK = 3
+
+KIND_PATTERNS = {
+    "email": r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+",
+    "supervisor_email": r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+",
+    "zip": r"\d{5}(?:\s?[-\u2013]?\s?\d{4})?",
+    "phone": r"(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s./\u2013-]*\d{3}[\s./\u2013-]*\d{4}(?:\s*(?:x|ext\.?|extension)\s*\d+)?"
+             r"(?:\s*\(?[a-z]{1,6}\)?)?",
+}
+LIBRARY_WORDS = re.compile(r"\b(librar(?:y|ies)|college|university|school|center|centre|archives?|museum|system)\b",
+                           re.I)
+
+
+@dataclass
+class Group:
+    """Labels of one printed row, in order, on one or more consecutive lines."""
+
+    keys: list[str]
+    first: int
+    last: int
+    # Each label's columns, when the whole group stands on one line.
+    columns: list[tuple[str, int, int]] | None
+    # A label ended with a colon: its value follows it.
+    colon: bool
+
+
+def read_rows(layout: Layout, used: set[int], reading: FormReading) -> set[int]:
+    """Read every row's values, before or after its labels as the document shows; return the lines used."""
+    groups = find_groups(layout)
+    if not groups:
+        return set()
+    free = _value_lines(layout, used, groups)
+    results = []
+    for direction in ("before", "after"):
+        total, assigned = 0.0, []
+        for group in groups:
+            way = "after" if group.colon else direction
+            block = _block(layout.rows, group, way, free)
+            values, confidence = assign(group, [layout.rows[i] for i in block])
+            total += sum(plausibility(k, v) for k, v in values.items())
+            assigned.append((values, confidence, block))
+        results.append((total, direction == "before", assigned))
+    _, _, assigned = max(results, key=lambda r: (r[0], r[1]))
+    taken: set[int] = set()
+    for values, confidence, block in assigned:
+        for key, value in values.items():
+            reading.put(key, value, confidence, how="the form's row")
+        if values:
+            taken.update(block)
+    reading.evidence += len(groups)
+    return taken
+
+
+def find_groups(layout: Layout) -> list[Group]:
+    """Runs of label lines (blank and underscore lines between them allowed) that continue one printed row."""
+    out: list[Group] = []
+    current: Group | None = None
+    for i, row in enumerate(layout.rows):
+        labels = layout.label_rows.get(i)
+        if labels is None:
+            if current is not None and not row.blank:
+                out.append(current)
+                current = None
+            continue
+        keys = [k for k, _, _ in labels]
+        colon = any(":" in row.text[a:b] for _, a, b in labels)
+        if (current is not None and ROW_OF[keys[0]] == ROW_OF[current.keys[-1]]
+                and ORDER[keys[0]] > ORDER[current.keys[-1]] and not colon and not current.colon):
+            current.keys += keys
+            current.last = i
+            current.columns = None
+            continue
+        if current is not None:
+            out.append(current)
+        if len({ROW_OF[k] for k in keys}) > 1:
+            current = None
+            continue
+        current = Group(keys, i, i, labels if len(labels) > 1 else None, colon)
+    if current is not None:
+        out.append(current)
+    return out
+
+
+def _value_lines(layout: Layout, used: set[int], groups: list[Group]) -> set[int]:
+    """Lines that may hold a row's values: not labels, headings, labelled lines, the form's own words."""
+    in_groups = {i for g in groups for i in range(g.first, g.last + 1)}
+    headings = {i for s in layout.sections for i in range(s.start, s.end + 1)}
+    out = set()
+    for i, row in enumerate(layout.rows):
+        if i in used or i in in_groups or i in headings or i in layout.labelled or i in layout.label_rows:
+            continue
+        if row.blank or is_prose(row.text) or len(row.text) > 300:
+            continue
+        out.add(i)
+    return out
+
+
+def _block(rows: list[Row], group: Group, way: str, free: set[int]) -> list[int]:
+    """The value lines right before (or after) a group, past blank and underscore lines; nearest first kept last."""
+    step = -1 if way == "before" else 1
+    j = group.first - 1 if way == "before" else group.last + 1
+    skipped = 0
+    while 0 <= j < len(rows) and rows[j].blank and skipped < 8:
+        j += step
+        skipped += 1
+    block: list[int] = []
+    while 0 <= j < len(rows) and j in free and len(block) < MAX_BLOCK:
+        block.append(j)
+        j += step
+        # Underscores close a block: they are the blank line the value was typed on (or above).
+        if 0 <= j < len(rows) and (rows[j].empty or rows[j].underscores):
+            break
+    return sorted(block)
+
+
+# ---------------------------------------------------------------- fitting values to blanks
+
+
+def assign(group: Group, lines: list[Row]) -> tuple[dict[str, str], float]:
+    """The group's values from its lines: by column, by order, or by what each value looks like."""
+    keys = group.keys
+    if not lines:
+        return {}, 0.0
+    if len(keys) == 1:
+        text = "\n".join(" ".join(c.text for c in r.cells) for r in lines)
+        return ({keys[0]: text} if text.strip() else {}), 0.85
+    cells = _cells(lines)
+    if group.columns and len(lines) == 1 and "\t" not in lines[0].raw and len(cells) != len(keys):
+        return by_column(group.columns, lines[0].cells), 0.8
+    if len(cells) == len(keys):
+        return dict(zip(keys, cells, strict=True)), 0.85
+    if len(cells) < len(keys):
+        return _fit_in_order(keys, cells), 0.75
+    return _merge_to_fit(keys, cells), 0.7
+
+
+def _cells(lines: list[Row]) -> list[str]:
+    out: list[str] = []
+    for row in lines:
+        if "\t" in row.raw:
+            out += [c.strip(" _") for c in row.raw.split("\t") if c.strip(" _")]
+        else:
+            out += [c.text for c in row.cells]
+    return out
+
+
+def by_column(columns: list[tuple[str, int, int]], cells: list[Cell]) -> dict[str, str]:
+    """Each cell to the label whose column it overlaps most (the printed form's alignment)."""
+    out: dict[str, list[str]] = {}
+    for cell in cells:
+        best, best_overlap = None, None
+        for n, (key, start, _) in enumerate(columns):
+            end = columns[n + 1][1] if n + 1 < len(columns) else 10**6
+            overlap = min(cell.end, end) - max(cell.start, start)
+            if best_overlap is None or overlap > best_overlap:
+                best, best_overlap = key, overlap
+        if best is not None:
+            out.setdefault(best, []).append(cell.text)
+    return {k: " ".join(v) for k, v in out.items()}
+
+
+def _fit_in_order(keys: list[str], cells: list[str]) -> dict[str, str]:
+    """Fewer cells than labels, in order: the placement where the values best fit their blanks."""
+    best: tuple[float, dict[str, str]] | None = None
+    for places in itertools.combinations(range(len(keys)), len(cells)):
+        values = {keys[p]: c for p, c in zip(places, cells, strict=True)}
+        score = sum(plausibility(k, v) for k, v in values.items())
+        if best is None or score > best[0]:
+            best = (score, values)
+    return best[1] if best else {}
+
+
+def _merge_to_fit(keys: list[str], cells: list[str]) -> dict[str, str]:
+    """More cells than labels (a value broken by a gap or a line): the joins where the values fit best."""
+    if len(cells) > 10:
+        return {}
+    best: tuple[float, dict[str, str]] | None = None
+    for cuts in itertools.combinations(range(1, len(cells)), len(keys) - 1):
+        bounds = [0, *cuts, len(cells)]
+        values = {k: " ".join(cells[a:b]) for k, a, b in zip(keys, bounds, bounds[1:], strict=False)}
+        score = sum(plausibility(k, v) for k, v in values.items())
+        if best is None or score > best[0]:
+            best = (score, values)
+    return best[1] if best else {}
+
+
+def plausibility(key: str, value: str) -> float:
+    """How well a value fits a blank: an address in Email or a name in Zip scores low."""
+    value = value.strip(" _")
+    if not value:
+        return 0.0
+    has_email = "@" in value
+    digits = len(re.sub(r"\D", "", value))
+    if key in KIND_PATTERNS:
+        return 2.0 if re.fullmatch(KIND_PATTERNS[key], value, re.I) else -2.0
+    if key == "state":
+        return 2.0 if normalize.state(value) and len(value) <= 14 else -2.0
+    if has_email or (digits >= 7 and key != "address"):
+        return -2.0
+    if key == "city":
+        return 2.0 if is_town(value) else (0.5 if digits == 0 and len(value.split()) <= 4 else -1.0)
+    if key == "address":
+        return 1.5 if digits else 0.0
+    if key == "library_name":
+        return 1.5 if LIBRARY_WORDS.search(value) else 0.5
+    if key == "library_type":
+        return 1.0 if normalize.library_type(value) not in (None, "other") else 0.0
+    if key == "name":
+        return 1.0 if digits == 0 and 1 < len(value.split()) <= 5 else 0.0
+    return 0.5 if digits == 0 else 0.0

@@ -1,0 +1,301 @@
+"""Where the form's parts stand in a document: its headings, its rows of labels, its labelled lines.
+
+Every reader of the form starts from the same map of the text (`Layout`):
+
+* sections: the form's headings and questions (role, categories, the
+  supervisor question, goals, strengths), each with the text written after
+  it on its own line;
+* label rows: lines that are nothing but labels of the printed form's rows
+  ("Address  City  State  Zip Code", or "Phone #" alone), with the column
+  each label stands in;
+* labelled lines: "Label: value" lines, whatever the label's wording
+  (`vocabulary.label_key`) and separator (colon, tab, spaced dash).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from inbox_worker import form
+from inbox_worker.extract.choices import find_options
+from inbox_worker.extract.labels import (
+    Heading,
+    fold_chars,
+    heading_of,
+    key_for,
+    label_table,
+    labels_at,
+    row_label_regex,
+)
+from inbox_worker.extract.lines import Row
+from inbox_worker.extract.normalize import fold_key
+from inbox_worker.extract.vocabulary import label_key
+
+ROW_KEYS = {k for row in (*form.FORM_ROWS, form.SUPERVISOR_ROW) for k in row}
+MULTILINE = {f.key for f in form.TEXT_FIELDS if f.multiline}
+PRINTED = {f.key: fold_key(f.label) for f in form.TEXT_FIELDS}
+BULLET = re.compile(r"^\s*(?:[-*\u2022\u00b7>]+|\d{1,2}[.)])\s+")
+# After a label: a colon, a spaced dash (also at the end of the line: "GOALS -" with the answer below),
+# a question mark ("Supervisor support? Yes"), a tab or a wide gap; "St.:" keeps its abbreviation dot.
+SEPARATOR = re.compile(
+    r"\.?\s*(?:\([^)]{0,60}\))?\s*#?\s*(?:\?\s*[:=\-]?|[:=|\t\uff1a]|\s[-\u2013](?=\s|$)|\s{2,})\s*"
+)
+# A label of the applicant's own wording ends at a colon, a tab, "=" or a spaced dash.
+OWN_LABEL = re.compile(r"^([^:\t=\uff1a]{1,48}?)\s*(?::|\uff1a|\t|=|\s[-\u2013]\s)\s*")
+# Words people put around a label without changing what it asks for.
+LEAD_WORDS = re.compile(
+    r"(?:(?:do|does|did|has|have|is|was|what(?:\s+is)?|please\s+(?:list|enter|give|provide)|your|my|best|"
+    r"preferred|primary|work|home)\s+)"
+    r"(?:(?:you|your|my|the|applicant\s+s|have|has|got|received|secured|obtained|full|work|current)\s+)*"
+)
+QUALIFIERS = {"and", "or", "title", "position", "name", "number", "no", "address", "of", "your", "current",
+              "work", "cell", "home", "full", "s", "the", "here", "please", "job", "to", "reach", "you", "at",
+              "contact", "best", "preferred", "i", "me"}
+
+
+@dataclass
+class Section:
+    """A form heading found in the text: where it starts, ends, and what follows it on its last line."""
+
+    heading: Heading
+    start: int
+    end: int
+    rest: str
+
+    @property
+    def kind(self) -> str:
+        return self.heading.kind
+
+
+@dataclass
+class Labelled:
+    """A "Label: value" line: the key, the value as written, and further pairs on the same line."""
+
+    key: str
+    value: str
+    separated: bool
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Layout:
+    """The map of one document's lines."""
+
+    rows: list[Row]
+    sections: list[Section]
+    label_rows: dict[int, list[tuple[str, int, int]]]
+    labelled: dict[int, Labelled]
+
+    def section_starts(self) -> set[int]:
+        return {s.start for s in self.sections} | {i for s in self.sections for i in range(s.start, s.end + 1)}
+
+    def next_section_after(self, i: int) -> int:
+        later = [s.start for s in self.sections if s.start > i]
+        return min(later) if later else len(self.rows)
+
+
+def map_layout(rows: list[Row]) -> Layout:
+    sections = find_sections(rows)
+    in_heading = {i for s in sections for i in range(s.start, s.end + 1)}
+    label_rows = {i: found for i, r in enumerate(rows) if i not in in_heading and (found := label_row(r.text))}
+    labelled: dict[int, Labelled] = {}
+    for i, row in enumerate(rows):
+        if i in in_heading or i in label_rows or row.blank:
+            continue
+        found = labelled_line(row.text)
+        if found is not None:
+            labelled[i] = found
+    return Layout(rows, sections, label_rows, labelled)
+
+
+# ---------------------------------------------------------------- headings
+
+
+def find_sections(rows: list[Row]) -> list[Section]:
+    """The form's headings, each with its wrapped continuation lines consumed."""
+    out: list[Section] = []
+    i = 0
+    while i < len(rows):
+        heading = heading_of(rows[i].text) if not rows[i].blank else None
+        if heading is None:
+            i += 1
+            continue
+        full = fold_key(heading.text)
+        said = fold_key(rows[i].text)
+        end = i
+        # A hard-wrapped heading continues while the lines so far are still the heading's start.
+        while full.startswith(said) and len(said) < len(full) and end + 1 < len(rows):
+            k = end + 1
+            while k < len(rows) and rows[k].empty and k - end <= 2:
+                k += 1
+            if k >= len(rows) or rows[k].blank:
+                break
+            joined = f"{said} {fold_key(rows[k].text)}"
+            if full.startswith(joined) or joined.startswith(full):
+                said, end = joined, k
+            else:
+                break
+        rest = after_heading(" ".join(r.text for r in rows[i : end + 1]), heading)
+        out.append(Section(heading, i, end, rest))
+        i = end + 1
+    return out
+
+
+def after_heading(text: str, heading: Heading) -> str:
+    """What follows the heading's own words on its last line (an answer written beside it)."""
+    words = fold_key(heading.text).split()
+    if not words:
+        return ""
+    folded = fold_chars(text)
+    tail = r"\s*".join(re.escape(w) for w in words[-3:])
+    matches = list(re.finditer(r"(?<![a-z0-9])" + tail + r"(?![a-z0-9])", folded))
+    found = matches[-1] if matches else None
+    if found is None:
+        if fold_key(text) in fold_key(heading.text):
+            return ""
+        # Only the heading's start was written ("Position you are applying for: Mentor").
+        for start in heading.starts:
+            m = re.search(r"\s*".join(re.escape(w) for w in start.split()), folded)
+            if m:
+                return text[m.end() :].strip(" :?.\t")
+        return ""
+    return text[found.end() :].strip(" :?.\t")
+
+
+# ---------------------------------------------------------------- rows of labels
+
+
+def label_row(text: str) -> list[tuple[str, int, int]] | None:
+    """A line that is nothing but printed labels: [(key, start column, end column)]."""
+    if not text.strip() or len(text) > 300:
+        return None
+    found = _label_row_cached(text)
+    return None if found is None else list(found)
+
+
+@functools.lru_cache(maxsize=8192)
+def _label_row_cached(text: str) -> tuple[tuple[str, int, int], ...] | None:
+    found = _find_label_row(text)
+    return None if found is None else tuple(found)
+
+
+def _find_label_row(text: str) -> list[tuple[str, int, int]] | None:
+    # "· Library supervisor" is an option of the form, though its words are also labels.
+    if any(hit.end - hit.start >= len(text.strip()) // 2 for hit in find_options(text)):
+        return None
+    folded = fold_chars(text)
+    regex = row_label_regex()
+    pos = 0
+    out: list[tuple[str, int, int]] = []
+    while True:
+        while pos < len(folded) and folded[pos] in " #":
+            pos += 1
+        if pos >= len(folded):
+            break
+        m = regex.match(folded, pos)
+        if not m:
+            return None
+        key = key_for(m.group(1))
+        if key not in ROW_KEYS:
+            return None
+        end = m.end()
+        # "Name:" alone is a label too; the colon is the label's, not a value.
+        while end < len(text) and text[end] in ":*":
+            end += 1
+        out.append((key, m.start(), end))
+        pos = end
+    keys = [k for k, _, _ in out]
+    if not out or len(set(keys)) != len(keys):
+        return None
+    if any(":" in text[a:b] for _, a, b in out[:-1]):
+        return None  # "Library type: State" is a label and its value
+    # "Library type: State" and "Library Type    State library" are a label and its value: labels in a
+    # row stand apart as far as the row's widest gap, and single-spaced ones must be the printed labels.
+    wide = "\t" in text or "  " in text.strip()
+    for (_, _, end), (_, start, _) in itertools.pairwise(out):
+        gap = text[end:start]
+        if wide and len(gap) < 2:
+            return None
+    if len(out) > 1 and not wide and any(fold_key(text[a:b]) != PRINTED[k] for k, a, b in out):
+        return None
+    return out
+
+
+# ---------------------------------------------------------------- "Label: value" lines
+
+
+def labelled_line(text: str) -> Labelled | None:
+    """The label, value and further pairs of a "Label: value" line, or None."""
+    found = label_start(text)
+    if found is None:
+        return None
+    key, value, separated = found
+    if not separated and key in ROW_KEYS:
+        return None  # a printed row label alone: the row reader places its value
+    pairs = split_more_labels(key, value) if key not in MULTILINE else [(key, value)]
+    return Labelled(pairs[0][0], pairs[0][1], separated, pairs[1:])
+
+
+def label_start(text: str) -> tuple[str, str, bool] | None:
+    """(key, value, separated) when a line starts with a label; value "" for a label alone."""
+    body = BULLET.sub("", text, count=1) if BULLET.match(text) else text
+    stripped = body.strip()
+    if not stripped or len(stripped) > 2000:
+        return None
+    folded = fold_chars(stripped)
+    found = labels_at(folded, 0)
+    lead = LEAD_WORDS.match(folded) if not found else None
+    if lead:
+        found = labels_at(folded, lead.end())
+    for key, end in found:
+        after = stripped[end:]
+        sep = SEPARATOR.match(after)
+        asked = sep is not None and "?" in sep.group()
+        # A question alone on its line is the printed question, answered below it.
+        question_alone = asked and not after[sep.end() :].strip()
+        if sep is not None and (not lead or asked or ":" in sep.group()) and not question_alone:
+            return key, after[sep.end() :], True
+        # A few words of the applicant's own before the colon: "Supervisor's name and title:".
+        more = re.match(r"([^:?\uff1a]{1,40}?)\s*[:?\uff1a]\s*", after)
+        if more and not re.search(r"[\d@]", more.group(1)) and len(more.group(1).split()) <= 4:
+            words = set(fold_chars(more.group(1)).split())
+            if words and words <= QUALIFIERS:
+                return key, after[more.end() :], True
+        if re.fullmatch(r"\s*(?:\([^)]{0,60}\))?\s*[?:]?\s*", after):
+            return key, "", False
+    own = OWN_LABEL.match(stripped)
+    if own:
+        key = label_key(own.group(1))
+        if key is not None:
+            return key, stripped[own.end() :], True
+    return None
+
+
+def split_more_labels(key: str, value: str) -> list[tuple[str, str]]:
+    """ "City: Cheyenne  State: WY  Zip: 82001" on one line: each label takes its own value."""
+    regex, _ = label_table()
+    folded = fold_chars(value)
+    out: list[tuple[str, str]] = []
+    current, start = key, 0
+    starts = [(m.start(), m.end(), key_for(m.group(1))) for m in regex.finditer(folded) if m.start() > 0]
+    # Labels of the applicant's own wording after a wide gap or a tab: "Zip code: 82001".
+    for m in re.finditer(r"(?:\s{2,}|\t)([^:\t]{1,30}?)\s*:", value):
+        own = label_key(m.group(1))
+        if own is not None and not any(s <= m.start(1) < e for s, e, _ in starts):
+            starts.append((m.start(1), m.end(1), own))
+    for s, e, nxt in sorted(starts):
+        if s < start:
+            continue
+        sep = re.match(r"\s*#?\s*[:|]", value[e:])
+        if sep is None and re.search(r"\s{2}$", value[:s]):
+            # Table cells joined on one line ("Name  Zoë Ruiz  Phone #  307-555-0176").
+            sep = re.match(r"\s{2,}(?=\S)", value[e:])
+        if sep is None or nxt is None or nxt in MULTILINE:
+            continue
+        out.append((current, value[start:s]))
+        current, start = nxt, e + sep.end()
+    out.append((current, value[start:]))
+    return out
