@@ -78,7 +78,8 @@ def _next_value_line(layout: Layout, i: int, key: str, used: set[int]) -> int | 
     if key not in form.TEXT_FIELD_BY_KEY:
         # A choice answered on the next line, not the printed list of options under the question.
         k = j + 1
-        if k < len(rows) and not rows[k].blank and heading_of(rows[k].text) is None and k not in layout.labelled:
+        if (k < len(rows) and not rows[k].blank and heading_of(rows[k].text) is None
+                and k not in layout.labelled and k not in layout.label_rows):
             return None
     return j
 

@@ -30,7 +30,7 @@ from inbox_worker.extract.labels import (
     labels_at,
     row_label_regex,
 )
-from inbox_worker.extract.lines import Row
+from inbox_worker.extract.lines import Row, make_row
 from inbox_worker.extract.normalize import fold_key
 from inbox_worker.extract.vocabulary import label_key
 
@@ -51,6 +51,8 @@ LEAD_WORDS = re.compile(
     r"preferred|primary|work|home)\s+)"
     r"(?:(?:you|your|my|the|applicant\s+s|have|has|got|received|secured|obtained|full|work|current)\s+)*"
 )
+# Words that are labels even standing alone without a colon.
+PLAIN_LABEL_WORDS = {"phone", "email", "zip", "zipcode", "telephone"}
 QUALIFIERS = {"and", "or", "title", "position", "name", "number", "no", "address", "of", "your", "current",
               "work", "cell", "home", "full", "s", "the", "here", "please", "job", "to", "reach", "you", "at",
               "contact", "best", "preferred", "i", "me"}
@@ -98,9 +100,11 @@ class Layout:
 
 
 def map_layout(rows: list[Row]) -> Layout:
+    rows = _labels_rejoined(rows)
     sections = find_sections(rows)
     in_heading = {i for s in sections for i in range(s.start, s.end + 1)}
-    label_rows = {i: found for i, r in enumerate(rows) if i not in in_heading and (found := label_row(r.text))}
+    label_rows = {i: found for i, r in enumerate(rows)
+                  if i not in in_heading and (found := label_row(r.text)) and not _broken_off(rows, i, found)}
     labelled: dict[int, Labelled] = {}
     for i, row in enumerate(rows):
         if i in in_heading or i in label_rows or row.blank:
@@ -109,6 +113,24 @@ def map_layout(rows: list[Row]) -> Layout:
         if found is not None:
             labelled[i] = found
     return Layout(rows, sections, label_rows, labelled)
+
+
+def _labels_rejoined(rows: list[Row]) -> list[Row]:
+    """A row of labels whose last label a mail program broke ("... State  Zip" / "Code"), made whole."""
+    out: list[Row] = []
+    i = 0
+    while i < len(rows):
+        row = rows[i]
+        if i + 1 < len(rows) and 0 < len(rows[i + 1].text.strip()) <= 12 and (labels := label_row(row.text)):
+            joined = row.text.rstrip() + " " + rows[i + 1].text.strip()
+            whole = label_row(joined)
+            if whole and len(whole) == len(labels) and whole[-1][2] > labels[-1][2]:
+                out.append(make_row(joined, row.emphasis))
+                i += 2
+                continue
+        out.append(row)
+        i += 1
+    return out
 
 
 # ---------------------------------------------------------------- headings
@@ -183,6 +205,9 @@ def _label_row_cached(text: str) -> tuple[tuple[str, int, int], ...] | None:
 
 
 def _find_label_row(text: str) -> list[tuple[str, int, int]] | None:
+    # Underscores against a word are a value typed over the form's blank line, never a label.
+    if re.search(r"[^\s_]_|_[^\s_:]", text):
+        return None
     # "· Library supervisor" is an option of the form, though its words are also labels.
     if any(hit.end - hit.start >= len(text.strip()) // 2 for hit in find_options(text)):
         return None
@@ -222,6 +247,18 @@ def _find_label_row(text: str) -> list[tuple[str, int, int]] | None:
     if len(out) > 1 and not wide and any(fold_key(text[a:b]) != PRINTED[k] for k, a, b in out):
         return None
     return out
+
+
+def _broken_off(rows: list[Row], i: int, labels: list[tuple[str, int, int]]) -> bool:
+    """A word such as "Library" or "Title" alone right under a long line: the end of a value, not a label."""
+    if len(labels) != 1 or i == 0:
+        return False
+    key, a, b = labels[0]
+    said = fold_key(rows[i].text[a:b])
+    if " " in said or said == PRINTED[key] or said in PLAIN_LABEL_WORDS or ":" in rows[i].text[a:b]:
+        return False
+    above = rows[i - 1]
+    return len(above.text) >= 50 and not above.blank and label_row(above.text) is None
 
 
 # ---------------------------------------------------------------- "Label: value" lines
@@ -290,9 +327,9 @@ def split_more_labels(key: str, value: str) -> list[tuple[str, str]]:
         if s < start:
             continue
         sep = re.match(r"\s*#?\s*[:|]", value[e:])
-        if sep is None and re.search(r"\s{2}$", value[:s]):
+        if sep is None and re.search(r"(?:\s{2}|\t)$", value[:s]):
             # Table cells joined on one line ("Name  Zoë Ruiz  Phone #  307-555-0176").
-            sep = re.match(r"\s{2,}(?=\S)", value[e:])
+            sep = re.match(r"(?:\s{2,}|\t)\s*(?=\S)", value[e:])
         if sep is None or nxt is None or nxt in MULTILINE:
             continue
         out.append((current, value[start:s]))

@@ -59,11 +59,13 @@ class Row:
         return not self.text.strip()
 
 
-def prepare(doc: Document, stands_alone: Callable[[str], bool] = lambda text: False) -> list[Row]:
+def prepare(doc: Document, stands_alone: Callable[[str], bool] = lambda text: False,
+            complete: Callable[[str], bool] = lambda text: False) -> list[Row]:
     """The document's lines, cleaned, split into cells, with lines broken by a mail program joined.
 
     `stands_alone` says which lines begin something of their own (a row of labels, a heading), so
-    they are never taken for the rest of the line before them.
+    they are never taken for the rest of the line before them; `complete` which lines never run on
+    (a row of labels is never broken in the middle of a word).
     """
     texts: list[tuple[str, bool]] = []
     total = 0
@@ -75,7 +77,7 @@ def prepare(doc: Document, stands_alone: Callable[[str], bool] = lambda text: Fa
         for piece in raw.replace("\r", "\n").split("\n"):
             text = _INVISIBLE.sub("", _ODD_SPACES.sub(" ", piece))
             texts.append((text.rstrip(), bool(line.emphasis)))
-    texts = _unwrapped(texts, stands_alone)
+    texts = _unwrapped(texts, stands_alone, complete)
     return [make_row(text, emphasis) for text, emphasis in texts]
 
 
@@ -134,16 +136,21 @@ def wrap_width(texts: list[str]) -> int | None:
     return longest if near >= 4 else None
 
 
-def _unwrapped(texts: list[tuple[str, bool]], stands_alone: Callable[[str], bool]) -> list[tuple[str, bool]]:
-    """Join each line a mail program broke because it was long to the piece it carried over."""
+def _unwrapped(texts: list[tuple[str, bool]], stands_alone: Callable[[str], bool],
+               complete: Callable[[str], bool]) -> list[tuple[str, bool]]:
+    """Join each line a mail program broke because it was long to the piece it carried over.
+
+    Where the whole text shows a width it was broken at, a line is joined to the next when the
+    next one's first word would not have fitted; elsewhere only a long line followed by one that
+    starts in lower case, which no label or new paragraph does.
+    """
     width = wrap_width([t for t, _ in texts])
-    if width is None:
-        return texts
     out: list[tuple[str, bool]] = []
     i = 0
     while i < len(texts):
         text, emphasis = texts[i]
-        while i + 1 < len(texts) and _was_broken(text, texts[i + 1][0], width) and not stands_alone(texts[i + 1][0]):
+        while (i + 1 < len(texts) and _was_broken(text, texts[i + 1][0], width) and not complete(text)
+               and not stands_alone(texts[i + 1][0])):
             nxt = texts[i + 1][0]
             # A row of columns keeps its cell gap; a sentence gets its space back.
             joiner = "  " if re.search(r"\S {2,}\S|\t", text) else " "
@@ -159,13 +166,15 @@ _STARTS_STRUCTURE = re.compile(
 )
 
 
-def _was_broken(text: str, nxt: str, width: int) -> bool:
-    """True when `text` ends where it does only because the next word would not fit in `width`."""
+def _was_broken(text: str, nxt: str, width: int | None) -> bool:
+    """True when `text` ends where it does only because the next word would not fit."""
     if not text.strip() or not nxt.strip() or text.strip(" _") == "":
-        return False
-    first = nxt.strip().split()[0]
-    if len(text) + 1 + len(first) <= width:
         return False
     if _STARTS_STRUCTURE.match(nxt) or (nxt.strip().endswith(":") and len(nxt.strip()) < 40):
         return False
-    return not nxt.startswith((" ", "\t"))
+    if nxt.startswith((" ", "\t")):
+        return False
+    first = nxt.strip().split()[0]
+    if width is None:
+        return len(text) >= 60 and first[:1].islower() and first.isalpha()
+    return len(text) + 1 + len(first) > width

@@ -26,6 +26,8 @@ from pydantic import ValidationError
 from inbox_worker.extract import bodies
 from inbox_worker.extract.document import Document
 from inbox_worker.extract.named import read_fields
+from inbox_worker.extract.places import split_blanks
+from inbox_worker.extract.prose import read_letter
 from inbox_worker.extract.reading import FormReading
 from inbox_worker.extract.textform import read_form
 from inbox_worker.form import RECORD_KEYS
@@ -327,13 +329,18 @@ def _read_file(data: bytes, kind: str, name: str | None, source: str, charset: s
 
 
 def read_document(doc: Document) -> FormReading:
-    """Everything one document gives: its text read as a form, and its named fields."""
+    """Everything one document gives: its text read as a form, and its named fields; else a letter."""
     reading = read_form(doc)
+    if not doc.fields and not reading.looks_like_application():
+        letter = read_letter(doc)
+        if letter is not None:
+            return letter
     if doc.fields:
         named = read_fields(doc.fields, doc.source)
         reading = reading.without_guesses_for(named.blank - set(named.readings))
         reading = named.merged(reading) if named.readings else reading
         reading.evidence += named.evidence
+        split_blanks(reading)
     return reading
 
 

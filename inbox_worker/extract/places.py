@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from inbox_worker.extract.normalize import STATE_ABBREVIATIONS, STATE_BY_NAME, US_STATES
+from inbox_worker.extract.reading import FormReading
 from inbox_worker.extract.wyoming import is_town, town_at_end
 
 ZIP_AT_END = re.compile(r"[\s,]*\b(\d{5}(?:\s*[-\u2013]\s*\d{4}|\s\d{4}|\d{4})?)\s*$")
@@ -154,3 +155,29 @@ def _usaddress_place(text: str) -> tuple[str, str] | None:
     if not _streetlike(street) or re.search(r"\d", city) or STREET_END.search(city):
         return None
     return street, city
+
+
+def split_blanks(reading: FormReading) -> None:
+    """A street and its town written in the Address blank, or "Town, ST ZIP" in City, taken apart.
+
+    The parts go to their own blanks unless those were read on their own;
+    a town found only by guess is marked uncertain.
+    """
+    for key, split in (("address", split_address), ("city", split_place)):
+        held = reading.readings.get(key)
+        if held is None or not isinstance(held.value, str):
+            continue
+        place = split(held.value)
+        if place is None:
+            continue
+        for part, value in place.items():
+            if part == key:
+                reading.readings.pop(key, None)
+                reading.put(key, value, held.confidence, held.how, held.certain)
+                continue
+            if part == "address":
+                continue
+            certain = place.certain or part != "city"
+            reading.put(part, value, held.confidence - 0.05, f"{held.how}, taken apart", certain)
+        if key == "address" and place.street is None:
+            reading.readings.pop("address", None)

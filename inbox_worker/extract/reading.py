@@ -66,6 +66,8 @@ class FormReading:
     evidence: int = 0
     # Keys whose named field was found and left empty: the file itself says the blank is blank.
     blank: set[str] = field(default_factory=set)
+    # Read as a letter of application (`prose.read_letter`), which decided on its own that it is one.
+    letter: bool = False
 
     def put(self, key: str, raw: object, confidence: float, how: str = "", certain: bool = True) -> bool:
         """Keep this reading of `key` if it is surer than the one held; `how` says where it was read."""
@@ -91,7 +93,8 @@ class FormReading:
     def merged(self, other: FormReading) -> FormReading:
         """This reading with the other's fields where they are surer or this one has none."""
         out = FormReading(
-            self.source, dict(self.readings), max(self.evidence, other.evidence), self.blank | other.blank
+            self.source, dict(self.readings), max(self.evidence, other.evidence), self.blank | other.blank,
+            self.letter and other.letter,
         )
         for key, reading in other.readings.items():
             old = out.readings.get(key)
@@ -102,11 +105,13 @@ class FormReading:
     def without_guesses_for(self, blank: set[str]) -> FormReading:
         """This reading less the unsure values for keys another source knows to be blank."""
         kept = {k: r for k, r in self.readings.items() if k not in blank or r.confidence >= 0.9}
-        return FormReading(self.source, kept, self.evidence, self.blank)
+        return FormReading(self.source, kept, self.evidence, self.blank, self.letter)
 
     def looks_like_application(self) -> bool:
         """Several real form fields: a choice or free text beside contact details, or many labelled fields."""
         values = self.values()
+        if self.letter:
+            return "name" in values
         core = sum(1 for k in CORE_KEYS if k in values)
         contact = sum(1 for k in CONTACT_KEYS if k in values)
         if core and contact and len(values) >= 4:

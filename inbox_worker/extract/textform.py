@@ -22,15 +22,20 @@ from inbox_worker.extract.document import Document
 from inbox_worker.extract.formrows import read_rows
 from inbox_worker.extract.labelled import read_labelled
 from inbox_worker.extract.labels import heading_of
-from inbox_worker.extract.layout import label_row, labelled_line, map_layout
+from inbox_worker.extract.layout import Layout, label_row, labelled_line, map_layout
 from inbox_worker.extract.lines import prepare
-from inbox_worker.extract.places import split_address, split_place
+from inbox_worker.extract.places import split_blanks
 from inbox_worker.extract.reading import FormReading
+
+
+def layout_of(doc: Document) -> Layout:
+    """The map of a document's lines, with the lines a mail program broke joined again."""
+    return map_layout(prepare(doc, begins_a_part, lambda text: label_row(text) is not None))
 
 
 def read_form(doc: Document) -> FormReading:
     """Every field this document's text gives, with where and how surely each was read."""
-    layout = map_layout(prepare(doc, begins_a_part))
+    layout = layout_of(doc)
     reading = FormReading(doc.source)
     reading.evidence += len(layout.sections) + len(layout.label_rows)
     stops = set(layout.labelled) | set(layout.label_rows)
@@ -47,29 +52,3 @@ def begins_a_part(text: str) -> bool:
     """A line that starts a part of the form (labels, a heading, an option, a labelled line), never a carry-over."""
     return (label_row(text) is not None or heading_of(text) is not None or labelled_line(text) is not None
             or bool(find_options(text)))
-
-
-def split_blanks(reading: FormReading) -> None:
-    """A street and its town written in the Address blank, or "Town, ST ZIP" in City, taken apart.
-
-    The parts go to their own blanks unless those were read on their own;
-    a town found only by guess is marked uncertain.
-    """
-    for key, split in (("address", split_address), ("city", split_place)):
-        held = reading.readings.get(key)
-        if held is None or not isinstance(held.value, str):
-            continue
-        place = split(held.value)
-        if place is None:
-            continue
-        for part, value in place.items():
-            if part == key:
-                reading.readings.pop(key, None)
-                reading.put(key, value, held.confidence, held.how, held.certain)
-                continue
-            if part == "address":
-                continue
-            certain = place.certain or part != "city"
-            reading.put(part, value, held.confidence - 0.05, f"{held.how}, taken apart", certain)
-        if key == "address" and place.street is None:
-            reading.readings.pop("address", None)

@@ -82,9 +82,9 @@ def _by_words(have: set[str], ordered: list[str]) -> str | None:
         return None
     if "email" in have and have <= {"email", "address", "addr"}:
         return "email"
-    if have & {"phone"} and have <= PHONE | {"phone"}:
+    if (have & {"phone"} or have == {"number"}) and have <= PHONE:
         return "phone"
-    if have == {"number"} or have == {"#"}:
+    if have == {"#"}:
         return None
     if "zip" in have and have <= {"zip", "code", "+4", "4"}:
         return "zip"
