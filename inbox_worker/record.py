@@ -79,6 +79,8 @@ class FieldReading(BaseModel):
     confidence: float = 1.0
     how: str = ""
     certain: bool = True
+    # The text as it stood in the part, before it was put in the record's normal form.
+    written: str | None = None
 
 
 class Extraction(BaseModel):

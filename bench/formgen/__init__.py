@@ -115,9 +115,8 @@ def _attachment(rng: random.Random, fmt: str, blocks: list, a: Applicant) -> tup
         data = text.encode(encoding)
     except UnicodeEncodeError:
         data = text.encode("utf-8")
-    if encoding == "windows-1252" and rng.random() < 0.5:
-        text = text.replace("\n", "\r\n")
-        data = text.encode("utf-8")
+    if rng.random() < 0.3:
+        data = data.replace(b"\n", b"\r\n") if encoding != "utf-16" else text.replace("\n", "\r\n").encode(encoding)
     return data, "text/plain", f"{stem}.txt"
 
 
@@ -160,12 +159,8 @@ def _rebuilt(msg: EmailMessage, name: str, sender: str, subject: str, text: str,
     mail.headers(outer, name, sender, subject, rng)
     mail.text_part(outer, text, rng)
     for part in msg.iter_attachments():
-        content = part.get_content()
-        if isinstance(content, str):
-            outer.add_attachment(content, subtype=part.get_content_subtype(), filename=part.get_filename())
-        else:
-            outer.add_attachment(content, maintype=part.get_content_maintype(), subtype=part.get_content_subtype(),
-                                 filename=part.get_filename())
+        outer.add_attachment(part.get_payload(decode=True), maintype=part.get_content_maintype(),
+                             subtype=part.get_content_subtype(), filename=part.get_filename())
     return outer
 
 

@@ -52,7 +52,8 @@ def letter(a: Applicant, rng: random.Random) -> tuple[str, dict]:
     paragraphs.append(f"{role_sentence} {intro}".strip())
     key = "goals" if a.role == "protege" else "strengths"
     paragraphs += a.paragraphs
-    expected[key] = " ".join(a.paragraphs)
+    # A letter that leaves the role open leaves open whether its words are goals or strengths.
+    expected[key] = None if undecided else " ".join(a.paragraphs)
     if a.support_yes and rng.random() < 0.7:
         sup = a.written["supervisor_name"]
         sup_mail = a.written.get("supervisor_email")

@@ -134,19 +134,47 @@ def _forward_headers(lines: list[Line], start: int) -> tuple[str | None, int | N
     return sender, j
 
 
+def _quote_lines(lines: list[Line]) -> list[bool]:
+    """Which lines are quoted history: "> " lines, and the pieces a mail program broke off a long
+    quoted line without its "> " (Outlook re-wraps a quote at 76 columns and leaves them bare)."""
+    marks = [ln.text.lstrip().startswith(">") for ln in lines]
+    for n in range(1, len(lines)):
+        prev = lines[n - 1].text
+        if (not marks[n] and marks[n - 1] and lines[n].text.strip() and len(prev) >= 60
+                and (n + 1 >= len(lines) or marks[n + 1] or not lines[n + 1].text.strip())):
+            marks[n] = True
+    return marks
+
+
+def _attribution_at(lines: list[Line], n: int) -> int:
+    """How many lines the "On ... wrote:" line at `n` takes (0: none), when quoted lines follow it."""
+    for take in (1, 2):
+        text = " ".join(ln.text.strip() for ln in lines[n : n + take])
+        if ATTRIBUTION.match(text) and any(ln.text.lstrip().startswith(">") for ln in lines[n + take : n + take + 3]):
+            return take
+    return 0
+
+
 def _own_words(lines: list[Line]) -> list[Line]:
     """The lines the sender wrote: no quoted history, no signature, no "Sent from my iPhone"."""
     out: list[Line] = []
+    quoted = _quote_lines(lines)
+    skip = 0
     for n, line in enumerate(lines):
         text = line.text
+        if skip:
+            skip -= 1
+            continue
         if text.rstrip() == "--" or text == "-- ":
             # A signature runs to the end, unless the form itself follows (many lines).
             if len(lines) - n < 15:
                 break
             continue
-        if text.lstrip().startswith(">"):
+        if quoted[n]:
             continue
-        if ATTRIBUTION.match(text) and any(ln.text.lstrip().startswith(">") for ln in lines[n + 1 : n + 4]):
+        take = _attribution_at(lines, n)
+        if take:
+            skip = take - 1
             continue
         if PHONE_SENT.match(text):
             continue
@@ -155,21 +183,26 @@ def _own_words(lines: list[Line]) -> list[Line]:
 
 
 def _quoted(lines: list[Line]) -> list[Line]:
-    """The quoted history with its "> " markers taken off."""
-    quoted = [ln for ln in lines if ln.text.lstrip().startswith(">")]
-    if len(quoted) < 3:
+    """The quoted history with its "> " markers taken off, and its broken-off pieces joined back."""
+    marks = _quote_lines(lines)
+    if sum(marks) < 3:
         return []
-    out = []
-    for ln in quoted:
-        text = re.sub(r"^\s*(?:>\s?)+", "", ln.text)
-        out.append(Line(text, ln.emphasis))
+    out: list[Line] = []
+    for n, ln in enumerate(lines):
+        if not marks[n]:
+            continue
+        if not ln.text.lstrip().startswith(">") and out:
+            out[-1] = Line(out[-1].text + " " + ln.text.strip(), out[-1].emphasis)
+            continue
+        out.append(Line(re.sub(r"^\s*(?:>\s?)+", "", ln.text), ln.emphasis))
     return out
 
 
 def _attribution_sender(lines: list[Line]) -> str | None:
-    for line in lines:
-        if ATTRIBUTION.match(line.text):
-            found = EMAIL.search(line.text)
+    for n in range(len(lines)):
+        take = _attribution_at(lines, n)
+        if take:
+            found = EMAIL.search(" ".join(ln.text for ln in lines[n : n + take]))
             return found.group(0).lower() if found else None
     return None
 

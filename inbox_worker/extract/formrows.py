@@ -160,9 +160,14 @@ def assign(group: Group, lines: list[Row]) -> tuple[dict[str, str], float]:
     if group.columns and len(lines) == 1 and "\t" not in lines[0].raw and len(cells) != len(keys):
         return by_column(group.columns, lines[0].cells), 0.8
     if len(cells) == len(keys):
+        return {k: c for k, c in zip(keys, cells, strict=True) if c}, 0.85
+    cells = [c for c in cells if c]
+    if not cells:
+        return {}, 0.0
+    if len(cells) == len(keys):
         return dict(zip(keys, cells, strict=True)), 0.85
     if len(cells) < len(keys):
-        return _fit_in_order(keys, cells), 0.75
+        return _fit_in_order(keys, _split_to_fit(keys, cells)), 0.75
     return _merge_to_fit(keys, cells), 0.7
 
 
@@ -170,7 +175,8 @@ def _cells(lines: list[Row]) -> list[str]:
     out: list[str] = []
     for row in lines:
         if "\t" in row.raw:
-            out += [c.strip(" _") for c in row.raw.split("\t") if c.strip(" _")]
+            # Tab stops keep a cell's place: an empty cell before a value is an empty blank.
+            out += [c.strip(" _") for c in row.raw.rstrip("\t ").split("\t")]
         else:
             out += [c.text for c in row.cells]
     return out
@@ -200,6 +206,23 @@ def _fit_in_order(keys: list[str], cells: list[str]) -> dict[str, str]:
         if best is None or score > best[0]:
             best = (score, values)
     return best[1] if best else {}
+
+
+def _split_to_fit(keys: list[str], cells: list[str]) -> list[str]:
+    """Fewer cells than labels: a cell that holds two values with one space between ("WYOMING 82925"), split."""
+    def score(candidate: list[str]) -> float:
+        values = _fit_in_order(keys, candidate)
+        return sum(plausibility(k, v) for k, v in values.items())
+
+    best, best_score = cells, score(cells)
+    for n, cell in enumerate(cells):
+        if " " not in cell:
+            continue
+        head, _, tail = cell.rpartition(" ")
+        candidate = [*cells[:n], head, tail, *cells[n + 1 :]]
+        if len(candidate) <= len(keys) and (s := score(candidate)) > best_score + 1.0:
+            best, best_score = candidate, s
+    return best
 
 
 def _merge_to_fit(keys: list[str], cells: list[str]) -> dict[str, str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from inbox_worker import form
-from inbox_worker.extract.choices import decide_marks, option_entries, support_answer
+from inbox_worker.extract.choices import decide_marks, find_options, option_entries, support_answer
 from inbox_worker.extract.labels import CATEGORIES, PLACE, SUPPORT, heading_of, is_prose
 from inbox_worker.extract.layout import MULTILINE, Layout
 from inbox_worker.extract.normalize import fold_text
@@ -20,6 +20,7 @@ from inbox_worker.extract.places import split_place
 from inbox_worker.extract.reading import FormReading
 
 HOW = "a labelled line"
+LIST_LABELS = ("role", "protege_categories", "mentor_categories", CATEGORIES)
 SIGN_OFF = re.compile(
     r"^(thanks|thank you|many thanks|regards|best|best regards|kind regards|warm regards|sincerely|cheers|"
     r"respectfully|take care|all the best|thx)\b",
@@ -60,6 +61,10 @@ def read_labelled(layout: Layout, used: set[int], reading: FormReading) -> set[i
             if j is not None:
                 value = f"{value.strip()}\n{rows[j].text.strip()}"
                 taken.add(j)
+        elif key in LIST_LABELS and not found.pairs:
+            more = _option_lines(layout, i, used | taken)
+            value = "; ".join([value, *(rows[j].text.strip() for j in more)])
+            taken.update(more)
         for k, v in [(key, value), *found.pairs]:
             put_labelled(k, v, reading, emphasis)
     return taken
@@ -82,6 +87,21 @@ def _next_value_line(layout: Layout, i: int, key: str, used: set[int]) -> int | 
                 and k not in layout.labelled and k not in layout.label_rows):
             return None
     return j
+
+
+def _option_lines(layout: Layout, i: int, used: set[int]) -> list[int]:
+    """The lines after a list of options that carry on with more options ("...; Library supervisor")."""
+    out = []
+    j = i + 1
+    rows = layout.rows
+    while j < len(rows) and not rows[j].blank and j not in layout.labelled and j not in layout.label_rows:
+        text = rows[j].text
+        hits = find_options(text)
+        if j in used or heading_of(text) or sum(h.end - h.start for h in hits) < 0.5 * len(text.strip()):
+            break
+        out.append(j)
+        j += 1
+    return out
 
 
 def _place_line(layout: Layout, i: int, used: set[int]) -> int | None:

@@ -33,6 +33,7 @@ from inbox_worker.extract.labels import (
 from inbox_worker.extract.lines import Row, make_row
 from inbox_worker.extract.normalize import fold_key
 from inbox_worker.extract.vocabulary import label_key
+from inbox_worker.extract.vocabulary import words as vocabulary_words
 
 ROW_KEYS = {k for row in (*form.FORM_ROWS, form.SUPERVISOR_ROW) for k in row}
 MULTILINE = {f.key for f in form.TEXT_FIELDS if f.multiline}
@@ -104,12 +105,13 @@ def map_layout(rows: list[Row]) -> Layout:
     sections = find_sections(rows)
     in_heading = {i for s in sections for i in range(s.start, s.end + 1)}
     label_rows = {i: found for i, r in enumerate(rows)
-                  if i not in in_heading and (found := label_row(r.text)) and not _broken_off(rows, i, found)}
+                  if i not in in_heading and (found := label_row(r.text) or own_label_row(r.text))
+                  and not _broken_off(rows, i, found)}
     labelled: dict[int, Labelled] = {}
     for i, row in enumerate(rows):
         if i in in_heading or i in label_rows or row.blank:
             continue
-        found = labelled_line(row.text)
+        found = table_pairs(row.raw) or labelled_line(row.text)
         if found is not None:
             labelled[i] = found
     return Layout(rows, sections, label_rows, labelled)
@@ -249,6 +251,26 @@ def _find_label_row(text: str) -> list[tuple[str, int, int]] | None:
     return out
 
 
+# A label of the applicant's own wording standing alone on its line must say which blank it is
+# with a word that no answer would be: "Contact number" is a label, "School library" an answer.
+HEAD_WORDS = {"phone": {"phone", "number"}, "email": {"email"}, "zip": {"zip"}, "address": {"address", "street"},
+              "supervisor_name": {"supervisor"}, "supervisor_email": {"supervisor"}, "library_type": {"type"},
+              "city": {"city", "town"}, "position": {"title", "position", "job"}, "library_name": {"name"},
+              "name": {"name"}, "state": {"state"}}
+
+
+def own_label_row(text: str) -> list[tuple[str, int, int]] | None:
+    """A line that is one label of the applicant's own wording and nothing else ("Contact number")."""
+    stripped = text.strip()
+    if not stripped or len(stripped) > 40 or re.search(r"[\d@_=\u2013]|\s-\s", stripped):
+        return None
+    key = label_key(stripped)
+    if key not in ROW_KEYS or not set(vocabulary_words(stripped)) & HEAD_WORDS.get(key, set()):
+        return None
+    start = len(text) - len(text.lstrip())
+    return [(key, start, start + len(stripped))]
+
+
 def _broken_off(rows: list[Row], i: int, labels: list[tuple[str, int, int]]) -> bool:
     """A word such as "Library" or "Title" alone right under a long line: the end of a value, not a label."""
     if len(labels) != 1 or i == 0:
@@ -274,6 +296,20 @@ def labelled_line(text: str) -> Labelled | None:
         return None  # a printed row label alone: the row reader places its value
     pairs = split_more_labels(key, value) if key not in MULTILINE else [(key, value)]
     return Labelled(pairs[0][0], pairs[0][1], separated, pairs[1:])
+
+
+def table_pairs(raw: str) -> Labelled | None:
+    """A table row of label | value | label | value cells (tab-joined): each label with the cell after it."""
+    if "\t" not in raw:
+        return None
+    cells = [c.strip(" _") for c in raw.split("\t")]
+    if len(cells) < 2 or (len(cells) % 2 and cells[-1]):
+        return None
+    keys = [label_key(c) for c in cells[0::2]]
+    if not all(keys) or all(not v for v in cells[1::2]):
+        return None
+    pairs = [(k, v) for k, v in zip(keys, cells[1::2], strict=False)]
+    return Labelled(pairs[0][0], pairs[0][1], True, pairs[1:])
 
 
 def label_start(text: str) -> tuple[str, str, bool] | None:

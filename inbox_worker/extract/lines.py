@@ -149,9 +149,10 @@ def _unwrapped(texts: list[tuple[str, bool]], stands_alone: Callable[[str], bool
     i = 0
     while i < len(texts):
         text, emphasis = texts[i]
-        while (i + 1 < len(texts) and _was_broken(text, texts[i + 1][0], width) and not complete(text)
+        last = text
+        while (i + 1 < len(texts) and _was_broken(last, texts[i + 1][0], width) and not complete(last)
                and not stands_alone(texts[i + 1][0])):
-            nxt = texts[i + 1][0]
+            nxt = last = texts[i + 1][0]
             # A row of columns keeps its cell gap; a sentence gets its space back.
             joiner = "  " if re.search(r"\S {2,}\S|\t", text) else " "
             text = text + joiner + nxt.strip()

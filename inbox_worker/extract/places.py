@@ -157,17 +157,25 @@ def _usaddress_place(text: str) -> tuple[str, str] | None:
     return street, city
 
 
+def _state_and_zip(text: str) -> Place | None:
+    """ "WY 82001" written in the State blank: the state and the zip."""
+    rest, code = _peel_zip(text)
+    if code is None or not strict_state(rest.strip(" ,.")):
+        return None
+    return Place(state=rest.strip(" ,"), zip=code)
+
+
 def split_blanks(reading: FormReading) -> None:
     """A street and its town written in the Address blank, or "Town, ST ZIP" in City, taken apart.
 
     The parts go to their own blanks unless those were read on their own;
     a town found only by guess is marked uncertain.
     """
-    for key, split in (("address", split_address), ("city", split_place)):
+    for key, split in (("address", split_address), ("city", split_place), ("state", _state_and_zip)):
         held = reading.readings.get(key)
         if held is None or not isinstance(held.value, str):
             continue
-        place = split(held.value)
+        place = split(held.written or held.value)
         if place is None:
             continue
         for part, value in place.items():

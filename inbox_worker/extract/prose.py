@@ -25,10 +25,8 @@ from inbox_worker.extract.places import split_address
 from inbox_worker.extract.reading import FormReading
 
 HOW = "a letter"
-MENTOR = re.compile(
-    r"\b(?:be|being|become|becoming|serve as|serving as|volunteer as|apply(?:ing)? (?:to be|as)|"
-    r"application (?:to be|as)|sign up as|join (?:the program )?as|take part as|participate as|as)\s+(?:an?\s+)?"
-    r"mentor\b|\bmentor (?:a|someone|another|new|newer)\b|\bto mentor\b", re.I)
+# After the protégé's own words are taken out, any "mentor" left names the role (or the verb: "to mentor").
+MENTOR = re.compile(r"\bmentor\b", re.I)
 PROTEGE = re.compile(r"\b(?:prot[eé]g[eé]e?|mentee)\b|\b(?:paired|matched|partnered|connected) (?:up )?with "
                      r"(?:a|an|my own|an experienced) mentor\b|\b(?:find|get|have) (?:me )?a mentor\b", re.I)
 COMMITS = re.compile(
@@ -141,11 +139,11 @@ def _closing(sentence: str) -> bool:
 
 
 def _roles_in(sentence: str) -> set[str]:
+    """The roles a sentence names: both when it offers either ("a mentor or a protégé")."""
     found = set()
     if PROTEGE.search(sentence):
         found.add("protege")
-    stripped = PROTEGE.sub(" ", sentence)
-    if MENTOR.search(stripped):
+    if MENTOR.search(PROTEGE.sub(" ", sentence)):
         found.add("mentor")
     return found
 

@@ -77,8 +77,9 @@ class FormReading:
         old = self.readings.get(key)
         if old is not None and old.confidence >= confidence:
             return False
+        written = raw.strip()[:500] if isinstance(raw, str) else None
         self.readings[key] = FieldReading(value=value, source=self.source, confidence=confidence, how=how,
-                                          certain=certain)
+                                          certain=certain, written=written)
         return True
 
     def values(self) -> dict[str, object]:

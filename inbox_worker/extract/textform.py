@@ -50,5 +50,6 @@ def read_form(doc: Document) -> FormReading:
 
 def begins_a_part(text: str) -> bool:
     """A line that starts a part of the form (labels, a heading, an option, a labelled line), never a carry-over."""
+    options = find_options(text)
     return (label_row(text) is not None or heading_of(text) is not None or labelled_line(text) is not None
-            or bool(find_options(text)))
+            or (bool(options) and not text[: options[0].start].strip(" \t-*\u2022\u00b7[]()xX\u2610\u2612\u2611")))

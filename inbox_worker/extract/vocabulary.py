@@ -59,7 +59,7 @@ def label_key(phrase: str) -> str | None:
     accounted for, so "I have worked with the public" names nothing.
     """
     phrase = phrase.strip().strip(":.-*#\u2013").strip()
-    if not phrase or len(phrase) > 48 or re.search(r"[@\d]", phrase.replace("#", "")):
+    if not phrase or len(phrase) > 48 or re.search(r"[@\d:\t\uff1a]", phrase.replace("#", "")):
         return None
     exact = key_for(" ".join(fold_key(phrase).split()))
     if exact:
@@ -99,13 +99,13 @@ def _by_words(have: set[str], ordered: list[str]) -> str | None:
         return "address" if have <= {"address", "street", "line", "1"} else None
     if "type" in have or "kind" in have:
         return "library_type" if have <= {"type", "kind", "library"} else None
-    if have & GOAL_WORDS and len(have) <= 3:
+    if have & {"goals", "goal", "objectives"} and have <= GOAL_WORDS | {"protege", "program", "what", "want"}:
         return "goals"
-    if have & STRENGTH_WORDS and len(have) <= 3:
+    if have & STRENGTH_WORDS and have <= STRENGTH_WORDS | {"mentor", "years", "why", "good"} and len(have) <= 3:
         return "strengths"
     if have & LIBRARY:
         if have & POSITION:
-            return "position" if ordered[0] in POSITION else None
+            return "position" if ordered[0] in POSITION and have <= POSITION | LIBRARY | {"name"} else None
         return "library_name" if have <= LIBRARY | {"name"} else None
     if have & POSITION:
         if have & {"applying", "apply", "program"}:
@@ -113,7 +113,8 @@ def _by_words(have: set[str], ordered: list[str]) -> str | None:
         return "position" if have <= POSITION else None
     if have & {"applying", "apply"} and have <= {"applying", "apply", "as", "for", "be", "program"}:
         return "role"
-    if have & {"categories", "category"}:
+    if have & {"categories", "category"} and have <= {"categories", "category", "protege", "mentor", "check", "all",
+                                                      "that", "apply", "which"}:
         return CATEGORIES
     if have <= {"name", "names"} or have == {"applicant"}:
         return "name"
