@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from inbox_worker import form
-from inbox_worker.extract.choices import decide_marks, option_entries, support_answer
+from inbox_worker.extract.choices import decide_marks, mark_of, option_entries, support_answer
 from inbox_worker.extract.labelled import put_categories
 from inbox_worker.extract.labels import SUPPORT, heading_of
 from inbox_worker.extract.layout import Layout, Section
@@ -90,9 +90,15 @@ def read_support(layout: Layout, reading) -> None:
             if heading_of(rows[j].text) is not None:
                 break
             if not rows[j].blank or "_" in rows[j].text:
-                candidates.append(rows[j].raw.replace("\t", "  "))
+                raw = rows[j].raw
+                candidates.append(raw if raw.endswith("\t") and raw.count("\t") == 1 else raw.replace("\t", "  "))
             j += 1
+        if section.rest and mark_of(section.rest) == "clear":
+            reading.put(SUPPORT, True, 0.9, HOW)  # a mark in the cell beside the question
+            return
         for text in candidates:
+            if re.fullmatch(r"\s*yes\s*:?\s*\t\s*", text, re.I):
+                return  # the answer cell beside "Yes" left empty
             answer = support_answer(text, require_word=True)
             if answer is not None:
                 reading.put(SUPPORT, answer, 0.9, HOW)

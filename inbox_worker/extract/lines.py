@@ -76,7 +76,7 @@ def prepare(doc: Document, stands_alone: Callable[[str], bool] = lambda text: Fa
             break
         for piece in raw.replace("\r", "\n").split("\n"):
             text = _INVISIBLE.sub("", _ODD_SPACES.sub(" ", piece))
-            texts.append((text.rstrip(), bool(line.emphasis)))
+            texts.append((text.rstrip(" "), bool(line.emphasis)))
     texts = _unwrapped(texts, stands_alone, complete)
     return [make_row(text, emphasis) for text, emphasis in texts]
 

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from inbox_worker.extract import bodies
 from inbox_worker.extract.document import Document
+from inbox_worker.extract.limits import MAX_MIME_DEPTH, MAX_MIME_PARTS
 from inbox_worker.extract.named import read_fields
 from inbox_worker.extract.places import split_blanks
 from inbox_worker.extract.prose import read_letter
@@ -33,8 +34,6 @@ from inbox_worker.extract.textform import read_form
 from inbox_worker.form import RECORD_KEYS
 from inbox_worker.record import ApplicationRecord, Extraction, RefusedInput, UnreadableInput
 
-MAX_DEPTH = 10
-MAX_PARTS = 500
 
 
 @dataclass
@@ -189,8 +188,12 @@ def _automatic(msg: Message) -> str:
 
 def _walk(part: Message, walk: Walk, depth: int, forwarded_from: str | None, top: bool) -> None:
     walk.parts += 1
-    if depth > MAX_DEPTH or walk.parts > MAX_PARTS:
-        walk.problems.append("message nested too deeply; the rest was not read")
+    if walk.parts > MAX_MIME_PARTS:
+        if walk.parts == MAX_MIME_PARTS + 1:
+            walk.problems.append(f"the message has more than {MAX_MIME_PARTS} parts; the rest was not read")
+        return
+    if depth > MAX_MIME_DEPTH:
+        walk.problems.append(f"the message nests parts more than {MAX_MIME_DEPTH} deep; the rest was not read")
         return
     ctype = part.get_content_type()
     if part.is_multipart():

@@ -210,7 +210,8 @@ def _table_rows(tables: list, words: list[Word]) -> tuple[list[tuple[float, str]
                 taken.update(inside)
                 ordered = sorted(inside, key=lambda n: (round(words[n][2]), words[n][0]))
                 texts.append(" ".join(_UNMAPPED_GLYPH.sub("\u00b7", words[n][4]) for n in ordered))
-            items.append((row.bbox[1], "\t".join(texts).rstrip("\t")))
+            joined = "\t".join(texts)
+            items.append((row.bbox[1], joined.rstrip("\t") + ("\t" if joined.endswith("\t") else "")))
     return items, [w for n, w in enumerate(words) if n not in taken]
 
 
@@ -345,7 +346,7 @@ def read_pdf(data: bytes, source: str) -> Document:
         words = _printed_pages(data, len(reader.pages))
         for n, page in enumerate(reader.pages):
             page_words = words[n] if words is not None and n < len(words) else None
-            lines.extend(Line(t.rstrip()) for t in _page_lines(page, source, page_words))
+            lines.extend(Line(t.rstrip(" ")) for t in _page_lines(page, source, page_words))
             check_lines(len(lines), source)
     except UnreadableInput:
         raise

@@ -192,5 +192,8 @@ def join_cells(cells: list[list[Line]]) -> list[Line]:
             texts.append(line.text.strip() if line else "")
             if line:
                 marks.append(line.emphasis)
-        return [Line("\t".join(texts).rstrip("\t"), bool(marks) and all(marks))]
+        # One tab is kept after the last filled cell when cells follow it empty: "Yes:<TAB>" is a
+        # question's label with its answer cell left blank, not "Yes" typed as the answer.
+        joined = "\t".join(texts)
+        return [Line(joined.rstrip("\t") + ("\t" if joined.endswith("\t") else ""), bool(marks) and all(marks))]
     return [line for c in cells for line in c]
