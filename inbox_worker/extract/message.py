@@ -35,7 +35,6 @@ from inbox_worker.form import RECORD_KEYS
 from inbox_worker.record import ApplicationRecord, Extraction, RefusedInput, UnreadableInput
 
 
-
 @dataclass
 class Walk:
     """What walking one message gathered: its documents and the trouble met on the way."""
