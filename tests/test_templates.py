@@ -227,3 +227,24 @@ def test_a_boundary_found_in_the_text_is_not_used(monkeypatch):
     monkeypatch.setattr(emails.secrets, "token_hex", lambda _n: next(drawn))
     rendered = emails.Rendered("Subject", f"text quoting =_inbox-worker_{'a' * 32}", "<p>html</p>")
     assert emails._boundary(rendered) == f"=_inbox-worker_{'b' * 32}"
+
+
+@pytest.mark.parametrize("name", ["acknowledgement", "acknowledgement_update"])
+def test_an_uncertain_value_is_asked_to_be_confirmed_by_its_label(name):
+    """A field read but not beyond doubt is shown with "please confirm", by the form's label and the value read."""
+    record = dict(SAMPLE_RECORD, city="Thermopolis")
+    context = acknowledgement_context(Settings().program, record, [], form_attached=False, uncertain_keys=["city"])
+    rendered = Templates().render(name, context)
+    assert "City: Thermopolis   (please confirm)" in rendered.text
+    assert "Please reply to confirm them" in rendered.text and "  - City: Thermopolis" in rendered.text
+    assert "everything we need" not in rendered.text
+    assert "please confirm a detail" in rendered.subject
+    assert "Thermopolis <em>(please confirm)</em>" in rendered.html
+
+
+def test_without_uncertain_values_nothing_is_asked_to_be_confirmed():
+    """The current callers, which pass no uncertain fields, get the acknowledgement as before."""
+    context = acknowledgement_context(Settings().program, SAMPLE_RECORD, [], form_attached=False)
+    rendered = Templates().render("acknowledgement", context)
+    assert "confirm" not in rendered.text.lower()
+    assert "Your form has everything we need." in rendered.text
