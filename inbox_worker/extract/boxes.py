@@ -93,7 +93,7 @@ def read_support(layout: Layout, reading) -> None:
                 raw = rows[j].raw
                 candidates.append(raw if raw.endswith("\t") and raw.count("\t") == 1 else raw.replace("\t", "  "))
             j += 1
-        if section.rest and mark_of(section.rest) == "clear":
+        if section.rest and mark_of(section.rest) == "clear" and not re.search(r"[A-Za-z]{2}", section.rest):
             reading.put(SUPPORT, True, 0.9, HOW)  # a mark in the cell beside the question
             return
         for text in candidates:

@@ -74,9 +74,12 @@ def read_rows(layout: Layout, used: set[int], reading: FormReading) -> set[int]:
         results.append((total, direction == "before", assigned))
     _, _, assigned = max(results, key=lambda r: (r[0], r[1]))
     taken: set[int] = set()
-    for values, confidence, block in assigned:
+    for group, (values, confidence, block) in zip(groups, assigned, strict=True):
         for key, value in values.items():
             reading.put(key, value, confidence, how="the form's row")
+        for key, value in _printed_on_blanks(layout.rows, group, block).items():
+            if key not in values:
+                reading.put(key, value, 0.7, how="printed on the form's blank line")
         if values:
             taken.update(block)
     reading.evidence += len(groups)
@@ -127,6 +130,24 @@ def _value_lines(layout: Layout, used: set[int], groups: list[Group]) -> set[int
     return out
 
 
+def _printed_on_blanks(rows: list[Row], group: Group, block: list[int]) -> dict[str, str]:
+    """Words the form prints on its blank lines next to a row ("____  WY  ____"), for blanks left empty.
+
+    Only a word that fits its blank beyond doubt (a state, a zip) is taken.
+    """
+    near = range(max(0, min([group.first, *block]) - 3), min(len(rows), max([group.last, *block]) + 4))
+    out: dict[str, str] = {}
+    for j in near:
+        text = rows[j].text
+        if text.count("_") < 10 or j in block:
+            continue
+        for word in re.findall(r"(?<![\w@])[A-Za-z]{2}(?![\w@])", text.replace("_", " ")):
+            for key in group.keys:
+                if plausibility(key, word) >= 2.0:
+                    out.setdefault(key, word)
+    return out
+
+
 def _block(rows: list[Row], group: Group, way: str, free: set[int]) -> list[int]:
     """The value lines right before (or after) a group, past blank and underscore lines; nearest first kept last."""
     step = -1 if way == "before" else 1
@@ -137,12 +158,22 @@ def _block(rows: list[Row], group: Group, way: str, free: set[int]) -> list[int]
         skipped += 1
     block: list[int] = []
     while 0 <= j < len(rows) and j in free and len(block) < MAX_BLOCK:
+        if _blank_line_with_print(rows[j]):
+            if block:
+                break
+            j += step
+            continue
         block.append(j)
         j += step
         # Underscores close a block: they are the blank line the value was typed on (or above).
-        if 0 <= j < len(rows) and (rows[j].empty or rows[j].underscores):
+        if 0 <= j < len(rows) and (rows[j].empty or rows[j].underscores or _blank_line_with_print(rows[j])):
             break
     return sorted(block)
+
+
+def _blank_line_with_print(row: Row) -> bool:
+    """The form's blank lines with a printed word between them ("______  WY  ______"), nothing typed."""
+    return row.text.count("_") >= 20 and len(re.sub(r"[_\s]", "", row.text)) <= 3
 
 
 # ---------------------------------------------------------------- fitting values to blanks
@@ -158,7 +189,14 @@ def assign(group: Group, lines: list[Row]) -> tuple[dict[str, str], float]:
         return ({keys[0]: text} if text.strip() else {}), 0.85
     cells = _cells(lines)
     if group.columns and len(lines) == 1 and "\t" not in lines[0].raw and len(cells) != len(keys):
-        return by_column(group.columns, lines[0].cells), 0.8
+        # The columns say where each value stands. Only when a value plainly does not fit the blank
+        # its column gives (an email address in a name) do the values' own looks decide.
+        columns = by_column(group.columns, lines[0].cells)
+        if any(plausibility(k, v) < 0 for k, v in columns.items()):
+            ordered = _fit_in_order(keys, _split_to_fit(keys, [c for c in cells if c])) if cells else {}
+            if _fit(ordered) > _fit(columns):
+                return ordered, 0.75
+        return columns, 0.8
     if len(cells) == len(keys):
         return {k: c for k, c in zip(keys, cells, strict=True) if c}, 0.85
     cells = [c for c in cells if c]
@@ -169,6 +207,10 @@ def assign(group: Group, lines: list[Row]) -> tuple[dict[str, str], float]:
     if len(cells) < len(keys):
         return _fit_in_order(keys, _split_to_fit(keys, cells)), 0.75
     return _merge_to_fit(keys, cells), 0.7
+
+
+def _fit(values: dict[str, str]) -> float:
+    return sum(plausibility(k, v) for k, v in values.items())
 
 
 def _cells(lines: list[Row]) -> list[str]:

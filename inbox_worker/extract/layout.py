@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from inbox_worker import form
 from inbox_worker.extract.choices import find_options
 from inbox_worker.extract.labels import (
+    SUPPORT,
     Heading,
     fold_chars,
     heading_of,
@@ -169,24 +170,38 @@ def find_sections(rows: list[Row]) -> list[Section]:
 
 
 def after_heading(text: str, heading: Heading) -> str:
-    """What follows the heading's own words on its last line (an answer written beside it)."""
+    """What follows the heading's own words on its last line (an answer written beside it).
+
+    The heading may be whole, shortened to one of its usual starts ("Position applying for:"), or
+    cut short ("Protégé applicants: Please write ... through this program." with the answer in the
+    next cell): of the readings, the one that accounts for the most of the line is taken.
+    """
     words = fold_key(heading.text).split()
     if not words:
         return ""
     folded = fold_chars(text)
+    ends = []
     tail = r"\s*".join(re.escape(w) for w in words[-3:])
-    matches = list(re.finditer(r"(?<![a-z0-9])" + tail + r"(?![a-z0-9])", folded))
-    found = matches[-1] if matches else None
-    if found is None:
-        if fold_key(text) in fold_key(heading.text):
-            return ""
-        # Only the heading's start was written ("Position you are applying for: Mentor").
-        for start in heading.starts:
-            m = re.search(r"\s*".join(re.escape(w) for w in start.split()), folded)
-            if m:
-                return text[m.end() :].strip(" :?.\t")
+    whole = list(re.finditer(r"(?<![a-z0-9])" + tail + r"(?![a-z0-9])", folded))
+    if whole:
+        ends.append(whole[-1].end())
+    for begin in heading.starts:
+        m = re.search(r"\s*".join(re.escape(w) for w in begin.split()), folded)
+        if m:
+            ends.append(m.end())
+    spans = [(m.group(), m.end()) for m in re.finditer(r"[a-z0-9#@]+", folded)]
+    first = next((n for n, (w, _) in enumerate(spans) if w == words[0]), None)
+    if first is not None:
+        end = None
+        for (word, stop), expected in zip(spans[first:], words, strict=False):
+            if word != expected:
+                break
+            end = stop
+        if end is not None:
+            ends.append(end)
+    if not ends:
         return ""
-    return text[found.end() :].strip(" :?.\t")
+    return text[max(ends) :].strip(" :?.)\t")
 
 
 # ---------------------------------------------------------------- rows of labels
@@ -305,7 +320,8 @@ def table_pairs(raw: str) -> Labelled | None:
     cells = [c.strip(" _") for c in raw.split("\t")]
     if len(cells) < 2 or (len(cells) % 2 and cells[-1]):
         return None
-    keys = [label_key(c) for c in cells[0::2]]
+    # "Yes:" is the supervisor question's printed answer label; "Yes" alone in a cell marks an option.
+    keys = [SUPPORT if c.lower() == "yes:" else label_key(c) for c in cells[0::2]]
     if not all(keys) or all(not v for v in cells[1::2]):
         return None
     pairs = [(k, v) for k, v in zip(keys, cells[1::2], strict=False)]

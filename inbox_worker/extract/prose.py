@@ -25,10 +25,16 @@ from inbox_worker.extract.places import split_address
 from inbox_worker.extract.reading import FormReading
 
 HOW = "a letter"
-# After the protégé's own words are taken out, any "mentor" left names the role (or the verb: "to mentor").
-MENTOR = re.compile(r"\bmentor\b", re.I)
-PROTEGE = re.compile(r"\b(?:prot[eé]g[eé]e?|mentee)\b|\b(?:paired|matched|partnered|connected) (?:up )?with "
-                     r"(?:a|an|my own|an experienced) mentor\b|\b(?:find|get|have) (?:me )?a mentor\b", re.I)
+# The mentor's role: being, becoming or serving as a mentor, or mentoring someone.
+MENTOR = re.compile(
+    r"\b(?:be|being|become|becoming|serve|serving|volunteer|volunteering|apply|applying|application|sign up|"
+    r"join|take part|participate|participating|as)\s+(?:(?:as|to be|either|both|also|one|a|an)\s+){0,3}mentors?\b"
+    r"|\bto mentor\b|\bmentor (?:a|someone|others|another|new|newer)\b", re.I)
+# The protégé's: the word itself, or wanting, finding or being matched with a mentor.
+PROTEGE = re.compile(
+    r"\b(?:prot[eé]g[eé]e?s?|mentees?)\b|\b(?:paired|matched|partnered|connected) (?:up )?with (?:a|an|my own|an "
+    r"experienced) mentor\b|\b(?:find|get|have|would like|want|need|hope for|looking for|seeking) (?:me )?(?:a|an) "
+    r"(?:\w+ )?mentor\b", re.I)
 COMMITS = re.compile(
     r"\b(?:i would like|i'd like|i\u2019d like|i am writing to apply|i'm writing to apply|i am applying|"
     r"i'm applying|i\u2019m applying|please accept|please consider me|this (?:email|e-mail|letter|"
@@ -36,6 +42,7 @@ COMMITS = re.compile(
     r"becoming|joining)|i'd love to|i would love to|i am hoping to|i'm hoping to|i hope to be|"
     r"i am volunteering|i'm volunteering|i'd be glad|i would be glad|i'd be happy|i would be happy|"
     r"sign me up|count me in)\b", re.I)
+APPLYING = re.compile(r"\b(?:apply|applying|application|program|programme|consider me|accept)\b", re.I)
 DOUBT = re.compile(r"\?|\b(?:if|whether|thinking (?:about|of)|considering|wondering|not sure|someday|some day|maybe|"
                    r"perhaps|next year|in the future|later|eventually)\b", re.I)
 FOR_OTHERS = re.compile(r"\b(?:in support of|on behalf of|my (?:staff|employee|colleague|coworker|co-worker)|"
@@ -46,10 +53,11 @@ INTRO = re.compile(
     r"I\u2019ve been|I am currently)\s+(?:the\s+|a\s+|an\s+)?(?P<phrase>[A-Za-z][^.;]{4,150})")
 LIBRARY_NOUN = re.compile(r"\b(?:Librar(?:y|ies)|College|University|School|Center|Centre|Archives?|Museum|System|"
                           r"Department|Institute)\b")
-SUPERVISOR = re.compile(
-    r"\b(?i:my) (?:direct |immediate )?(?:supervisor|director|manager|boss|dean|principal|department head)"
-    r"(?:,\s*|\s+is\s+)(?P<name>[A-Z][^()@]{1,80}?(?:\s*\([^)@]{1,40}\))?)\s*(?:\((?P<mail>[^)]*@[^)]*)\))?"
-    r"(?=,?\s*(?:and\s+)?(?:she|he|they|who|has|have|supports|approved|is|agreed|knows)\b)")
+SUPERVISOR = re.compile(r"\bmy (?:direct |immediate )?(?:supervisor|director|manager|boss|dean|principal|"
+                        r"department head)(?:,\s*|\s+is\s+)", re.I)
+# Where a supervisor's name ends: an email address, or the words that say they support it.
+NAME_ENDS = re.compile(r"\s*\(?[\w.+'-]+@|,?\s+(?:and\s+)?(?:she|he|they|who)\b|,?\s+(?:has|have|supports?|approved|"
+                       r"agreed|knows|is)\b")
 SUPPORTS = re.compile(r"\b(?:supports?|supportive|approved?|approval|permission|blessing|on board|agreed|"
                       r"signed off|is aware|knows)\b", re.I)
 CONTACT = re.compile(r"\b(?:reach me|contact me|call me|email me|e-mail me|phone|cell|my number|my email|"
@@ -79,7 +87,9 @@ def read_letter(doc: Document) -> FormReading | None:
     reading.evidence += 1
     if len(roles) == 1:
         reading.put("role", roles.pop(), 0.85, HOW)
-    used = set(role_sentences)
+    # A sentence that only says which role (and that this is an application) is not part of the
+    # answer; one that goes on to say why ("I would like a mentor who can help me...") is.
+    used = {s for s in role_sentences if len(s.split()) < 12 or APPLYING.search(s)}
     used |= _read_intro(sentences, signature, reading)
     used |= _read_supervisor(sentences, reading)
     used |= _read_contact(sentences, signature, reading)
@@ -214,14 +224,21 @@ def _library_rank(text: str) -> int:
 
 
 def _read_supervisor(sentences: list[str], reading: FormReading) -> set[str]:
+    """The supervisor from "My supervisor, X (x@y), has approved..." or "My supervisor is X, and she supports..."."""
     for s in sentences:
         m = SUPERVISOR.search(s)
-        if m and SUPPORTS.search(s[m.end() :] + " " + s[: m.start()]):
-            reading.put("supervisor_support", True, 0.8, HOW)
-            reading.put("supervisor_name", m.group("name").strip(" ,"), 0.75, HOW, certain=False)
-            if m.group("mail"):
-                reading.put("supervisor_email", m.group("mail"), 0.8, HOW)
-            return {s}
+        if m is None or not SUPPORTS.search(s):
+            continue
+        rest = s[m.end():]
+        end = NAME_ENDS.search(rest)
+        name = (rest[: end.start()] if end else rest).strip(" ,.;")
+        reading.put("supervisor_support", True, 0.8, HOW)
+        if name[:1].isupper() and len(name) <= 80:
+            reading.put("supervisor_name", name, 0.75, HOW, certain=False)
+        mail = EMAIL.search(rest)
+        if mail:
+            reading.put("supervisor_email", mail.group(0), 0.8, HOW)
+        return {s}
     return set()
 
 

@@ -116,6 +116,9 @@ def _by_words(have: set[str], ordered: list[str]) -> str | None:
     if have & {"categories", "category"} and have <= {"categories", "category", "protege", "mentor", "check", "all",
                                                       "that", "apply", "which"}:
         return CATEGORIES
+    if have & {"mentors", "proteges"} and have <= {"mentors", "proteges", "categories", "check", "all", "that",
+                                                   "apply"}:
+        return "mentor_categories" if "mentors" in have else "protege_categories"
     if have <= {"name", "names"} or have == {"applicant"}:
         return "name"
     return None
