@@ -11,7 +11,8 @@ text attachment) and an envelope (sent directly, forwarded inline or as an
 attachment, in a reply, with cover notes, signatures, charsets and
 wrapping), independently. Some cases are letters (`letters`), and some
 are no application at all. Written from the program's form and the record
-contract, never from the reader's code; a seed always gives the same cases.
+contract, never from the reader's code. A seed always gives the same cases
+(byte for byte, but for the order of XML attributes odfpy writes in .odt files).
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ import random
 from datetime import datetime, timedelta, timezone
 from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, formataddr
 
 from formgen import wording as w
 from formgen.blocks import wrap_lines
@@ -104,7 +104,7 @@ def headers(msg: EmailMessage, name: str, sender: str, subject: str, rng: random
     msg["To"] = w.INBOX
     msg["Subject"] = subject
     msg["Date"] = format_datetime(when(rng))
-    msg["Message-ID"] = make_msgid(domain=sender.split("@")[-1])
+    msg["Message-ID"] = f"<{rng.getrandbits(64):016x}.{rng.getrandbits(32):08x}@{sender.split('@')[-1]}>"
 
 
 def subject(rng: random.Random) -> str:
@@ -113,6 +113,9 @@ def subject(rng: random.Random) -> str:
 
 
 def as_bytes(msg: EmailMessage) -> bytes:
+    """The message as received, with MIME boundaries numbered so that a seed always gives the same bytes."""
+    for n, part in enumerate(p for p in msg.walk() if p.is_multipart()):
+        part.set_boundary(f"=_formgen_{n}_boundary_=")
     return msg.as_bytes(policy=policy.SMTP)
 
 

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import io
 import random
+import re
+import zipfile
+from datetime import datetime
 
 from formgen.blocks import Block, FormRow, Table, Text, to_lines
 
@@ -62,9 +65,10 @@ def to_docx(blocks: list[Block], rng: random.Random) -> bytes:
         else:
             for t in to_lines([block]):
                 doc.add_paragraph(t.text)
+    doc.core_properties.created = doc.core_properties.modified = datetime(2026, 1, 5, 8, 0)
     out = io.BytesIO()
     doc.save(out)
-    return out.getvalue()
+    return _stable(out.getvalue())
 
 
 def to_odt(blocks: list[Block], rng: random.Random) -> bytes:
@@ -121,4 +125,19 @@ def to_odt(blocks: list[Block], rng: random.Random) -> bytes:
                 doc.text.addElement(paragraph(t))
     out = io.BytesIO()
     doc.save(out)
+    return _stable(out.getvalue())
+
+
+def _stable(data: bytes) -> bytes:
+    """The same zip with fixed timestamps and no creation dates inside, so a seed always gives the same bytes."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "meta.xml":
+                body = re.sub(rb"<meta:(creation-date|generator|document-statistic)[^>]*>[^<]*(</meta:\1>)?", b"", body)
+            fixed = zipfile.ZipInfo(info.filename, (2026, 1, 5, 8, 0, 0))
+            fixed.compress_type = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, body)
     return out.getvalue()

@@ -37,9 +37,17 @@ def has_symbols() -> bool:
     return os.path.exists(FONT_FILE)
 
 
+# Without a font that has them, marks are printed as a person without one types them.
+PLAIN_MARKS = str.maketrans({"☒": "[X]", "☐": "[ ]", "☑": "[X]", "✓": "X", "✔": "X", "■": "X", "□": "[ ]", "◦": "o"})
+
+
 class _Page:
     def __init__(self, canvas, font: str) -> None:
         self.c, self.font, self.y = canvas, font, PAGE_H - MARGIN
+        self.plain = font == "Helvetica"
+
+    def text(self, value: str) -> str:
+        return value.translate(PLAIN_MARKS) if self.plain else value
 
     def need(self, height: float) -> None:
         if self.y - height < MARGIN:
@@ -50,7 +58,7 @@ class _Page:
         for part in textwrap.wrap(text, int((PAGE_W - 2 * MARGIN) / (size * 0.52))) or [""]:
             self.need(size * 1.4)
             self.c.setFont(self.font, size)
-            self.c.drawString(x, self.y, part)
+            self.c.drawString(x, self.y, self.text(part))
             self.y -= size * 1.4
 
     def row(self, row: FormRow) -> None:
@@ -66,7 +74,7 @@ class _Page:
             right = xs[n + 1] - 8 if n + 1 < len(xs) else PAGE_W - MARGIN
             self.c.setFont(self.font, 10)
             for k, part in enumerate((value or "").split("\n")):
-                self.c.drawString(xs[n] + 2, value_y - k * 11, part)
+                self.c.drawString(xs[n] + 2, value_y - k * 11, self.text(part))
             self.c.line(xs[n], value_y - 3, right, value_y - 3)
             self.c.setFont(self.font, 8)
             self.c.drawString(xs[n], label_y if row.labels_at == "above" else label_y - 0, label)
@@ -84,7 +92,7 @@ class _Page:
                 for t in c:
                     for part in textwrap.wrap(t.text, int(col_w / 5.2)) or [""]:
                         self.c.setFont(self.font, 9)
-                        self.c.drawString(MARGIN + j * col_w + 3, y, part)
+                        self.c.drawString(MARGIN + j * col_w + 3, y, self.text(part))
                         y -= 12
                 self.c.rect(MARGIN + j * col_w, self.y - height + 4, col_w, height, stroke=1, fill=0)
             self.y -= height
