@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from inbox_worker import form
 from inbox_worker.extract.choices import find_options
 from inbox_worker.extract.labels import (
+    ROW_KEYS,
     SUPPORT,
     Heading,
     fold_chars,
@@ -36,7 +37,6 @@ from inbox_worker.extract.normalize import fold_key
 from inbox_worker.extract.vocabulary import label_key
 from inbox_worker.extract.vocabulary import words as vocabulary_words
 
-ROW_KEYS = {k for row in (*form.FORM_ROWS, form.SUPERVISOR_ROW) for k in row}
 MULTILINE = {f.key for f in form.TEXT_FIELDS if f.multiline}
 PRINTED = {f.key: fold_key(f.label) for f in form.TEXT_FIELDS}
 BULLET = re.compile(r"^\s*(?:[-*\u2022\u00b7>]+|\d{1,2}[.)])\s+")
@@ -92,9 +92,6 @@ class Layout:
     sections: list[Section]
     label_rows: dict[int, list[tuple[str, int, int]]]
     labelled: dict[int, Labelled]
-
-    def section_starts(self) -> set[int]:
-        return {s.start for s in self.sections} | {i for s in self.sections for i in range(s.start, s.end + 1)}
 
     def next_section_after(self, i: int) -> int:
         later = [s.start for s in self.sections if s.start > i]

@@ -163,7 +163,7 @@ def _layout(items: list[tuple[float, float, float, str]]) -> list[str]:
 Word = tuple[float, float, float, float, str]  # x0, x1, top, bottom, text
 
 
-def _printed_pages(data: bytes, pages: int) -> list[list[str]] | None:
+def _printed_pages(data: bytes, wanted: set[int]) -> dict[int, list[str]] | None:
     """Each page's lines, laid out again from where its words and table cells are; None if unreadable.
 
     A printed form's meaning is in where its words stand: a value sits above its label, in its
@@ -175,15 +175,17 @@ def _printed_pages(data: bytes, pages: int) -> list[list[str]] | None:
     try:
         import pdfplumber
 
-        out = []
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            for page in pdf.pages[:pages]:
+        out: dict[int, list[str]] = {}
+        if not wanted:
+            return out
+        with pdfplumber.open(io.BytesIO(data), pages=sorted(n + 1 for n in wanted)) as pdf:
+            for n, page in zip(sorted(wanted), pdf.pages, strict=False):
                 found = page.extract_words(x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False)[:20_000]
                 words = [(w["x0"], w["x1"], w["top"], w["bottom"], w["text"]) for w in found]
                 tables = page.find_tables() if page.rects or page.lines else []
                 items, rest = _table_rows(tables[:20], words)
                 items += _word_lines(rest)
-                out.append([text for _, text in sorted(items, key=lambda item: item[0])])
+                out[n] = [text for _, text in sorted(items, key=lambda item: item[0])]
         return out
     except Exception:  # pdfminer raises many kinds on damaged files; the text stream is read instead
         return None
@@ -255,7 +257,8 @@ def _word_lines(words: list[Word]) -> list[tuple[float, str]]:
 _UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)")
 
 
-def _page_lines(page, source: str, words: list | None = None) -> list[str]:
+def _widgets(page) -> list:
+    """The page's form-field widgets (the boxes a fillable form's answers sit in)."""
     annots = page.get("/Annots")
     widgets = []
     if annots is not None:
@@ -263,6 +266,11 @@ def _page_lines(page, source: str, words: list | None = None) -> list[str]:
             ann = ref.get_object()
             if _s(ann.get("/Subtype")) == "Widget" and "/Rect" in ann:
                 widgets.append(ann)
+    return widgets
+
+
+def _page_lines(page, source: str, words: list | None = None) -> list[str]:
+    widgets = _widgets(page)
     if not widgets:
         if words is not None:
             return [normalise(line) for line in words]
@@ -343,9 +351,10 @@ def read_pdf(data: bytes, source: str) -> Document:
         reader = _open(data, source)
         fields = _fields(reader)
         lines: list[Line] = []
-        words = _printed_pages(data, len(reader.pages))
+        # Fillable pages are laid out from their fields; only printed ones need the words' positions.
+        words = _printed_pages(data, {n for n, page in enumerate(reader.pages) if not _widgets(page)})
         for n, page in enumerate(reader.pages):
-            page_words = words[n] if words is not None and n < len(words) else None
+            page_words = words.get(n) if words is not None else None
             lines.extend(Line(t.rstrip(" ")) for t in _page_lines(page, source, page_words))
             check_lines(len(lines), source)
     except UnreadableInput:

@@ -108,11 +108,6 @@ def split_address(text: str) -> Place | None:
     return Place(street=street, city=city, zip=code, certain=certain or bool(code))
 
 
-def _ends_in_town(text: str) -> bool:
-    found = town_at_end(text)
-    return found is not None and _streetlike(found[0])
-
-
 def _streetlike(text: str) -> bool:
     """A street line: a number and a word, or a post office box."""
     return bool(re.search(r"\d", text)) and bool(re.search(r"[A-Za-z]{2}", text))

@@ -132,7 +132,8 @@ def sentences_of(paragraph: str) -> list[str]:
     out: list[str] = []
     start = 0
     for m in re.finditer(r"[.!?](?=\s+[A-Z\"\u201c(])", paragraph):
-        if ABBREVIATION.search(paragraph[start : m.end()]):
+        # Only the word that ends here can be an abbreviation: look at no more than that.
+        if ABBREVIATION.search(paragraph[max(start, m.end() - 12) : m.end()]):
             continue
         out.append(paragraph[start : m.end()].strip())
         start = m.end()

@@ -85,9 +85,6 @@ class FormReading:
     def values(self) -> dict[str, object]:
         return {k: r.value for k, r in self.readings.items() if r.confidence >= CONFIDENT}
 
-    def filled(self) -> int:
-        return len(self.values())
-
     def score(self) -> float:
         return sum(r.confidence for r in self.readings.values() if r.confidence >= CONFIDENT)
 
