@@ -144,7 +144,8 @@ def _enveloped(rng: random.Random, a: Applicant, msg: EmailMessage, expected: di
         return Case(name, mail.as_bytes(outer), expected, f"{name} forwarded inline")
     if envelope == "reply_above_quote":
         coordinator = f"{mail.COORDINATOR[0]} <{mail.COORDINATOR[1]}>"
-        quote = mail.quoted(mail.coordinator_question(), coordinator, "Mon, Feb 2, 2026")
+        quote_with = mail.quoted if rng.random() < 0.6 else mail.outlook_quoted
+        quote = quote_with(mail.coordinator_question(), coordinator, "Mon, Feb 2, 2026")
         lines = [*text.split("\n"), "", *quote]
         outer = _rebuilt(msg, a.record["name"], a.sender, f"Re: {msg['Subject']}", "\n".join(lines), rng)
         return Case(name, mail.as_bytes(outer), expected, f"{name} reply above a quote")

@@ -100,6 +100,11 @@ def _row_text(row: FormRow) -> list[str]:
         underscores = "  ".join("_" * (w - 2) for w in row.widths) if not row.tabs else "\t".join(
             "_" * (w - 2) for w in row.widths)
     lines: list[str] = []
+    if row.labels_at == "beside":
+        pairs = [f"{label}: {value}" if value else f"{label}:" for label, value in zip(row.labels, first, strict=True)]
+        lines.append(("\t" if row.tabs else "     ").join(pairs))
+        lines.extend(e for more in extra for e in more)
+        return lines
     if row.labels_at == "interleaved":
         for label, value, more in zip(row.labels, first, extra, strict=True):
             lines.append(label)

@@ -46,7 +46,7 @@ def printed(a: Applicant, rng: random.Random, rich: bool = False, tables: bool =
         out += [Text(w.TITLE, bold=rich), Gap(), Text(w.OPEN_TO), Gap()]
     if rng.random() < 0.85:
         out += [Text(w.APPLICANT_INFO), Gap()]
-    labels_at = rng.choices(["below", "above", "own_lines", "interleaved"], [45, 15, 25, 15])[0]
+    labels_at = rng.choices(["below", "above", "own_lines", "interleaved", "beside"], [40, 15, 22, 13, 10])[0]
     fill = rng.choices(["under", "over", "none"], [45, 20, 35])[0]
     tabs = rng.random() < 0.25 and labels_at in ("below", "above")
     gap = rng.choices([0, 1, 2, 4], [6, 3, 1, 1])[0]
@@ -113,6 +113,14 @@ def label_value(a: Applicant, rng: random.Random, rich: bool = False) -> list[Bl
     lines: list[list[Block]] = []
     sep = _sep(rng)
     next_line = rng.random() < 0.12  # every label on a line of its own, the value under it
+    # Some number their lines or bullet them, as a list.
+    prefix_style = rng.choices(["", "number", "dash", "bullet"], [8, 1, 1, 1])[0]
+    counter = iter(range(1, 100))
+
+    def prefix() -> str:
+        if prefix_style == "number":
+            return f"{next(counter)}{rng.choice(['.', ')'])} "
+        return {"dash": "- ", "bullet": "• "}.get(prefix_style, "")
     blank_style = rng.choice(["omit", "empty", "na"])
 
     def put(key: str, value: str | None, label: str | None = None) -> None:
@@ -121,6 +129,7 @@ def label_value(a: Applicant, rng: random.Random, rich: bool = False) -> list[Bl
             if blank_style == "omit":
                 return
             value = "" if blank_style == "empty" else "N/A"
+        label = prefix() + label
         head = Text(f"{label}:", bold=rich) if next_line else None
         if next_line:
             lines.append([head, Text(value)])

@@ -16,12 +16,16 @@ ROLE_SENTENCES = {
                "I am writing to apply as a mentor for the mentoring program.",
                "Please accept this email as my application to serve as a mentor.",
                "I'd like to volunteer as a mentor this year.",
-               "I am interested in being a mentor in the L.E.A.D. mentoring program."],
+               "I am interested in being a mentor in the L.E.A.D. mentoring program.",
+               "Count me in as a mentor for the coming year.",
+               "I would be glad to mentor a newer librarian through the WLA program."],
     "protege": ["I would like to apply as a protégé in the WLA Mentoring Program.",
                 "I am writing to apply to the mentoring program as a protege.",
                 "I'd like to be paired with a mentor through the WLA program this year.",
                 "Please consider me for the mentoring program as a mentee.",
-                "I am hoping to be matched with a mentor this year, and this email is my application."],
+                "I am hoping to be matched with a mentor this year, and this email is my application.",
+                "I am applying to be a protégé in the mentoring program.",
+                "I would love to take part as a protege this year."],
 }
 UNDECIDED = ["I would be glad to take part as either a mentor or a protégé, whichever you need more.",
              "I'm applying to the mentoring program and could be a mentor or a mentee."]

@@ -149,6 +149,12 @@ def forward_note(rng: random.Random, who: tuple[str, str, str]) -> list[str]:
             "", name, rng.choice(["Library Director", "Branch Manager", "Assistant Director"]), phone, address]
 
 
+def outlook_quoted(text: str, sender: str, date: str) -> list[str]:
+    """A message quoted as Outlook quotes it: a header block under a rule, the text as it was, no "> "."""
+    return ["", "________________________________", f"From: {sender}", f"Sent: {date}", f"To: {w.INBOX}",
+            "Subject: Mentoring program", "", *text.split("\n")]
+
+
 def quoted(text: str, sender: str, date: str) -> list[str]:
     """A message quoted under an attribution line, as a reply quotes it."""
     return [f"On {date}, {sender} wrote:"] + [("> " + line).rstrip() for line in text.split("\n")]

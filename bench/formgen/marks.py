@@ -11,7 +11,8 @@ import random
 from formgen.blocks import Gap, Text
 
 PLAIN_STYLES = ["x_before", "x_over", "x_after", "ballot", "ballot_check", "square", "brackets", "parens", "tick",
-                "heavy_tick", "deleted", "x_dash_after", "x_before_dotless", "yes_after"]
+                "heavy_tick", "deleted", "x_dash_after", "x_before_dotless", "yes_after", "arrow_after",
+                "bracket_tick", "paren_after", "root_tick", "double_x"]
 RICH_STYLES = ["bold", "highlight", "struck"]
 BULLETS = ["·", "•", "-", "o", "", "◦", ""]
 
@@ -51,6 +52,16 @@ def option_lines(options: list[tuple[str, str]], chosen: set[str], style: str, r
             line = Text(f"✓ {label}" if on else f"{bullet or '·'} {label}")
         elif style == "heavy_tick":
             line = Text(f"{b}{label} ✔" if on else f"{b}{label}")
+        elif style == "arrow_after":
+            line = Text(f"{b}{label}  <-- {case}" if on else f"{b}{label}")
+        elif style == "bracket_tick":
+            line = Text(f"[✓] {label}" if on else f"[  ] {label}")
+        elif style == "paren_after":
+            line = Text(f"{b}{label} ({case})" if on else f"{b}{label} ( )")
+        elif style == "root_tick":
+            line = Text(f"√ {label}" if on else f"{bullet or '·'} {label}")
+        elif style == "double_x":
+            line = Text(f"XX {label}" if on else f"__ {label}")
         elif style == "deleted":
             if not on:
                 continue

@@ -42,8 +42,8 @@ def _form_row_table(row: FormRow) -> Table:
 
 
 def to_html(blocks: list[Block], rng: random.Random, charset: str = "utf-8") -> str:
-    """A whole HTML body: each line a <div> (Gmail), <p> (Outlook) or <br>-separated (Apple Mail)."""
-    style = rng.choice(["div", "p", "br"])
+    """A whole HTML body: each line a <div> (Gmail), <p> (Outlook), <br>-separated (Apple Mail) or a list item."""
+    style = rng.choice(["div", "p", "br", "li"])
     highlight = rng.random() < 0.3
     parts: list[str] = []
     for block in blocks:
@@ -62,12 +62,18 @@ def to_html(blocks: list[Block], rng: random.Random, charset: str = "utf-8") -> 
                     parts.append("<div><br></div>" if style == "div" else "<br>")
                 elif style == "div":
                     parts.append(f"<div>{_inline(text, highlight)}</div>")
+                elif style == "li":
+                    parts.append(f"<li>{_inline(text, highlight)}</li>")
                 elif style == "p":
                     parts.append(f'<p class="MsoNormal">{_inline(text, highlight)}</p>')
                 else:
                     parts.append(_inline(text, highlight) + "<br>")
     head = f'<head><meta http-equiv="Content-Type" content="text/html; charset={charset}"></head>'
-    return f"<html>{head}<body>\n" + "\n".join(parts) + "\n</body></html>\n"
+    body = "\n".join(parts)
+    if style == "li":
+        # A list of the lines people made with their editor's bullet button; blank lines end a list.
+        body = "<ul>\n" + body.replace("<br>", "</ul>\n<ul>") + "\n</ul>"
+    return f"<html>{head}<body>\n" + body + "\n</body></html>\n"
 
 
 def html_paragraphs(paragraphs: list[str]) -> str:

@@ -213,8 +213,14 @@ def _marks_joined(texts: list[str], emphasis: list[bool]) -> tuple[list[str], li
     return out, emph, joined
 
 
+# An arrow pointing back at an option ("Mentor  <-- X", "Mentor <==") marks it.
+ARROW = r"(?:<-+|<=+|\u2190|\u27f5|<<)"
+
+
 def _first_token(text: str) -> str:
-    """The mark right after an option's words: "X", "[x]", "- ✓"; not a following sentence."""
+    """The mark right after an option's words: "X", "[x]", "- ✓", "<-- X"; not a following sentence."""
+    if re.fullmatch(r"\s*" + ARROW + r"\s*(?:\S{1,3}|this one|here)?\s*", text, re.I):
+        return "X"
     m = re.match(r"\s*[-:=\u2013]?\s*(\[[^\]]{0,3}\]|\([^)]{0,3}\)|\S{1,3})\s*$", text)
     return m.group(1) if m else ("" if not text.strip() else "?")
 
