@@ -39,7 +39,10 @@ def _intro(a: Applicant, rng: random.Random) -> tuple[str, bool]:
     article = "an" if position[0].lower() in "aeiou" else "a"
     return rng.choice([f"I am the {position} at {library}.", f"I work as {article} {position} at {library}.",
                        f"I currently serve as {position} for {library}.",
-                       f"For the past few years I have been the {position} at the {library}."]), True
+                       f"For the past few years I have been the {position} at the {library}.",
+                       f"I'm {article} {position} with the {library}.",
+                       f"I have worked at the {library} as {article} {position} for five years.",
+                       f"Currently I am the {position} at {library}."]), True
 
 
 def letter(a: Applicant, rng: random.Random) -> tuple[str, dict]:
@@ -63,13 +66,15 @@ def letter(a: Applicant, rng: random.Random) -> tuple[str, dict]:
         sup_mail = a.written.get("supervisor_email")
         mail = f" ({sup_mail})" if sup_mail and "@" in sup_mail and rng.random() < 0.7 else ""
         paragraphs.append(rng.choice([f"My supervisor is {sup}{mail}, and she supports my participation.",
-                                      f"My supervisor, {sup}{mail}, has approved my participation."]))
+                                      f"My supervisor, {sup}{mail}, has approved my participation.",
+                                      f"My director, {sup}{mail}, is supportive and has signed off on this."]))
         expected.update(supervisor_support=True, supervisor_name=sup,
                         supervisor_email=sup_mail.lower() if mail else None)
     contact = []
     phone = a.written.get("phone") if a.record["phone"] else None
     if phone and rng.random() < 0.6:
-        contact.append(f"You can reach me at {phone}")
+        contact.append(rng.choice([f"You can reach me at {phone}", f"My phone number is {phone}",
+                                   f"The best number for me is {phone}"]))
         expected["phone"] = phone
     if rng.random() < 0.5:
         contact.append(("or" if contact else "You can reach me") + f" by email at {a.written['email']}")

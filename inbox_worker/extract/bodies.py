@@ -139,8 +139,10 @@ def _quote_lines(lines: list[Line]) -> list[bool]:
     quoted line without its "> " (Outlook re-wraps a quote at 76 columns and leaves them bare)."""
     marks = [ln.text.lstrip().startswith(">") for ln in lines]
     for n in range(1, len(lines)):
-        prev = lines[n - 1].text
-        if (not marks[n] and marks[n - 1] and lines[n].text.strip() and len(prev) >= 60
+        prev, text = lines[n - 1].text, lines[n].text.strip()
+        # Broken off only if its first word would not have fitted on the quoted line (72 columns and more).
+        broken = text and (len(prev) >= 60 or len(prev) + 1 + len(text.split()[0]) > 72)
+        if (not marks[n] and marks[n - 1] and broken
                 and (n + 1 >= len(lines) or marks[n + 1] or not lines[n + 1].text.strip())):
             marks[n] = True
     return marks

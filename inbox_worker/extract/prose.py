@@ -48,6 +48,10 @@ DOUBT = re.compile(r"\?|\b(?:if|whether|thinking (?:about|of)|considering|wonder
 FOR_OTHERS = re.compile(r"\b(?:in support of|on behalf of|my (?:staff|employee|colleague|coworker|co-worker)|"
                         r"(?:her|his|their) application|recommend|endorse|\w+['\u2019]s application)\b|"
                         r"\bI (?:fully |strongly |wholeheartedly |gladly )?support\b", re.I)
+# "I have worked at the X as a Y": the library first, then the position.
+WORKED_AT = re.compile(
+    r"\bI(?: have|'ve|\u2019ve)? (?:worked|been working|work) (?:at|for|with|in) (?:the\s+)?"
+    r"(?P<library>[A-Z][^.;]{2,90}?)\s+as\s+(?:a|an|the)\s+(?P<position>[A-Za-z][^.;,]{2,60}?)(?=\s+(?:for|since|and)\b|\s*[.;,]|$)")
 INTRO = re.compile(
     r"\b(?:I am|I'm|I\u2019m|I work as|I currently work as|I serve as|I currently serve as|I have been|I've been|"
     r"I\u2019ve been|I am currently)\s+(?:the\s+|a\s+|an\s+)?(?P<phrase>[A-Za-z][^.;]{4,150})")
@@ -91,8 +95,9 @@ def read_letter(doc: Document) -> FormReading | None:
     # answer; one that goes on to say why ("I would like a mentor who can help me...") is.
     used = {s for s in role_sentences if len(s.split()) < 12 or APPLYING.search(s)}
     used |= _read_intro(sentences, signature, reading)
-    used |= _read_supervisor(sentences, reading)
-    used |= _read_contact(sentences, signature, reading)
+    about_supervisor = _read_supervisor(sentences, reading)
+    used |= about_supervisor
+    used |= _read_contact([x for x in sentences if x not in about_supervisor], signature, reading)
     name = _signed_name(signature) or _named_in(sentences)
     if name is None:
         return None
@@ -175,6 +180,11 @@ def _commits_to_a_role(sentence: str) -> bool:
 def _read_intro(sentences: list[str], signature: list[str], reading: FormReading) -> set[str]:
     """Position and library from "I am the X at Y", or from the signature's lines."""
     for s in sentences:
+        worked = WORKED_AT.search(s)
+        if worked and _library_rank(worked.group("library")) and not re.search(r"\d|@", worked.group("position")):
+            reading.put("position", worked.group("position").strip(), 0.8, HOW)
+            reading.put("library_name", worked.group("library").strip(" ,."), 0.8, HOW)
+            return {s} if not _roles_in(s) else set()
         m = INTRO.search(s)
         found = _position_and_library(m.group("phrase")) if m else None
         if found is not None:
@@ -247,7 +257,8 @@ def _read_contact(sentences: list[str], signature: list[str], reading: FormReadi
     """Phone, email and address from the sentences that give them, then from the signature."""
     used = set()
     for s in sentences:
-        if CONTACT.search(s) or ADDRESS.search(s):
+        # A sentence that gives a number, an address or an email address is contact details, not an answer.
+        if CONTACT.search(s) or ADDRESS.search(s) or EMAIL.search(s) or phone(EMAIL.sub(" ", s)):
             _contact_values(s, reading)
             used.add(s)
     for line in signature:
