@@ -282,7 +282,8 @@ def make_applicant(rng: random.Random) -> Applicant:
 def _write_together(rng: random.Random, a: Applicant) -> None:
     """Two or more blanks filled as one: the place in the Address blank, or "City, ST ZIP" in City."""
     w, b = a.written, a.blanks
-    state, code = w["state"], w["zip"]
+    state = w["state"]
+    code = w["zip"] if w["zip"] and w["zip"][:1].isdigit() else None
     # Without a comma only a town a reader could know keeps the two apart.
     style = rng.choice([0, 1, 2, 3, 4, 5] if state and state.upper().startswith("W") else [0, 2, 3, 4, 5])
     if style == 5:

@@ -136,16 +136,28 @@ def _forward_headers(lines: list[Line], start: int) -> tuple[str | None, int | N
 
 def _quote_lines(lines: list[Line]) -> list[bool]:
     """Which lines are quoted history: "> " lines, and the pieces a mail program broke off a long
-    quoted line without its "> " (Outlook re-wraps a quote at 76 columns and leaves them bare)."""
+    quoted line without their "> " (Outlook re-wraps a quote at 76 columns and leaves them bare)."""
     marks = [ln.text.lstrip().startswith(">") for ln in lines]
-    for n in range(1, len(lines)):
-        prev, text = lines[n - 1].text, lines[n].text.strip()
-        # Broken off only if its first word would not have fitted on the quoted line (72 columns and more).
-        broken = text and (len(prev) >= 60 or len(prev) + 1 + len(text.split()[0]) > 72)
-        if (not marks[n] and marks[n - 1] and broken
-                and (n + 1 >= len(lines) or marks[n + 1] or not lines[n + 1].text.strip())):
-            marks[n] = True
+    n = 1
+    while n < len(lines):
+        if marks[n] or not marks[n - 1]:
+            n += 1
+            continue
+        # A run of bare lines, each broken off the one before, that ends where the quote goes on.
+        end = n
+        while end < len(lines) and not marks[end] and _broken_off(lines[end - 1].text, lines[end].text):
+            end += 1
+        if end > n and (end >= len(lines) or marks[end] or not lines[end].text.strip()):
+            for k in range(n, end):
+                marks[k] = True
+        n = max(end, n + 1)
     return marks
+
+
+def _broken_off(prev: str, text: str) -> bool:
+    """`text` is the rest of `prev`, broken because its first word would not fit (72 columns and more)."""
+    text = text.strip()
+    return bool(text) and (len(prev) >= 60 or len(prev) + 1 + len(text.split()[0]) > 72)
 
 
 def _attribution_at(lines: list[Line], n: int) -> int:

@@ -39,6 +39,8 @@ KIND_PATTERNS = {
     "phone": r"(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s./\u2013-]*\d{3}[\s./\u2013-]*\d{4}(?:\s*(?:x|ext\.?|extension)\s*\d+)?"
              r"(?:\s*\(?[a-z]{1,6}\)?)?",
 }
+# The supervisor question's "Yes: ___" line: the form's own words and a mark, never a row's value.
+SUPPORT_LINE = re.compile(r"^\W{0,4}\s*yes\b", re.I)
 LIBRARY_WORDS = re.compile(r"\b(librar(?:y|ies)|college|university|school|center|centre|archives?|museum|system)\b",
                            re.I)
 
@@ -124,7 +126,7 @@ def _value_lines(layout: Layout, used: set[int], groups: list[Group]) -> set[int
     for i, row in enumerate(layout.rows):
         if i in used or i in in_groups or i in headings or i in layout.labelled or i in layout.label_rows:
             continue
-        if row.blank or is_prose(row.text) or len(row.text) > 300:
+        if row.blank or is_prose(row.text) or len(row.text) > 300 or SUPPORT_LINE.match(row.text):
             continue
         out.add(i)
     return out

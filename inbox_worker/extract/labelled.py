@@ -49,7 +49,7 @@ def read_labelled(layout: Layout, used: set[int], reading: FormReading) -> set[i
             taken.update(lines)
             reading.put(key, fold_text(text), 0.9, HOW)
             continue
-        if not value.strip():
+        if not value.strip() and not found.pairs:
             j = _next_value_line(layout, i, key, used | taken)
             if j is None:
                 continue

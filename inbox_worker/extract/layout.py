@@ -46,7 +46,7 @@ SEPARATOR = re.compile(
     r"\.?\s*(?:\([^)]{0,60}\))?\s*#?\s*(?:\?\s*[:=\-]?|[:=|\t\uff1a]|\s[-\u2013](?=\s|$)|\s{2,})\s*"
 )
 # A label of the applicant's own wording ends at a colon, a tab, "=" or a spaced dash.
-OWN_LABEL = re.compile(r"^([^:\t=\uff1a]{1,48}?)\s*(?::|\uff1a|\t|=|\s[-\u2013]\s)\s*")
+OWN_LABEL = re.compile(r"^([^:\t=\uff1a]{1,48}?)\s*(?::|\uff1a|\t|=|\s[-\u2013](?:\s|$))\s*")
 # Words people put around a label without changing what it asks for.
 LEAD_WORDS = re.compile(
     r"(?:(?:do|does|did|has|have|is|was|what(?:\s+is)?|please\s+(?:list|enter|give|provide)|your|my|best|"
@@ -366,9 +366,9 @@ def split_more_labels(key: str, value: str) -> list[tuple[str, str]]:
     folded = fold_chars(value)
     out: list[tuple[str, str]] = []
     current, start = key, 0
-    starts = [(m.start(), m.end(), key_for(m.group(1))) for m in regex.finditer(folded) if m.start() > 0]
+    starts = [(m.start(), m.end(), key_for(m.group(1))) for m in regex.finditer(folded)]
     # Labels of the applicant's own wording after a wide gap or a tab: "Zip code: 82001".
-    for m in re.finditer(r"(?:\s{2,}|\t)([^:\t]{1,30}?)\s*:", value):
+    for m in re.finditer(r"(?:^|\s{2,}|\t)([^:\t]{1,30}?)\s*:", value):
         own = label_key(m.group(1))
         if own is not None and not any(s <= m.start(1) < e for s, e, _ in starts):
             starts.append((m.start(1), m.end(1), own))
@@ -376,11 +376,14 @@ def split_more_labels(key: str, value: str) -> list[tuple[str, str]]:
         if s < start:
             continue
         sep = re.match(r"\s*#?\s*[:|]", value[e:])
+        if s == 0 and sep is None:
+            continue  # a value that begins with a label's words ("Library Director")
         if sep is None and re.search(r"(?:\s{2}|\t)$", value[:s]):
             # Table cells joined on one line ("Name  Zoë Ruiz  Phone #  307-555-0176").
             sep = re.match(r"(?:\s{2,}|\t)\s*(?=\S)", value[e:])
         if sep is None or nxt is None or nxt in MULTILINE:
             continue
+        # "Address:     City: Rapid City": the first blank left empty, the next one filled.
         out.append((current, value[start:s]))
         current, start = nxt, e + sep.end()
     out.append((current, value[start:]))
