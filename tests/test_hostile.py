@@ -12,6 +12,8 @@ reason, INBOX is emptied, and only the well-formed applications are answered.
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -84,6 +86,7 @@ def test_extract_message_reads_or_refuses_each_hostile_message(name):
     ("zip-bomb-docx.eml", "zip bomb"),
     ("multipart-200-deep.eml", "more than 10 deep"),
     ("rfc822-200-deep.eml", "more than 10 deep"),
+    ("multipart-600-parts.eml", "more than 500 parts"),
     ("truncated-docx.eml", "damaged"),
     ("truncated-pdf.eml", "cannot be read"),
 ])
@@ -151,3 +154,14 @@ def test_the_worker_files_every_hostile_message_and_answers_only_applications(wo
     again = run_cycle(app, MailSource(), NOW + timedelta(minutes=5))
     assert again.poll.seen == 0
     assert len(smtp.received) == sent
+
+
+@pytest.mark.parametrize("name", ["nul-in-headers.eml", "nul-in-body.eml", "multipart-600-parts.eml"])
+def test_parse_reads_what_the_worker_reads(name):
+    """`inbox-worker parse` gives the worker's answer for a message with NUL bytes or too many parts, not a refusal."""
+    worker = extract_message(raw_of(name))
+    done = subprocess.run([sys.executable, "-m", "inbox_worker", "parse", str(HOSTILE / name)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == (0 if worker.kind == "application" else 3), done.stderr
+    if worker.kind != "application":
+        assert worker.reason.split(" (")[0] in done.stderr

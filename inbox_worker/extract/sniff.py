@@ -86,6 +86,11 @@ def sniff(data: bytes, filename: str | None = None) -> str | None:
         return "pdf"
     if data.lstrip()[:5].lower() == b"{\\rtf":
         return None
+    # A mail header block makes it mail, whatever bytes follow: the worker reads such a message
+    # with the mail parser, which takes NULs in its stride, so `parse` must read it the same way.
+    block = re.split(rb"\r?\n\r?\n", data[:8192], maxsplit=1)[0]
+    if block.count(0) <= len(block) // 20 and _looks_like_mail(block.replace(b"\x00", b" ").decode("utf-8", "replace")):
+        return "eml"
     text = _head_text(data)
     if text is None:
         return None
