@@ -101,7 +101,10 @@ def _row_text(row: FormRow) -> list[str]:
             "_" * (w - 2) for w in row.widths)
     lines: list[str] = []
     if row.labels_at == "beside":
-        pairs = [f"{label}: {value}" if value else f"{label}:" for label, value in zip(row.labels, first, strict=True)]
+        # Typed after the label where the cursor fell: with a colon, or after a space or two.
+        colon = row.gap % 2 == 0
+        pairs = [(f"{label}: {value}" if colon else f"{label}  {value}") if value else label + (":" if colon else "")
+                 for label, value in zip(row.labels, first, strict=True)]
         lines.append(("\t" if row.tabs else "     ").join(pairs))
         lines.extend(e for more in extra for e in more)
         return lines

@@ -276,6 +276,11 @@ def make_applicant(rng: random.Random) -> Applicant:
     applicant.blanks = dict(written)
     if rng.random() < 0.14 and written["address"] == street and written["city"]:
         _write_together(rng, applicant)
+    # The supervisor's address written in the name blank, the email blank left empty.
+    if support and record["supervisor_email"] and rng.random() < 0.06:
+        applicant.blanks["supervisor_name"] = f"{written['supervisor_name']}{rng.choice([', ', ' - ', ' '])}" \
+                                              f"{written['supervisor_email']}"
+        applicant.blanks["supervisor_email"] = None
     return applicant
 
 

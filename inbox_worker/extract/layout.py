@@ -121,6 +121,10 @@ def _labels_rejoined(rows: list[Row]) -> list[Row]:
     i = 0
     while i < len(rows):
         row = rows[i]
+        if i + 1 < len(rows) and _label_broken_across(row.text, rows[i + 1].text):
+            out.append(make_row(row.text.rstrip() + " " + rows[i + 1].text.strip(), row.emphasis))
+            i += 2
+            continue
         if i + 1 < len(rows) and 0 < len(rows[i + 1].text.strip()) <= 12 and (labels := label_row(row.text)):
             joined = row.text.rstrip() + " " + rows[i + 1].text.strip()
             whole = label_row(joined)
@@ -131,6 +135,19 @@ def _labels_rejoined(rows: list[Row]) -> list[Row]:
         out.append(row)
         i += 1
     return out
+
+
+def _label_broken_across(text: str, nxt: str) -> bool:
+    """ "... Zip" then "Code: 82878": a long line broken inside a label whose value follows on the next line."""
+    head = re.match(r"\s*([^:\t]{1,30}?)\s*:", nxt)
+    words = text.split()
+    if head is None or len(text) < 50 or not words or ":" not in text:
+        return False
+    for take in (1, 2):
+        phrase = " ".join([*words[-take:], head.group(1)])
+        if key_for(fold_key(phrase)) is not None and key_for(fold_key(head.group(1))) != key_for(fold_key(phrase)):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- headings
@@ -386,5 +403,11 @@ def split_more_labels(key: str, value: str) -> list[tuple[str, str]]:
         # "Address:     City: Rapid City": the first blank left empty, the next one filled.
         out.append((current, value[start:s]))
         current, start = nxt, e + sep.end()
+    # A label standing last after a wide gap, its blank left empty: "...  Supervisor email".
+    last = [(s, e, k) for s, e, k in starts if s > start and k and k not in MULTILINE and e >= len(value.rstrip())
+            and re.search(r"(?:\s{2}|\t)\s*$", value[:s])]
+    if last:
+        out.append((current, value[start : last[-1][0]]))
+        current, start = last[-1][2], len(value)
     out.append((current, value[start:]))
     return out

@@ -8,6 +8,7 @@ keeps the surest reading of a key. `looks_like_application` is the rule for
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from inbox_worker.extract import normalize
@@ -30,6 +31,8 @@ NORMALISERS = {
     "goals": normalize.fold_text,
     "strengths": normalize.fold_text,
 }
+# Blanks people fill with an email address beside what they ask for, and where the address belongs.
+SPILLS = {"supervisor_name": "supervisor_email", "name": "email", "phone": "email"}
 # Free text of one line that holds an email address or nothing but digits is in the wrong blank.
 NO_EMAIL = {"name", "address", "city", "library_name", "position", "supervisor_name", "library_type"}
 
@@ -70,7 +73,16 @@ class FormReading:
     letter: bool = False
 
     def put(self, key: str, raw: object, confidence: float, how: str = "", certain: bool = True) -> bool:
-        """Keep this reading of `key` if it is surer than the one held; `how` says where it was read."""
+        """Keep this reading of `key` if it is surer than the one held; `how` says where it was read.
+
+        An email address written into the same blank as a name or a phone number ("Gail Ostby,
+        gostby@lib.example") is the blank beside it filled here: it goes to its own key.
+        """
+        if key in SPILLS and isinstance(raw, str) and (found := normalize.EMAIL.search(raw)):
+            rest = (raw[: found.start()] + raw[found.end() :]).strip(" ,;/|()<>\t-\u2013")
+            if key != "phone" or rest:
+                self.put(SPILLS[key], found.group(0), confidence - 0.05, f"{how}, taken apart", certain)
+            raw = re.sub(r"\s*(?:,|;|/|\||\(\s*\)|<\s*>|\s-\s|\s\u2013\s)\s*$", "", rest)
         value = clean(key, raw)
         if value is None:
             return False
