@@ -20,30 +20,18 @@ import re
 from dataclasses import dataclass
 
 from inbox_worker import form
-from inbox_worker.extract import normalize
+from inbox_worker.extract.fit import plausibility
 from inbox_worker.extract.labels import is_prose
 from inbox_worker.extract.layout import Layout
 from inbox_worker.extract.lines import Cell, Row
 from inbox_worker.extract.reading import FormReading
-from inbox_worker.extract.wyoming import is_town
 
 PRINTED_ROWS = (*form.FORM_ROWS, form.SUPERVISOR_ROW)
 ROW_OF = {k: n for n, row in enumerate(PRINTED_ROWS) for k in row}
 ORDER = {k: n for n, k in enumerate(k for row in PRINTED_ROWS for k in row)}
 MAX_BLOCK = 3
-
-KIND_PATTERNS = {
-    "email": r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+",
-    "supervisor_email": r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+",
-    "zip": r"\d{5}(?:\s?[-\u2013]?\s?\d{4})?",
-    "phone": r"(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s./\u2013-]*\d{3}[\s./\u2013-]*\d{4}(?:\s*(?:x|ext\.?|extension)\s*\d+)?"
-             r"(?:\s*\(?[a-z]{1,6}\)?)?",
-}
 # The supervisor question's "Yes: ___" line: the form's own words and a mark, never a row's value.
 SUPPORT_LINE = re.compile(r"^\W{0,4}\s*yes\b", re.I)
-LIBRARY_WORDS = re.compile(r"\b(librar(?:y|ies)|college|university|school|center|centre|archives?|museum|system)\b",
-                           re.I)
-
 
 @dataclass
 class Group:
@@ -281,29 +269,3 @@ def _merge_to_fit(keys: list[str], cells: list[str]) -> dict[str, str]:
         if best is None or score > best[0]:
             best = (score, values)
     return best[1] if best else {}
-
-
-def plausibility(key: str, value: str) -> float:
-    """How well a value fits a blank: an address in Email or a name in Zip scores low."""
-    value = value.strip(" _")
-    if not value:
-        return 0.0
-    has_email = "@" in value
-    digits = len(re.sub(r"\D", "", value))
-    if key in KIND_PATTERNS:
-        return 2.0 if re.fullmatch(KIND_PATTERNS[key], value, re.I) else -2.0
-    if key == "state":
-        return 2.0 if normalize.state(value) and len(value) <= 14 else -2.0
-    if has_email or (digits >= 7 and key != "address"):
-        return -2.0
-    if key == "city":
-        return 2.0 if is_town(value) else (0.5 if digits == 0 and len(value.split()) <= 4 else -1.0)
-    if key == "address":
-        return 1.5 if digits else 0.0
-    if key == "library_name":
-        return 1.5 if LIBRARY_WORDS.search(value) else 0.5
-    if key == "library_type":
-        return 1.0 if normalize.library_type(value) not in (None, "other") else 0.0
-    if key == "name":
-        return 1.0 if digits == 0 and 1 < len(value.split()) <= 5 else 0.0
-    return 0.5 if digits == 0 else 0.0

@@ -56,7 +56,7 @@ def read_labelled(layout: Layout, used: set[int], reading: FormReading) -> set[i
             value = rows[j].text.strip()
             emphasis = rows[j].emphasis
             taken.add(j)
-        elif key == "address" and not found.pairs:
+        elif key == "address" and all(not v.strip() for _, v in found.pairs):
             j = _place_line(layout, i, used | taken)
             if j is not None:
                 value = f"{value.strip()}\n{rows[j].text.strip()}"

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from inbox_worker import form
 from inbox_worker.extract.choices import find_options
+from inbox_worker.extract.fit import plausibility
 from inbox_worker.extract.labels import (
     ROW_KEYS,
     SUPPORT,
@@ -369,12 +370,26 @@ def label_start(text: str) -> tuple[str, str, bool] | None:
                 return key, after[more.end() :], True
         if re.fullmatch(r"\s*(?:\([^)]{0,60}\))?\s*[?:]?\s*", after):
             return key, "", False
+        if _printed_then_value(key, stripped[:end], after):
+            return key, after.strip(), True
     own = OWN_LABEL.match(stripped)
     if own:
         key = label_key(own.group(1))
         if key is not None:
             return key, stripped[own.end() :], True
     return None
+
+
+def _printed_then_value(key: str, label: str, after: str) -> bool:
+    """The form's printed label, one space, and a value that can only be that blank's ("Phone # 307-555-0193").
+
+    Text copied from a printed PDF often keeps one space where the page had a gap; the printed
+    wording is the label only when what follows fits its blank.
+    """
+    if PRINTED.get(key) != fold_key(label) or not re.match(r" \S", after):
+        return False
+    first = re.split(r"\s{2,}|\t", after.strip())[0]
+    return plausibility(key, first) > 0
 
 
 def split_more_labels(key: str, value: str) -> list[tuple[str, str]]:
@@ -398,6 +413,8 @@ def split_more_labels(key: str, value: str) -> list[tuple[str, str]]:
         if sep is None and re.search(r"(?:\s{2}|\t)$", value[:s]):
             # Table cells joined on one line ("Name  Zoë Ruiz  Phone #  307-555-0176").
             sep = re.match(r"(?:\s{2,}|\t)\s*(?=\S)", value[e:])
+            if sep is None and nxt and _printed_then_value(nxt, value[s:e], value[e:]):
+                sep = re.match(r" ", value[e:])
         if sep is None or nxt is None or nxt in MULTILINE:
             continue
         # "Address:     City: Rapid City": the first blank left empty, the next one filled.
