@@ -79,10 +79,13 @@ class FormReading:
         gostby@lib.example") is the blank beside it filled here: it goes to its own key.
         """
         if key in SPILLS and isinstance(raw, str) and (found := normalize.EMAIL.search(raw)):
-            rest = (raw[: found.start()] + raw[found.end() :]).strip(" ,;/|()<>\t-\u2013")
+            rest = raw[: found.start()] + raw[found.end() :]
+            # What held the address goes with it: "(x@y)", "<x@y>", ", x@y", " - x@y".
+            rest = re.sub(r"[(<\[]\s*[)>\]]", " ", rest)
+            rest = re.sub(r"(?:\s*(?:[,;/|\u2013-]|mailto:)\s*)+$", "", rest.rstrip()).strip()
             if key != "phone" or rest:
                 self.put(SPILLS[key], found.group(0), confidence - 0.05, f"{how}, taken apart", certain)
-            raw = re.sub(r"\s*(?:,|;|/|\||\(\s*\)|<\s*>|\s-\s|\s\u2013\s)\s*$", "", rest)
+            raw = rest
         value = clean(key, raw)
         if value is None:
             return False
