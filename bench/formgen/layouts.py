@@ -256,7 +256,7 @@ def table_form(a: Applicant, rng: random.Random, rich: bool = False) -> list[Blo
         add(w.SUPERVISOR_Q, rng.choice(["Yes", "Yes", "X"]) if a.support_yes else "")
     elif support_style == "yes_cell":
         rows.append([cell(w.SUPERVISOR_Q)] + ([[]] if shape == "two_col" else []))
-        rows.append([cell("Yes:" if rng.random() < 0.5 else "Yes"), cell("X") if a.support_yes else []])
+        rows.append([cell("Yes:"), cell(rng.choice(["X", "x", "✓"])) if a.support_yes else []])
     else:
         rows.append([cell(w.SUPERVISOR_Q)] + ([[]] if shape == "two_col" else []))
         rows.append([cell("☒" if a.support_yes else "☐"), cell("Yes")])

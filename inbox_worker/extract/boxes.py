@@ -97,8 +97,8 @@ def read_support(layout: Layout, reading) -> None:
             reading.put(SUPPORT, True, 0.9, HOW)  # a mark in the cell beside the question
             return
         for text in candidates:
-            if re.fullmatch(r"\s*yes\s*:?\s*\t\s*", text, re.I):
-                return  # the answer cell beside "Yes" left empty
+            if re.fullmatch(r"\s*yes\s*:\s*\t\s*", text, re.I):
+                return  # the answer cell beside the printed "Yes:" left empty
             answer = support_answer(text, require_word=True)
             if answer is not None:
                 reading.put(SUPPORT, answer, 0.9, HOW)
