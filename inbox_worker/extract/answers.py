@@ -7,6 +7,8 @@ not part of it.
 
 from __future__ import annotations
 
+import re
+
 from inbox_worker.extract.boxes import region
 from inbox_worker.extract.labelled import SIGN_OFF
 from inbox_worker.extract.layout import Layout
@@ -46,9 +48,23 @@ def answer_text(lines: list[str]) -> str | None:
             continue
         paragraphs[-1].append(text)
     paragraphs = [p for p in paragraphs if p]
-    while paragraphs and _is_sign_off(paragraphs[-1]):
+    while paragraphs and (_is_sign_off(paragraphs[-1]) or _is_signature(paragraphs[-1])):
         paragraphs.pop()
     return fold_text(" ".join(" ".join(p) for p in paragraphs))
+
+
+DISCLAIMER = re.compile(r"\b(?:confidential|intended recipient|disclaimer|privileged|public records? law)\b", re.I)
+
+
+def _is_signature(paragraph: list[str]) -> bool:
+    """A signature block (a name, then short lines with a title, a library, a number) or a mail disclaimer."""
+    if DISCLAIMER.search(" ".join(paragraph)):
+        return True
+    if not 2 <= len(paragraph) <= 7 or any(len(t) > 60 for t in paragraph):
+        return False
+    name = paragraph[0].split()
+    return (1 < len(name) <= 4 and all(w[:1].isupper() for w in name) and not paragraph[0].endswith(".")
+            and any(re.search(r"\d{3}.?\d{4}|@|www\.", t) for t in paragraph[1:]))
 
 
 def _is_sign_off(paragraph: list[str]) -> bool:

@@ -15,6 +15,7 @@ from email.message import Message
 from email.utils import parseaddr
 
 from inbox_worker.extract.document import Document, Line
+from inbox_worker.extract.labels import fold_chars, heading_of, labels_at
 
 FORWARD = re.compile(
     r"^\s*(?:-{2,}\s*(?:forwarded message|original message|message transféré|weitergeleitete nachricht)"
@@ -180,8 +181,8 @@ def _own_words(lines: list[Line]) -> list[Line]:
             skip -= 1
             continue
         if text.rstrip() == "--" or text == "-- ":
-            # A signature runs to the end, unless the form itself follows (many lines).
-            if len(lines) - n < 15:
+            # A signature runs to the end, unless the form itself follows it.
+            if not _form_follows(lines[n + 1 : n + 40]):
                 break
             continue
         if quoted[n]:
@@ -194,6 +195,19 @@ def _own_words(lines: list[Line]) -> list[Line]:
             continue
         out.append(line)
     return out
+
+
+def _form_follows(lines: list[Line]) -> bool:
+    """A heading of the form, or two labelled lines, among these lines: the form, not a signature."""
+    labelled = 0
+    for line in lines:
+        if heading_of(line.text) is not None:
+            return True
+        folded = fold_chars(line.text.strip())
+        labelled += any(re.match(r"\s*[:\-]", line.text.strip()[end:]) for _, end in labels_at(folded, 0))
+        if labelled >= 2:
+            return True
+    return False
 
 
 def _quoted(lines: list[Line]) -> list[Line]:
