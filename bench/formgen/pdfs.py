@@ -84,13 +84,15 @@ class _Page:
         cols = max(len(r) for r in table.rows)
         col_w = (PAGE_W - 2 * MARGIN) / cols
         for row in table.rows:
-            lines = max([sum(len(textwrap.wrap(t.text, int(col_w / 5.2)) or [""]) for t in c) for c in row] + [1])
+            # Words are never broken inside, as a word processor would not break an address.
+            lines = max([sum(len(textwrap.wrap(t.text, int(col_w / 5.2), break_long_words=False) or [""])
+                             for t in c) for c in row] + [1])
             height = lines * 12 + 6
             self.need(height)
             for j, c in enumerate(row):
                 y = self.y - 10
                 for t in c:
-                    for part in textwrap.wrap(t.text, int(col_w / 5.2)) or [""]:
+                    for part in textwrap.wrap(t.text, int(col_w / 5.2), break_long_words=False) or [""]:
                         self.c.setFont(self.font, 9)
                         self.c.drawString(MARGIN + j * col_w + 3, y, self.text(part))
                         y -= 12

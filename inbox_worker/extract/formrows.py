@@ -57,8 +57,7 @@ def read_rows(layout: Layout, used: set[int], reading: FormReading) -> set[int]:
         total, assigned = 0.0, []
         for group in groups:
             way = "after" if group.colon else direction
-            block = _block(layout.rows, group, way, free)
-            values, confidence = assign(group, [layout.rows[i] for i in block])
+            block, values, confidence = _nearest_fit(layout.rows, group, _block(layout.rows, group, way, free), way)
             total += sum(plausibility(k, v) for k, v in values.items())
             assigned.append((values, confidence, block))
         results.append((total, direction == "before", assigned))
@@ -118,6 +117,24 @@ def _value_lines(layout: Layout, used: set[int], groups: list[Group]) -> set[int
             continue
         out.add(i)
     return out
+
+
+def _nearest_fit(rows: list[Row], group: Group, block: list[int], way: str) -> tuple[list[int], dict, float]:
+    """The values from the lines nearest the labels, taking a farther line only when it fits better.
+
+    A value line broken in two needs both lines; a cover note typed right above the form's first
+    row does not belong to it.
+    """
+    best: tuple[float, list[int], dict, float] | None = None
+    for take in range(1, len(block) + 1):
+        lines = block[-take:] if way == "before" else block[:take]
+        values, confidence = assign(group, [rows[i] for i in lines])
+        score = sum(plausibility(k, v) for k, v in values.items())
+        if best is None or score > best[0]:
+            best = (score, lines, values, confidence)
+    if best is None:
+        return [], {}, 0.0
+    return best[1], best[2], best[3]
 
 
 def _printed_on_blanks(rows: list[Row], group: Group, block: list[int]) -> dict[str, str]:

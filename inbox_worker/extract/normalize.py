@@ -145,7 +145,8 @@ def strip_blank(value: str | None) -> str | None:
         return None
     text = str(value).replace("\u00a0", " ")
     text = UNDERSCORES.sub(" ", text)
-    text = text.strip(" \t\r\n_:|;,")
+    # A separator left where a second value was taken off ("Ezra Stone -", "Casper,") goes too.
+    text = text.strip(" \t\r\n_:|;,").rstrip(" -\u2013/").lstrip(" -\u2013/")
     text = SPACES.sub(" ", text).strip()
     if not text or text.lower() in EMPTY_WORDS or text.lower().rstrip(".! ") in EMPTY_WORDS:
         return None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from inbox_worker.extract.answers import read_answers
 from inbox_worker.extract.boxes import read_boxes, read_support
-from inbox_worker.extract.choices import find_options
+from inbox_worker.extract.choices import find_options, mark_of
 from inbox_worker.extract.document import Document
 from inbox_worker.extract.formrows import read_rows
 from inbox_worker.extract.labelled import read_labelled
@@ -52,4 +52,4 @@ def begins_a_part(text: str) -> bool:
     """A line that starts a part of the form (labels, a heading, an option, a labelled line), never a carry-over."""
     options = find_options(text)
     return (label_row(text) is not None or heading_of(text) is not None or labelled_line(text) is not None
-            or (bool(options) and not text[: options[0].start].strip(" \t-*\u2022\u00b7[]()xX\u2610\u2612\u2611")))
+            or (bool(options) and mark_of(text[: options[0].start]) != "other"))
