@@ -96,6 +96,9 @@ def read_support(layout: Layout, reading) -> None:
         if section.rest and mark_of(section.rest) == "clear" and not re.search(r"[A-Za-z]{2}", section.rest):
             reading.put(SUPPORT, True, 0.9, HOW)  # a mark in the cell beside the question
             return
+        if candidates and not section.rest and mark_of(candidates[0]) == "clear" and len(candidates[0].strip()) <= 3:
+            reading.put(SUPPORT, True, 0.85, HOW)  # the box ticked on the line under the question
+            return
         for text in candidates:
             if re.fullmatch(r"\s*yes\s*:\s*\t\s*", text, re.I):
                 return  # the answer cell beside the printed "Yes:" left empty

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from inbox_worker.extract import normalize
+from inbox_worker.extract.places import split_address
 from inbox_worker.extract.wyoming import is_town
 
 KIND_PATTERNS = {
@@ -40,6 +41,10 @@ def plausibility(key: str, value: str) -> float:
     if key == "city":
         return 2.0 if is_town(value) else (0.5 if digits == 0 and len(value.split()) <= 4 else -1.0)
     if key == "address":
+        if "\n" in value.strip():
+            # A street and, on the next line, its town: both belong to the blank.
+            place = split_address(value)
+            return 2.0 if place is not None and place.city and (place.state or place.zip) else 0.5
         return 1.5 if digits else 0.0
     if key == "library_name":
         return 1.5 if LIBRARY_WORDS.search(value) else 0.5

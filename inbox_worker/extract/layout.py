@@ -111,7 +111,7 @@ def map_layout(rows: list[Row]) -> Layout:
         if i in in_heading or i in label_rows or row.blank:
             continue
         found = table_pairs(row.raw) or labelled_line(row.text)
-        if found is not None:
+        if found is not None and not (i and i - 1 not in labelled and _runs_on(rows[i - 1].text, row.text, found)):
             labelled[i] = found
     return Layout(rows, sections, label_rows, labelled)
 
@@ -136,6 +136,15 @@ def _labels_rejoined(rows: list[Row]) -> list[Row]:
         out.append(row)
         i += 1
     return out
+
+
+def _runs_on(prev: str, text: str, found: Labelled) -> bool:
+    """A line that carries on the sentence above ("...running a one-person" / "branch: collection, ..."):
+    its first words look like a label of the applicant's own wording, but they are the text's."""
+    head = re.split(r":|\t|\s{2,}|\s[-\u2013]\s|\uff1a", text.strip())[0]
+    exact = key_for(" ".join(fold_key(head).split())) is not None
+    return (not exact and len(prev) >= 40 and not re.search(r"[.:!?)]\s*$", prev) and heading_of(prev) is None
+            and label_row(prev) is None and labelled_line(prev) is None and found.key not in MULTILINE)
 
 
 def _label_broken_across(text: str, nxt: str) -> bool:
@@ -373,7 +382,8 @@ def label_start(text: str) -> tuple[str, str, bool] | None:
         if _printed_then_value(key, stripped[:end], after):
             return key, after.strip(), True
     own = OWN_LABEL.match(stripped)
-    if own:
+    # A label of the applicant's own wording is written as a label is: starting with a capital.
+    if own and own.group(1)[:1].isupper():
         key = label_key(own.group(1))
         if key is not None:
             return key, stripped[own.end() :], True
