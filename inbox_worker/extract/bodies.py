@@ -220,7 +220,9 @@ def _quoted(lines: list[Line]) -> list[Line]:
         if not marks[n]:
             continue
         if not ln.text.lstrip().startswith(">") and out:
-            out[-1] = Line(out[-1].text + " " + ln.text.strip(), out[-1].emphasis)
+            # A row of columns keeps its cell gap; a sentence gets its space back.
+            joiner = "  " if re.search(r"\S {2,}\S|\t", out[-1].text) else " "
+            out[-1] = Line(out[-1].text + joiner + ln.text.strip(), out[-1].emphasis)
             continue
         out.append(Line(re.sub(r"^\s*(?:>\s?)+", "", ln.text), ln.emphasis))
     return out

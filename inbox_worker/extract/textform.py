@@ -51,5 +51,7 @@ def read_form(doc: Document) -> FormReading:
 def begins_a_part(text: str) -> bool:
     """A line that starts a part of the form (labels, a heading, an option, a labelled line), never a carry-over."""
     options = find_options(text)
-    return (label_row(text) is not None or heading_of(text) is not None or labelled_line(text) is not None
+    # A label is written with a capital; "supervisor" in lower case is the end of a broken line.
+    labels = label_row(text) is not None and text.strip()[:1].isupper()
+    return (labels or heading_of(text) is not None or labelled_line(text) is not None
             or (bool(options) and mark_of(text[: options[0].start]) != "other"))
