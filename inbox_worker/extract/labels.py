@@ -107,6 +107,21 @@ def fold_chars(text: str) -> str:
     return text.translate(_FOLD)
 
 
+_GAP = re.compile(r"\s{2,}|\t")
+
+
+def fold_with_gaps(text: str) -> str:
+    """`fold_chars`, with the text's column gaps (two spaces or more, a tab) kept as "|": a label's
+    words never span one, so "City    ST" in a row of labelled values is two labels, not one."""
+    folded = fold_chars(text)
+    if "  " not in text and "\t" not in text:
+        return folded
+    chars = list(folded)
+    for m in _GAP.finditer(text):
+        chars[m.start() : m.end()] = "|" * (m.end() - m.start())
+    return "".join(chars)
+
+
 def pattern_for(words: str) -> str:
     """A regex for a folded phrase, loose about the spaces between words."""
     parts = [re.escape(w) for w in fold_key(words).split()]

@@ -27,6 +27,7 @@ from inbox_worker.extract.labels import (
     SUPPORT,
     Heading,
     fold_chars,
+    fold_with_gaps,
     heading_of,
     key_for,
     label_table,
@@ -358,7 +359,7 @@ def label_start(text: str) -> tuple[str, str, bool] | None:
     stripped = body.strip()
     if not stripped or len(stripped) > 2000:
         return None
-    folded = fold_chars(stripped)
+    folded = fold_with_gaps(stripped)
     found = labels_at(folded, 0)
     lead = LEAD_WORDS.match(folded) if not found else None
     if lead:
@@ -405,7 +406,7 @@ def _printed_then_value(key: str, label: str, after: str) -> bool:
 def split_more_labels(key: str, value: str) -> list[tuple[str, str]]:
     """ "City: Cheyenne  State: WY  Zip: 82001" on one line: each label takes its own value."""
     regex, _ = label_table()
-    folded = fold_chars(value)
+    folded = fold_with_gaps(value)
     out: list[tuple[str, str]] = []
     current, start = key, 0
     starts = [(m.start(), m.end(), key_for(m.group(1))) for m in regex.finditer(folded)]
@@ -420,7 +421,7 @@ def split_more_labels(key: str, value: str) -> list[tuple[str, str]]:
         sep = re.match(r"\s*#?\s*[:|]", value[e:])
         if s == 0 and sep is None:
             continue  # a value that begins with a label's words ("Library Director")
-        if sep is None and re.search(r"(?:\s{2}|\t)$", value[:s]):
+        if sep is None and re.search(r"(?:\s{2}|\t)$", value[:s]) and value[s : s + 1].isupper():
             # Table cells joined on one line ("Name  Zoë Ruiz  Phone #  307-555-0176").
             sep = re.match(r"(?:\s{2,}|\t)\s*(?=\S)", value[e:])
             if sep is None and nxt and _printed_then_value(nxt, value[s:e], value[e:]):
@@ -432,7 +433,7 @@ def split_more_labels(key: str, value: str) -> list[tuple[str, str]]:
         current, start = nxt, e + sep.end()
     # A label standing last after a wide gap, its blank left empty: "...  Supervisor email".
     last = [(s, e, k) for s, e, k in starts if s > start and k and k not in MULTILINE and e >= len(value.rstrip())
-            and re.search(r"(?:\s{2}|\t)\s*$", value[:s])]
+            and re.search(r"(?:\s{2}|\t)\s*$", value[:s]) and value[s : s + 1].isupper()]
     if last:
         out.append((current, value[start : last[-1][0]]))
         current, start = last[-1][2], len(value)

@@ -15,6 +15,7 @@ that cannot be placed with confidence is left out rather than guessed.
 
 from __future__ import annotations
 
+from inbox_worker import form
 from inbox_worker.extract.answers import read_answers
 from inbox_worker.extract.boxes import read_boxes, read_support
 from inbox_worker.extract.choices import find_options, mark_of
@@ -24,6 +25,7 @@ from inbox_worker.extract.labelled import read_labelled
 from inbox_worker.extract.labels import heading_of
 from inbox_worker.extract.layout import Layout, label_row, labelled_line, map_layout
 from inbox_worker.extract.lines import prepare
+from inbox_worker.extract.normalize import fold_key
 from inbox_worker.extract.places import split_blanks
 from inbox_worker.extract.reading import FormReading
 
@@ -51,7 +53,10 @@ def read_form(doc: Document) -> FormReading:
 def begins_a_part(text: str) -> bool:
     """A line that starts a part of the form (labels, a heading, an option, a labelled line), never a carry-over."""
     options = find_options(text)
-    # A label is written with a capital; "supervisor" in lower case is the end of a broken line.
-    labels = label_row(text) is not None and text.strip()[:1].isupper()
+    # A label is written with a capital; "supervisor" in lower case is the end of a broken line, and
+    # so may be a word such as "Library" standing alone without a colon.
+    found = label_row(text)
+    labels = found is not None and text.strip()[:1].isupper() and (
+        len(found) > 1 or ":" in text or fold_key(text) == fold_key(form.TEXT_FIELD_BY_KEY[found[0][0]].label))
     return (labels or heading_of(text) is not None or labelled_line(text) is not None
             or (bool(options) and mark_of(text[: options[0].start]) != "other"))
