@@ -4,8 +4,9 @@ The message is walked part by part with the standard library's `email`:
 bodies are decoded whatever their charset, attachments are read by what
 their bytes are (not what they claim to be), forwarded messages, inline or
 attached, are read as coming from their original sender. Every Document is
-read for the form, each one on its own so a broken attachment cannot sink a
-good body; the document with the surest filled-in form wins. No filled form
+read for the form (or, failing a form, as a letter of application), each
+one on its own so a broken attachment cannot sink a good body; the document
+with the surest reading wins. No filled form and no letter of application
 anywhere means no application.
 """
 
