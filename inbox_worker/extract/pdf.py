@@ -23,6 +23,7 @@ from inbox_worker.extract.limits import (
     check_lines,
     check_size,
 )
+from inbox_worker.extract.pdflayout import printed_pages
 from inbox_worker.extract.text import normalise
 from inbox_worker.record import RefusedInput, UnreadableInput
 
@@ -160,103 +161,6 @@ def _layout(items: list[tuple[float, float, float, str]]) -> list[str]:
     return lines
 
 
-Word = tuple[float, float, float, float, str]  # x0, x1, top, bottom, text
-
-
-def _printed_pages(data: bytes, wanted: set[int]) -> dict[int, list[str]] | None:
-    """Each page's lines, laid out again from where its words and table cells are; None if unreadable.
-
-    A printed form's meaning is in where its words stand: a value sits above its label, in its
-    label's column, or in the cell beside it. The page's text stream keeps neither (it is in
-    whatever order the program that printed it drew), so printed pages are read from the words'
-    positions (pdfplumber): a table found by its ruled cells gives one line a row, its cells split
-    by tabs, a cell's words in reading order; the other words are set out at their columns.
-    """
-    try:
-        import pdfplumber
-
-        out: dict[int, list[str]] = {}
-        if not wanted:
-            return out
-        with pdfplumber.open(io.BytesIO(data), pages=sorted(n + 1 for n in wanted)) as pdf:
-            for n, page in zip(sorted(wanted), pdf.pages, strict=False):
-                found = page.extract_words(x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False)[:20_000]
-                words = [(w["x0"], w["x1"], w["top"], w["bottom"], w["text"]) for w in found]
-                tables = page.find_tables() if page.rects or page.lines else []
-                items, rest = _table_rows(tables[:20], words)
-                items += _word_lines(rest)
-                out[n] = [text for _, text in sorted(items, key=lambda item: item[0])]
-        return out
-    except Exception:  # pdfminer raises many kinds on damaged files; the text stream is read instead
-        return None
-
-
-def _table_rows(tables: list, words: list[Word]) -> tuple[list[tuple[float, str]], list[Word]]:
-    """One tab-joined line for each table row, and the words outside every table.
-
-    A word belongs to the cell its left edge and top stand in, even when it runs on past the
-    cell's right edge (text is not always wrapped where a cell ends).
-    """
-    taken: set[int] = set()
-    items: list[tuple[float, str]] = []
-    for table in tables:
-        for row in table.rows[:200]:
-            texts = []
-            for cell in row.cells[:20]:
-                if cell is None:
-                    texts.append("")
-                    continue
-                x0, top, x1, bottom = cell
-                inside = [n for n, w in enumerate(words)
-                          if n not in taken and x0 - 1 <= w[0] < x1 and top - 1 <= w[2] < bottom]
-                taken.update(inside)
-                ordered = sorted(inside, key=lambda n: (round(words[n][2]), words[n][0]))
-                texts.append(" ".join(_UNMAPPED_GLYPH.sub("\u00b7", words[n][4]) for n in ordered))
-            joined = "\t".join(texts)
-            items.append((row.bbox[1], joined.rstrip("\t") + ("\t" if joined.endswith("\t") else "")))
-    return items, [w for n, w in enumerate(words) if n not in taken]
-
-
-def _word_lines(words: list[Word]) -> list[tuple[float, str]]:
-    """Words to lines, top to bottom, each word at the text column of its place on the page.
-
-    Words on one baseline make a line; a word stands at the column its left edge is at (in
-    average character widths), so a value and its label that share a column on the page share
-    one in the text, and a wide gap on the page is a wide gap in the line.
-    """
-    if not words:
-        return []
-    widths = sorted((w[1] - w[0]) / len(w[4]) for w in words if w[4] and w[1] > w[0])
-    char = max(widths[len(widths) // 2] if widths else 5.0, 1.0)
-    margin = min(w[0] for w in words)
-    rows: list[list[Word]] = []
-    for word in sorted(words, key=lambda w: (w[2], w[0])):
-        height = max(word[3] - word[2], 1.0)
-        if rows and abs(rows[-1][0][2] - word[2]) <= max(2.0, height * 0.3):
-            rows[-1].append(word)
-        else:
-            rows.append([word])
-    lines = []
-    for row in rows:
-        row.sort(key=lambda w: w[0])
-        text, end = "", None
-        for x0, x1, _top, _bottom, piece in row:
-            piece = _UNMAPPED_GLYPH.sub("\u00b7", piece)
-            column = round((x0 - margin) / char)
-            if end is not None:
-                text += " " if x0 - end <= 1.2 * char else " " * max(2, column - len(text))
-            else:
-                text = " " * min(column, 60)
-            text += piece
-            end = x1
-        lines.append((row[0][2], text))
-    return lines
-
-
-# A glyph the PDF's font does not map to a character ("(cid:127)"): on a form, a bullet.
-_UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)")
-
-
 def _widgets(page) -> list:
     """The page's form-field widgets (the boxes a fillable form's answers sit in)."""
     annots = page.get("/Annots")
@@ -352,7 +256,7 @@ def read_pdf(data: bytes, source: str) -> Document:
         fields = _fields(reader)
         lines: list[Line] = []
         # Fillable pages are laid out from their fields; only printed ones need the words' positions.
-        words = _printed_pages(data, {n for n, page in enumerate(reader.pages) if not _widgets(page)})
+        words = printed_pages(data, {n for n, page in enumerate(reader.pages) if not _widgets(page)})
         for n, page in enumerate(reader.pages):
             page_words = words.get(n) if words is not None else None
             lines.extend(Line(t.rstrip(" ")) for t in _page_lines(page, source, page_words))
