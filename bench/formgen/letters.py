@@ -113,6 +113,7 @@ def question(a: Applicant, rng: random.Random) -> str:
         "When is the deadline for the mentoring application? I'd like to apply as a mentor if there is still time.",
         "Can someone apply as both a mentor and a protégé? I have questions before I fill out the form.",
         "Could you send me the application form? I can't find it on the website.",
+        "I would like to apply as a mentor this year. How do I get started, and is there a form?",
     ])
     sign = [a.record["name"], a.written.get("position") or "", a.record["library_name"],
             a.written.get("phone") or "", a.written["email"]]

@@ -103,7 +103,11 @@ def read_letter(doc: Document) -> FormReading | None:
         return None
     reading.put("name", name, 0.85, HOW)
     key = {"protege": "goals", "mentor": "strengths"}.get(str(getattr(reading.readings.get("role"), "value", "")))
-    rest = [s for s in sentences if s not in used and not GREETING.match(s) and not _closing(s)]
+    questions = [s for s in sentences if s.rstrip().endswith("?")]
+    rest = [s for s in sentences if s not in used and s not in questions and not GREETING.match(s)
+            and not _closing(s)]
+    if questions and not rest:
+        return None  # "I'd like to apply as a protégé. How do I start?": a question, with nothing of an application
     if key and rest:
         reading.put(key, fold_text(" ".join(rest)), 0.8, HOW)
     return reading
