@@ -81,21 +81,24 @@ class _Page:
         self.y -= 34
 
     def table(self, table: Table) -> None:
+        """A ruled table, its font made small enough that no word runs past its cell, as Word's autofit does."""
         cols = max(len(r) for r in table.rows)
         col_w = (PAGE_W - 2 * MARGIN) / cols
+        longest = max([len(word) for row in table.rows for c in row for t in c for word in t.text.split()] + [1])
+        size = max(5.0, min(9.0, (col_w - 6) / (longest * 0.55)))
+        per_line = max(int((col_w - 6) / (size * 0.55)), 1)
         for row in table.rows:
-            # Words are never broken inside, as a word processor would not break an address.
-            lines = max([sum(len(textwrap.wrap(t.text, int(col_w / 5.2), break_long_words=False) or [""])
+            lines = max([sum(len(textwrap.wrap(t.text, per_line, break_long_words=False) or [""])
                              for t in c) for c in row] + [1])
-            height = lines * 12 + 6
+            height = lines * (size + 3) + 6
             self.need(height)
             for j, c in enumerate(row):
                 y = self.y - 10
                 for t in c:
-                    for part in textwrap.wrap(t.text, int(col_w / 5.2), break_long_words=False) or [""]:
-                        self.c.setFont(self.font, 9)
+                    for part in textwrap.wrap(t.text, per_line, break_long_words=False) or [""]:
+                        self.c.setFont(self.font, size)
                         self.c.drawString(MARGIN + j * col_w + 3, y, self.text(part))
-                        y -= 12
+                        y -= size + 3
                 self.c.rect(MARGIN + j * col_w, self.y - height + 4, col_w, height, stroke=1, fill=0)
             self.y -= height
 

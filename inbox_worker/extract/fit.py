@@ -32,6 +32,11 @@ def plausibility(key: str, value: str) -> float:
         return 0.0
     has_email = "@" in value
     digits = len(re.sub(r"\D", "", value))
+    if key == "phone":
+        # A number as people write it, with an extension or a word ("(307) 555-0104, ext 134", "cell ...").
+        found = normalize.phone(value)
+        return 2.0 if found and len(re.sub(r"[\d\W]", "", value.replace(found, ""))) <= 6 and "@" not in value \
+            else -2.0
     if key in KIND_PATTERNS:
         return 2.0 if re.fullmatch(KIND_PATTERNS[key], value, re.I) else -2.0
     if key == "state":
