@@ -65,11 +65,22 @@ class ApplicationRecord(BaseModel):
 
 
 class FieldReading(BaseModel):
-    """One value as read: where from and how sure."""
+    """One value as read: the part it came from, how it was read there, and how sure.
+
+    `how` names the reading in plain words ("a labelled line", "the form's
+    row", "a fillable form field", "a letter"); `certain` is False for a
+    value that was read but not beyond doubt (a town split from a street
+    by guess, a choice marked ambiguously), which the applicant is asked
+    to confirm.
+    """
 
     value: str | bool | list[str] | None
     source: str
     confidence: float = 1.0
+    how: str = ""
+    certain: bool = True
+    # The text as it stood in the part, before it was put in the record's normal form.
+    written: str | None = None
 
 
 class Extraction(BaseModel):
@@ -90,6 +101,14 @@ class Extraction(BaseModel):
     received: str | None = None
     part: str | None = None
 
+    def uncertain_fields(self) -> list[str]:
+        """The record's keys whose value was read but not beyond doubt, in the record's order."""
+        if self.record is None:
+            return []
+        data = self.record.contract_dict()
+        return [k for k in RECORD_KEYS
+                if k in self.readings and not self.readings[k].certain and data.get(k) not in (None, "", [])]
+
     def output(self) -> dict:
         """The JSON `inbox-worker parse` prints: the record, then where it came from."""
         assert self.record is not None
@@ -100,6 +119,8 @@ class Extraction(BaseModel):
             "received": self.received,
             "part": self.part,
             "confidence": {k: round(r.confidence, 2) for k, r in self.readings.items()},
+            "read_from": {k: r.how for k, r in self.readings.items() if r.how},
+            "uncertain": self.uncertain_fields(),
         }
         return out
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import subprocess
+import sys
 import time
 from collections import Counter
 from datetime import timedelta
@@ -84,8 +86,9 @@ def test_extract_message_reads_or_refuses_each_hostile_message(name):
 
 @pytest.mark.parametrize(("name", "limit"), [
     ("zip-bomb-docx.eml", "zip bomb"),
-    ("multipart-200-deep.eml", "nested too deeply"),
-    ("rfc822-200-deep.eml", "nested too deeply"),
+    ("multipart-200-deep.eml", "more than 10 deep"),
+    ("rfc822-200-deep.eml", "more than 10 deep"),
+    ("multipart-600-parts.eml", "more than 500 parts"),
     ("truncated-docx.eml", "damaged"),
     ("truncated-pdf.eml", "cannot be read"),
 ])
@@ -164,3 +167,14 @@ def test_the_worker_files_every_hostile_message_and_answers_only_applications(wo
     counted = [n for n in parsed(smtp.received[sent:]) if COORDINATOR in n["To"]]
     assert counted and all("more message" in n["Subject"] for n in counted)
     assert len(notices) + sum(int(n["Subject"].split("] ")[1].split()[0]) for n in counted) == reviewed
+
+
+@pytest.mark.parametrize("name", ["nul-in-headers.eml", "nul-in-body.eml", "multipart-600-parts.eml"])
+def test_parse_reads_what_the_worker_reads(name):
+    """`inbox-worker parse` gives the worker's answer for a message with NUL bytes or too many parts, not a refusal."""
+    worker = extract_message(raw_of(name))
+    done = subprocess.run([sys.executable, "-m", "inbox_worker", "parse", str(HOSTILE / name)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == (0 if worker.kind == "application" else 3), done.stderr
+    if worker.kind != "application":
+        assert worker.reason.split(" (")[0] in done.stderr

@@ -10,6 +10,13 @@ tests/fixtures/probe/ is a second, independent corpus (tests/fixtures/make_probe
 in other wordings and layouts; each of its cases is run the same way, under the
 same rule of no wrong guess.
 
+tests/fixtures/kinds/ holds one case for each kind of input the parser once got
+wrong on forms it had never seen (a mark before an option on its own line, two
+blanks filled as one, labels above or on lines of their own, re-wrapped mail,
+tables, forwarded forms, letters, N/A, reworded labels, re-wrapped quotes),
+written by hand as a person's mail program or editor would have sent them
+(make_binary.py writes the two Word and PDF cases from what was typed).
+
 The last tests print a corpus summary (field accuracy, records, negatives, wrong
 non-null guesses) and require no wrong guess: a value where the applicant left
 the field empty is worse than a missing one.
@@ -28,6 +35,7 @@ from fieldcompare import compare, is_empty
 HERE = Path(__file__).parent
 CASES_DIR = HERE / "fixtures" / "applications"
 PROBE_DIR = HERE / "fixtures" / "probe"
+KINDS_DIR = HERE / "fixtures" / "kinds"
 INPUT_EXTS = (".eml", ".docx", ".pdf", ".odt", ".txt", ".html", ".htm")
 RECORD_KEYS = ["role", "name", "phone", "address", "city", "state", "zip", "email", "library_name", "position",
                "library_type", "supervisor_support", "supervisor_name", "supervisor_email", "protege_categories",
@@ -44,7 +52,8 @@ def _cases(folder: Path, prefix: str = "") -> dict[str, Path]:
 
 CASES = _cases(CASES_DIR)
 PROBE_CASES = _cases(PROBE_DIR, "probe/")
-ALL_CASES = {**CASES, **PROBE_CASES}
+KIND_CASES = _cases(KINDS_DIR, "kinds/")
+ALL_CASES = {**CASES, **PROBE_CASES, **KIND_CASES}
 
 
 def _expected(name: str) -> dict:
@@ -76,6 +85,7 @@ def _short(v, n=70) -> str:
 
 # ---------------------------------------------------------------- the corpus itself
 def test_corpus_is_well_formed():
+    """Every generated case has its expected record with exactly the contract's keys, or is a negative."""
     assert len(CASES) >= 100
     for name in CASES:
         exp = _expected(name)
@@ -93,6 +103,7 @@ def test_corpus_matches_its_generator():
 
 # ---------------------------------------------------------------- the parser, case by case
 def test_probe_corpus_is_well_formed():
+    """Every probe case has its expected record with exactly the contract's keys, or is a negative."""
     assert len(PROBE_CASES) >= 50
     for name in PROBE_CASES:
         exp = _expected(name)
@@ -101,8 +112,19 @@ def test_probe_corpus_is_well_formed():
     assert {"probe/" + s for s in stems} == set(PROBE_CASES), "every expected file needs its input and vice versa"
 
 
-@pytest.mark.parametrize("name", list(CASES) + list(PROBE_CASES))
+def test_kinds_corpus_is_well_formed():
+    """Every kind case has its expected record with exactly the contract's keys, or is a negative."""
+    assert len(KIND_CASES) >= 20
+    for name in KIND_CASES:
+        exp = _expected(name)
+        assert _is_negative(exp) or list(exp) == RECORD_KEYS, name
+    stems = {p.name[: -len(".expected.json")] for p in KINDS_DIR.glob("*.expected.json")}
+    assert {"kinds/" + s for s in stems} == set(KIND_CASES), "every expected file needs its input and vice versa"
+
+
+@pytest.mark.parametrize("name", list(CASES) + list(PROBE_CASES) + list(KIND_CASES))
 def test_fixture(name):
+    """The case reads as its expected record, field by field by the scorer's rules (or as no application)."""
     expected = _expected(name)
     out = _outcome(name)
     if _is_negative(expected):
@@ -153,6 +175,7 @@ def _summary() -> dict:
 
 
 def test_corpus_summary(capsys):
+    """The corpus's figures are printed: field accuracy, whole records, negatives, wrong guesses."""
     s = _summary()
     acc = s["fields_ok"] / s["fields_all"] if s["fields_all"] else 0.0
     lines = [
@@ -177,14 +200,15 @@ def test_no_wrong_guesses():
 
 
 def test_no_negative_read_as_application():
+    """No message that holds no application is read as one."""
     s = _summary()
     assert s["false_apps"] == 0, f"{s['false_apps']} non-application(s) returned a record"
 
 
 def test_probe_no_wrong_guesses():
-    """The probe corpus under the same rule: never a value where null was expected."""
+    """The probe and kinds corpora under the same rule: never a value where null was expected."""
     guesses = []
-    for name in PROBE_CASES:
+    for name in [*PROBE_CASES, *KIND_CASES]:
         expected, out = _expected(name), _outcome(name)
         if _is_negative(expected) or out["kind"] != "application":
             continue

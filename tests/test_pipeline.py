@@ -182,3 +182,17 @@ def test_a_renumbered_folder_is_reconciled_by_message_id(box):
     box.deliver(application(1))
     summary = box.cycle(NOW + timedelta(minutes=5))
     assert summary.poll.duplicates == 1 and len(box.sent()) == 1
+
+
+def test_a_value_read_by_guess_is_asked_to_be_confirmed(box):
+    """A town split from its street by guess is kept, and the acknowledgement asks the applicant to
+    confirm it by the form's label; values read beyond doubt are not questioned."""
+    box.deliver((Path(__file__).parent / "fixtures" / "kinds" / "20-town-split-by-guess.eml").read_bytes())
+
+    box.cycle()
+
+    [ack] = box.sent_to("gfeather@example.net")
+    text = ack.get_body(("plain",)).get_content()
+    assert "City: Billings   (please confirm)" in text
+    assert "Name: Garrett Feather   (please confirm)" not in text
+    assert "Please reply to confirm them" in text

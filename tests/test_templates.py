@@ -161,3 +161,24 @@ def test_an_email_with_an_attachment_reads_back_part_for_part():
     assert leaves[1].get_content().replace("\r\n", "\n") == rendered.html
     assert leaves[2].get_content() == form[0].data
     assert leaves[2].get_filename() == form[0].filename
+
+
+@pytest.mark.parametrize("name", ["acknowledgement", "acknowledgement_update"])
+def test_an_uncertain_value_is_asked_to_be_confirmed_by_its_label(name):
+    """A field read but not beyond doubt is shown with "please confirm", by the form's label and the value read."""
+    record = dict(SAMPLE_RECORD, city="Thermopolis")
+    context = acknowledgement_context(Settings().program, record, [], form_attached=False, uncertain_keys=["city"])
+    rendered = Templates().render(name, context)
+    assert "City: Thermopolis   (please confirm)" in rendered.text
+    assert "Please reply to confirm them" in rendered.text and "  - City: Thermopolis" in rendered.text
+    assert "everything we need" not in rendered.text
+    assert "please confirm a detail" in rendered.subject
+    assert "Thermopolis <em>(please confirm)</em>" in rendered.html
+
+
+def test_without_uncertain_values_nothing_is_asked_to_be_confirmed():
+    """The current callers, which pass no uncertain fields, get the acknowledgement as before."""
+    context = acknowledgement_context(Settings().program, SAMPLE_RECORD, [], form_attached=False)
+    rendered = Templates().render("acknowledgement", context)
+    assert "confirm" not in rendered.text.lower()
+    assert "Your form has everything we need." in rendered.text

@@ -75,7 +75,8 @@ def _sample_monthly_report(settings: Settings) -> dict:
 def sample_context(template: str, settings: Settings) -> dict:
     program = settings.program
     if template in ("acknowledgement", "acknowledgement_update"):
-        return acknowledgement_context(program, SAMPLE_RECORD, ["phone"], form_attached=True)
+        # The town was split from the street by guess, so the applicant is asked to confirm it.
+        return acknowledgement_context(program, SAMPLE_RECORD, ["phone"], form_attached=True, uncertain_keys=["city"])
     if template == "review_notice":
         return review_notice_context(program, settings.imap.review_folder, sender="someone@example.org",
                                      subject="Question about the program", received="2026-03-24 15:37",

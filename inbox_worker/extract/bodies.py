@@ -15,6 +15,7 @@ from email.message import Message
 from email.utils import parseaddr
 
 from inbox_worker.extract.document import Document, Line
+from inbox_worker.extract.labels import fold_chars, heading_of, labels_at
 
 FORWARD = re.compile(
     r"^\s*(?:-{2,}\s*(?:forwarded message|original message|message transféré|weitergeleitete nachricht)"
@@ -134,19 +135,61 @@ def _forward_headers(lines: list[Line], start: int) -> tuple[str | None, int | N
     return sender, j
 
 
+def _quote_lines(lines: list[Line]) -> list[bool]:
+    """Which lines are quoted history: "> " lines, and the pieces a mail program broke off a long
+    quoted line without their "> " (Outlook re-wraps a quote at 76 columns and leaves them bare)."""
+    marks = [ln.text.lstrip().startswith(">") for ln in lines]
+    n = 1
+    while n < len(lines):
+        if marks[n] or not marks[n - 1]:
+            n += 1
+            continue
+        # A run of bare lines, each broken off the one before, that ends where the quote goes on.
+        end = n
+        while end < len(lines) and not marks[end] and _broken_off(lines[end - 1].text, lines[end].text):
+            end += 1
+        if end > n and (end >= len(lines) or marks[end] or not lines[end].text.strip()):
+            for k in range(n, end):
+                marks[k] = True
+        n = max(end, n + 1)
+    return marks
+
+
+def _broken_off(prev: str, text: str) -> bool:
+    """`text` is the rest of `prev`, broken because its first word would not fit (72 columns and more)."""
+    text = text.strip()
+    return bool(text) and (len(prev) >= 60 or len(prev) + 1 + len(text.split()[0]) > 72)
+
+
+def _attribution_at(lines: list[Line], n: int) -> int:
+    """How many lines the "On ... wrote:" line at `n` takes (0: none), when quoted lines follow it."""
+    for take in (1, 2):
+        text = " ".join(ln.text.strip() for ln in lines[n : n + take])
+        if ATTRIBUTION.match(text) and any(ln.text.lstrip().startswith(">") for ln in lines[n + take : n + take + 3]):
+            return take
+    return 0
+
+
 def _own_words(lines: list[Line]) -> list[Line]:
     """The lines the sender wrote: no quoted history, no signature, no "Sent from my iPhone"."""
     out: list[Line] = []
+    quoted = _quote_lines(lines)
+    skip = 0
     for n, line in enumerate(lines):
         text = line.text
+        if skip:
+            skip -= 1
+            continue
         if text.rstrip() == "--" or text == "-- ":
-            # A signature runs to the end, unless the form itself follows (many lines).
-            if len(lines) - n < 15:
+            # A signature runs to the end, unless the form itself follows it.
+            if not _form_follows(lines[n + 1 : n + 40]):
                 break
             continue
-        if text.lstrip().startswith(">"):
+        if quoted[n]:
             continue
-        if ATTRIBUTION.match(text) and any(ln.text.lstrip().startswith(">") for ln in lines[n + 1 : n + 4]):
+        take = _attribution_at(lines, n)
+        if take:
+            skip = take - 1
             continue
         if PHONE_SENT.match(text):
             continue
@@ -154,22 +197,42 @@ def _own_words(lines: list[Line]) -> list[Line]:
     return out
 
 
+def _form_follows(lines: list[Line]) -> bool:
+    """A heading of the form, or two labelled lines, among these lines: the form, not a signature."""
+    labelled = 0
+    for line in lines:
+        if heading_of(line.text) is not None:
+            return True
+        folded = fold_chars(line.text.strip())
+        labelled += any(re.match(r"\s*[:\-]", line.text.strip()[end:]) for _, end in labels_at(folded, 0))
+        if labelled >= 2:
+            return True
+    return False
+
+
 def _quoted(lines: list[Line]) -> list[Line]:
-    """The quoted history with its "> " markers taken off."""
-    quoted = [ln for ln in lines if ln.text.lstrip().startswith(">")]
-    if len(quoted) < 3:
+    """The quoted history with its "> " markers taken off, and its broken-off pieces joined back."""
+    marks = _quote_lines(lines)
+    if sum(marks) < 3:
         return []
-    out = []
-    for ln in quoted:
-        text = re.sub(r"^\s*(?:>\s?)+", "", ln.text)
-        out.append(Line(text, ln.emphasis))
+    out: list[Line] = []
+    for n, ln in enumerate(lines):
+        if not marks[n]:
+            continue
+        if not ln.text.lstrip().startswith(">") and out:
+            # A row of columns keeps its cell gap; a sentence gets its space back.
+            joiner = "  " if re.search(r"\S {2,}\S|\t", out[-1].text) else " "
+            out[-1] = Line(out[-1].text + joiner + ln.text.strip(), out[-1].emphasis)
+            continue
+        out.append(Line(re.sub(r"^\s*(?:>\s?)+", "", ln.text), ln.emphasis))
     return out
 
 
 def _attribution_sender(lines: list[Line]) -> str | None:
-    for line in lines:
-        if ATTRIBUTION.match(line.text):
-            found = EMAIL.search(line.text)
+    for n in range(len(lines)):
+        take = _attribution_at(lines, n)
+        if take:
+            found = EMAIL.search(" ".join(ln.text for ln in lines[n : n + take]))
             return found.group(0).lower() if found else None
     return None
 

@@ -11,9 +11,98 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from inbox_worker.extract.labels import find_options
+from inbox_worker import form
+from inbox_worker.extract.labels import fold_chars, pattern_for
 from inbox_worker.extract.normalize import bool_yes, fold_key
+
+
+@dataclass(frozen=True)
+class OptionPattern:
+    choice: str
+    key: str
+    regex: re.Pattern[str]
+    length: int
+    bracketed: bool = False
+
+
+@lru_cache(maxsize=1)
+def option_patterns() -> tuple[OptionPattern, ...]:
+    """Every option's words (full label, its short form before a comma or bracket, aliases)."""
+    out: list[OptionPattern] = []
+    for choice in form.CHOICES:
+        for opt in choice.options:
+            phrases = {opt.label, *opt.aliases, opt.key.replace("_", " ")}
+            for cut in ("(", ","):
+                if cut in opt.label:
+                    phrases.add(opt.label.split(cut)[0])
+            for phrase in phrases:
+                folded = fold_key(phrase)
+                if not folded:
+                    continue
+                out.append(
+                    OptionPattern(
+                        choice.key,
+                        opt.key,
+                        re.compile(r"(?<![a-z0-9])" + pattern_for(phrase) + r"s?(?![a-z0-9])"),
+                        len(folded),
+                        "(" in opt.label and "(" not in phrase,
+                    )
+                )
+    out.sort(key=lambda p: p.length, reverse=True)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class OptionHit:
+    choice: str
+    key: str
+    start: int
+    end: int
+
+
+def find_options(text: str, choices: tuple[str, ...] | None = None) -> list[OptionHit]:
+    """Non-overlapping option mentions in `text`, longest first, in order of position."""
+    if len(text) > CACHED_LINE_CHARS:
+        return _find_options(text, choices)
+    # Most lines of a form are its printed labels and options, the same in every application.
+    return list(_find_options_cached(text, choices))
+
+
+# Lines up to this long have their option mentions remembered (LINE_CACHE_SIZE of them).
+CACHED_LINE_CHARS = 300
+LINE_CACHE_SIZE = 8192
+
+
+@lru_cache(maxsize=LINE_CACHE_SIZE)
+def _find_options_cached(text: str, choices: tuple[str, ...] | None) -> tuple[OptionHit, ...]:
+    return tuple(_find_options(text, choices))
+
+
+def _find_options(text: str, choices: tuple[str, ...] | None) -> list[OptionHit]:
+    folded = fold_chars(text)
+    taken = [False] * len(folded)
+    hits: list[OptionHit] = []
+    for pat in option_patterns():
+        if choices is not None and pat.choice not in choices:
+            continue
+        for m in pat.regex.finditer(folded):
+            if any(taken[m.start() : m.end()]):
+                continue
+            for i in range(m.start(), m.end()):
+                taken[i] = True
+            # The label's own closing punctuation ("etc.)") belongs to it, not to a mark after it.
+            end = m.end() + len(re.match(r"[.)\]]*", text[m.end() :]).group(0))
+            if pat.bracketed:
+                # The short form matched: the printed bracket after it is still the label's.
+                bracket = re.match(r"\s*\([^)]{0,80}\)", text[end:])
+                if bracket:
+                    end += bracket.end()
+            hits.append(OptionHit(pat.choice, pat.key, m.start(), end))
+    hits.sort(key=lambda h: h.start)
+    return hits
+
 
 # Marks that tick a box wherever they stand.
 CLEAR = set("xX\u00d7\u2713\u2714\u2715\u2716\u2717\u2718\u2612\u2611\u221a\U0001f5f9\U0001f5f8\u2705")
@@ -38,6 +127,8 @@ class Entry:
     suffix_mark: str
     emphasis: bool
     line: int
+    # The mark stood on a line of its own and was joined to this option's line.
+    joined: bool = False
 
     @property
     def clear_mark(self) -> bool:
@@ -71,7 +162,7 @@ def mark_of(text: str) -> str:
 def option_entries(texts: list[str], choices: tuple[str, ...], emphasis: list[bool]) -> list[Entry]:
     """Every option mentioned in the lines, with the marks before and after it."""
     out: list[Entry] = []
-    texts, emphasis = _marks_joined(texts, emphasis)
+    texts, emphasis, joined = _marks_joined(texts, emphasis)
     for n, text in enumerate(texts):
         if not text:
             continue
@@ -97,14 +188,16 @@ def option_entries(texts: list[str], choices: tuple[str, ...], emphasis: list[bo
                     mark_of(_first_token(after)),
                     emphasis[n] if n < len(emphasis) else False,
                     n,
+                    n in joined,
                 )
             )
     return out
 
 
-def _marks_joined(texts: list[str], emphasis: list[bool]) -> tuple[list[str], list[bool]]:
+def _marks_joined(texts: list[str], emphasis: list[bool]) -> tuple[list[str], list[bool], set[int]]:
     """A mark alone on its line (a scanned or printed PDF's text) joined to the option on the next line."""
     out, emph = list(texts), list(emphasis) + [False] * (len(texts) - len(emphasis))
+    joined: set[int] = set()
     for n in range(len(out) - 1):
         mark = (out[n] or "").strip()
         if (
@@ -116,11 +209,18 @@ def _marks_joined(texts: list[str], emphasis: list[bool]) -> tuple[list[str], li
         ):
             out[n + 1] = mark + " " + out[n + 1].strip()
             out[n] = ""
-    return out, emph
+            joined.add(n + 1)
+    return out, emph, joined
+
+
+# An arrow pointing back at an option ("Mentor  <-- X", "Mentor <==") marks it.
+ARROW = r"(?:<-+|<=+|\u2190|\u27f5|<<)"
 
 
 def _first_token(text: str) -> str:
-    """The mark right after an option's words: "X", "[x]", "- ✓"; not a following sentence."""
+    """The mark right after an option's words: "X", "[x]", "- ✓", "<-- X"; not a following sentence."""
+    if re.fullmatch(r"\s*" + ARROW + r"\s*(?:\S{1,3}|this one|here)?\s*", text, re.I):
+        return "X"
     m = re.match(r"\s*[-:=\u2013]?\s*(\[[^\]]{0,3}\]|\([^)]{0,3}\)|\S{1,3})\s*$", text)
     return m.group(1) if m else ("" if not text.strip() else "?")
 

@@ -107,21 +107,25 @@ def fold_chars(text: str) -> str:
     return text.translate(_FOLD)
 
 
+_GAP = re.compile(r"\s{2,}|\t")
+
+
+def fold_with_gaps(text: str) -> str:
+    """`fold_chars`, with the text's column gaps (two spaces or more, a tab) kept as "|": a label's
+    words never span one, so "City    ST" in a row of labelled values is two labels, not one."""
+    folded = fold_chars(text)
+    if "  " not in text and "\t" not in text:
+        return folded
+    chars = list(folded)
+    for m in _GAP.finditer(text):
+        chars[m.start() : m.end()] = "|" * (m.end() - m.start())
+    return "".join(chars)
+
+
 def pattern_for(words: str) -> str:
     """A regex for a folded phrase, loose about the spaces between words."""
     parts = [re.escape(w) for w in fold_key(words).split()]
     return r"\s*".join(parts)
-
-
-@dataclass(frozen=True)
-class LabelTable:
-    """All label words, longest first, each naming the record key it fills."""
-
-    regex: re.Pattern[str]
-    key_of: dict[str, str]
-
-    def key(self, folded_match: str) -> str:
-        return self.key_of[" ".join(folded_match.replace("#", " # ").split()).replace(" # ", " #").strip()]
 
 
 def _norm(words: str) -> str:
@@ -289,92 +293,3 @@ def is_prose(text: str) -> bool:
     if len(key.split()) < 3:
         return key in ("applicant information", fold_key(form.PROGRAM_INBOX))
     return any(key in p for p in _prose())
-
-
-# ---------------------------------------------------------------- options
-
-
-@dataclass(frozen=True)
-class OptionPattern:
-    choice: str
-    key: str
-    regex: re.Pattern[str]
-    length: int
-    bracketed: bool = False
-
-
-@lru_cache(maxsize=1)
-def option_patterns() -> tuple[OptionPattern, ...]:
-    """Every option's words (full label, its short form before a comma or bracket, aliases)."""
-    out: list[OptionPattern] = []
-    for choice in form.CHOICES:
-        for opt in choice.options:
-            phrases = {opt.label, *opt.aliases, opt.key.replace("_", " ")}
-            for cut in ("(", ","):
-                if cut in opt.label:
-                    phrases.add(opt.label.split(cut)[0])
-            for phrase in phrases:
-                folded = fold_key(phrase)
-                if not folded:
-                    continue
-                out.append(
-                    OptionPattern(
-                        choice.key,
-                        opt.key,
-                        re.compile(r"(?<![a-z0-9])" + pattern_for(phrase) + r"s?(?![a-z0-9])"),
-                        len(folded),
-                        "(" in opt.label and "(" not in phrase,
-                    )
-                )
-    out.sort(key=lambda p: p.length, reverse=True)
-    return tuple(out)
-
-
-@dataclass(frozen=True)
-class OptionHit:
-    choice: str
-    key: str
-    start: int
-    end: int
-
-
-def find_options(text: str, choices: tuple[str, ...] | None = None) -> list[OptionHit]:
-    """Non-overlapping option mentions in `text`, longest first, in order of position."""
-    if len(text) > CACHED_LINE_CHARS:
-        return _find_options(text, choices)
-    # Most lines of a form are its printed labels and options, the same in every application.
-    return list(_find_options_cached(text, choices))
-
-
-# Lines up to this long have their option mentions remembered (LINE_CACHE_SIZE of them).
-CACHED_LINE_CHARS = 300
-LINE_CACHE_SIZE = 8192
-
-
-@lru_cache(maxsize=LINE_CACHE_SIZE)
-def _find_options_cached(text: str, choices: tuple[str, ...] | None) -> tuple[OptionHit, ...]:
-    return tuple(_find_options(text, choices))
-
-
-def _find_options(text: str, choices: tuple[str, ...] | None) -> list[OptionHit]:
-    folded = fold_chars(text)
-    taken = [False] * len(folded)
-    hits: list[OptionHit] = []
-    for pat in option_patterns():
-        if choices is not None and pat.choice not in choices:
-            continue
-        for m in pat.regex.finditer(folded):
-            if any(taken[m.start() : m.end()]):
-                continue
-            for i in range(m.start(), m.end()):
-                taken[i] = True
-            # The label's own closing punctuation ("etc.)") belongs to it, not to a mark after it.
-            end = m.end() + len(re.match(r"[.)\]]*", text[m.end() :]).group(0))
-            if pat.bracketed:
-                # The short form matched: the printed bracket after it is still the label's.
-                bracket = re.match(r"\s*\([^)]{0,80}\)", text[end:])
-                if bracket:
-                    end += bracket.end()
-            hits.append(OptionHit(pat.choice, pat.key, m.start(), end))
-    hits.sort(key=lambda h: h.start)
-    return hits

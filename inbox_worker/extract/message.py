@@ -4,8 +4,9 @@ The message is walked part by part with the standard library's `email`:
 bodies are decoded whatever their charset, attachments are read by what
 their bytes are (not what they claim to be), forwarded messages, inline or
 attached, are read as coming from their original sender. Every Document is
-read for the form, each one on its own so a broken attachment cannot sink a
-good body; the document with the surest filled-in form wins. No filled form
+read for the form (or, failing a form, as a letter of application), each
+one on its own so a broken attachment cannot sink a good body; the document
+with the surest reading wins. No filled form and no letter of application
 anywhere means no application.
 """
 
@@ -25,14 +26,14 @@ from pydantic import ValidationError
 
 from inbox_worker.extract import bodies
 from inbox_worker.extract.document import Document
+from inbox_worker.extract.limits import MAX_MIME_DEPTH, MAX_MIME_PARTS
 from inbox_worker.extract.named import read_fields
+from inbox_worker.extract.places import split_blanks
+from inbox_worker.extract.prose import read_letter
 from inbox_worker.extract.reading import FormReading
 from inbox_worker.extract.textform import read_form
 from inbox_worker.form import RECORD_KEYS
 from inbox_worker.record import ApplicationRecord, Extraction, RefusedInput, UnreadableInput
-
-MAX_DEPTH = 10
-MAX_PARTS = 500
 
 
 @dataclass
@@ -187,8 +188,12 @@ def _automatic(msg: Message) -> str:
 
 def _walk(part: Message, walk: Walk, depth: int, forwarded_from: str | None, top: bool) -> None:
     walk.parts += 1
-    if depth > MAX_DEPTH or walk.parts > MAX_PARTS:
-        walk.problems.append("message nested too deeply; the rest was not read")
+    if walk.parts > MAX_MIME_PARTS:
+        if walk.parts == MAX_MIME_PARTS + 1:
+            walk.problems.append(f"the message has more than {MAX_MIME_PARTS} parts; the rest was not read")
+        return
+    if depth > MAX_MIME_DEPTH:
+        walk.problems.append(f"the message nests parts more than {MAX_MIME_DEPTH} deep; the rest was not read")
         return
     ctype = part.get_content_type()
     if part.is_multipart():
@@ -327,13 +332,18 @@ def _read_file(data: bytes, kind: str, name: str | None, source: str, charset: s
 
 
 def read_document(doc: Document) -> FormReading:
-    """Everything one document gives: its text read as a form, and its named fields."""
+    """Everything one document gives: its text read as a form, and its named fields; else a letter."""
     reading = read_form(doc)
+    if not doc.fields and not reading.looks_like_application():
+        letter = read_letter(doc)
+        if letter is not None:
+            return letter
     if doc.fields:
         named = read_fields(doc.fields, doc.source)
         reading = reading.without_guesses_for(named.blank - set(named.readings))
         reading = named.merged(reading) if named.readings else reading
         reading.evidence += named.evidence
+        split_blanks(reading)
     return reading
 
 

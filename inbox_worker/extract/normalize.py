@@ -19,9 +19,11 @@ from inbox_worker import form
 UNDERSCORES = re.compile(r"_{2,}")
 SPACES = re.compile(r"\s+")
 EMAIL = re.compile(r"[A-Za-z0-9._%+'\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
-ZIP = re.compile(r"(?<!\d)(\d{5})(?:\s*[-\u2013]\s*(\d{4}))?(?!\d)")
-# What people leave in a blank on purpose.
-EMPTY_WORDS = {"", "n/a", "na", "none", "-", "--", "x", "tbd", "n.a.", "not applicable", "nil"}
+# A zip, with its four more digits after a dash, a space or run on ("82001-1234", "82001 1234", "820011234").
+ZIP = re.compile(r"(?<!\d)(\d{5})(?:(?:\s*[-\u2013]\s*|\s)(\d{4})|(\d{4}))?(?!\d)")
+# What people leave in a blank on purpose: "N/A", "none", a dash; said with or without a full stop.
+EMPTY_WORDS = {"", "n/a", "na", "none", "-", "--", "---", "\u2013", "\u2014", "x", "tbd", "n.a.", "n.a",
+               "not applicable", "nil", "no", "none given", "does not apply", "not required", "same", "?"}
 
 US_STATES = {
     "AL": "alabama",
@@ -143,9 +145,10 @@ def strip_blank(value: str | None) -> str | None:
         return None
     text = str(value).replace("\u00a0", " ")
     text = UNDERSCORES.sub(" ", text)
-    text = text.strip(" \t\r\n_:|;,")
+    # A separator left where a second value was taken off ("Ezra Stone -", "Casper,") goes too.
+    text = text.strip(" \t\r\n_:|;,").rstrip(" -\u2013/").lstrip(" -\u2013/")
     text = SPACES.sub(" ", text).strip()
-    if not text or text.lower() in EMPTY_WORDS:
+    if not text or text.lower() in EMPTY_WORDS or text.lower().rstrip(".! ") in EMPTY_WORDS:
         return None
     if is_label(text):
         return None
@@ -203,9 +206,23 @@ def email(value: str | None) -> str | None:
 
 
 def phone(value: str | None) -> str | None:
-    """A phone number as written; None unless it holds 7 to 15 digits."""
+    """The phone number as written, with its extension; None unless it holds a number of 7 to 15 digits.
+
+    Words around it ("(cell)", "work", a second number, an email address) are left out.
+    """
     text = strip_blank(value)
     if not text:
+        return None
+    import phonenumbers
+
+    try:
+        found = next(iter(phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE)),
+                     None)
+    except Exception:  # the matcher's own failures mean no number found
+        found = None
+    if found is not None:
+        text = found.raw_string
+    elif not re.fullmatch(r"[+\d\s().\-\u2013/]{7,}(?:\s*(?:x|ext\.?|extension)\s*\d+)?", text, re.I):
         return None
     digits = re.sub(r"\D", "", text)
     if not 7 <= len(digits) <= 15:
@@ -220,11 +237,9 @@ def zip_code(value: str | None) -> str | None:
         return None
     found = ZIP.search(text)
     if not found:
-        compact = re.sub(r"\D", "", text)
-        if len(compact) == 9 and len(text) <= 12:
-            return f"{compact[:5]}-{compact[5:]}"
         return None
-    return found.group(1) + (f"-{found.group(2)}" if found.group(2) else "")
+    plus = found.group(2) or found.group(3)
+    return found.group(1) + (f"-{plus}" if plus else "")
 
 
 def state(value: str | None) -> str | None:

@@ -23,6 +23,7 @@ from inbox_worker.extract.limits import (
     check_lines,
     check_size,
 )
+from inbox_worker.extract.pdflayout import printed_pages
 from inbox_worker.extract.text import normalise
 from inbox_worker.record import RefusedInput, UnreadableInput
 
@@ -160,7 +161,8 @@ def _layout(items: list[tuple[float, float, float, str]]) -> list[str]:
     return lines
 
 
-def _page_lines(page, source: str) -> list[str]:
+def _widgets(page) -> list:
+    """The page's form-field widgets (the boxes a fillable form's answers sit in)."""
     annots = page.get("/Annots")
     widgets = []
     if annots is not None:
@@ -168,7 +170,14 @@ def _page_lines(page, source: str) -> list[str]:
             ann = ref.get_object()
             if _s(ann.get("/Subtype")) == "Widget" and "/Rect" in ann:
                 widgets.append(ann)
+    return widgets
+
+
+def _page_lines(page, source: str, words: list | None = None) -> list[str]:
+    widgets = _widgets(page)
     if not widgets:
+        if words is not None:
+            return [normalise(line) for line in words]
         return normalise(page.extract_text() or "").split("\n")
     items: list[tuple[float, float, float, str]] = []
 
@@ -246,8 +255,11 @@ def read_pdf(data: bytes, source: str) -> Document:
         reader = _open(data, source)
         fields = _fields(reader)
         lines: list[Line] = []
-        for page in reader.pages:
-            lines.extend(Line(t.rstrip()) for t in _page_lines(page, source))
+        # Fillable pages are laid out from their fields; only printed ones need the words' positions.
+        words = printed_pages(data, {n for n, page in enumerate(reader.pages) if not _widgets(page)})
+        for n, page in enumerate(reader.pages):
+            page_words = words.get(n) if words is not None else None
+            lines.extend(Line(t.rstrip(" ")) for t in _page_lines(page, source, page_words))
             check_lines(len(lines), source)
     except UnreadableInput:
         raise

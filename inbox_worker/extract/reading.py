@@ -8,6 +8,7 @@ keeps the surest reading of a key. `looks_like_application` is the rule for
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from inbox_worker.extract import normalize
@@ -30,6 +31,8 @@ NORMALISERS = {
     "goals": normalize.fold_text,
     "strengths": normalize.fold_text,
 }
+# Blanks people fill with an email address beside what they ask for, and where the address belongs.
+SPILLS = {"supervisor_name": "supervisor_email", "name": "email", "phone": "email"}
 # Free text of one line that holds an email address or nothing but digits is in the wrong blank.
 NO_EMAIL = {"name", "address", "city", "library_name", "position", "supervisor_name", "library_type"}
 
@@ -66,22 +69,36 @@ class FormReading:
     evidence: int = 0
     # Keys whose named field was found and left empty: the file itself says the blank is blank.
     blank: set[str] = field(default_factory=set)
+    # Read as a letter of application (`prose.read_letter`), which decided on its own that it is one.
+    letter: bool = False
 
-    def put(self, key: str, raw: object, confidence: float) -> bool:
+    def put(self, key: str, raw: object, confidence: float, how: str = "", certain: bool = True) -> bool:
+        """Keep this reading of `key` if it is surer than the one held; `how` says where it was read.
+
+        An email address written into the same blank as a name or a phone number ("Gail Ostby,
+        gostby@lib.example") is the blank beside it filled here: it goes to its own key.
+        """
+        if key in SPILLS and isinstance(raw, str) and (found := normalize.EMAIL.search(raw)):
+            rest = raw[: found.start()] + raw[found.end() :]
+            # What held the address goes with it: "(x@y)", "<x@y>", ", x@y", " - x@y".
+            rest = re.sub(r"[(<\[]\s*[)>\]]", " ", rest)
+            rest = re.sub(r"(?:\s*(?:[,;/|\u2013-]|mailto:)\s*)+$", "", rest.rstrip()).strip()
+            if key != "phone" or rest:
+                self.put(SPILLS[key], found.group(0), confidence - 0.05, f"{how}, taken apart", certain)
+            raw = rest
         value = clean(key, raw)
         if value is None:
             return False
         old = self.readings.get(key)
         if old is not None and old.confidence >= confidence:
             return False
-        self.readings[key] = FieldReading(value=value, source=self.source, confidence=confidence)
+        written = raw.strip()[:500] if isinstance(raw, str) else None
+        self.readings[key] = FieldReading(value=value, source=self.source, confidence=confidence, how=how,
+                                          certain=certain, written=written)
         return True
 
     def values(self) -> dict[str, object]:
         return {k: r.value for k, r in self.readings.items() if r.confidence >= CONFIDENT}
-
-    def filled(self) -> int:
-        return len(self.values())
 
     def score(self) -> float:
         return sum(r.confidence for r in self.readings.values() if r.confidence >= CONFIDENT)
@@ -89,7 +106,8 @@ class FormReading:
     def merged(self, other: FormReading) -> FormReading:
         """This reading with the other's fields where they are surer or this one has none."""
         out = FormReading(
-            self.source, dict(self.readings), max(self.evidence, other.evidence), self.blank | other.blank
+            self.source, dict(self.readings), max(self.evidence, other.evidence), self.blank | other.blank,
+            self.letter and other.letter,
         )
         for key, reading in other.readings.items():
             old = out.readings.get(key)
@@ -100,11 +118,13 @@ class FormReading:
     def without_guesses_for(self, blank: set[str]) -> FormReading:
         """This reading less the unsure values for keys another source knows to be blank."""
         kept = {k: r for k, r in self.readings.items() if k not in blank or r.confidence >= 0.9}
-        return FormReading(self.source, kept, self.evidence, self.blank)
+        return FormReading(self.source, kept, self.evidence, self.blank, self.letter)
 
     def looks_like_application(self) -> bool:
         """Several real form fields: a choice or free text beside contact details, or many labelled fields."""
         values = self.values()
+        if self.letter:
+            return "name" in values
         core = sum(1 for k in CORE_KEYS if k in values)
         contact = sum(1 for k in CONTACT_KEYS if k in values)
         if core and contact and len(values) >= 4:

@@ -41,9 +41,11 @@ def _head_text(data: bytes) -> str | None:
     elif len(head) >= 4 and head[0::2].count(0) > len(head) // 3:
         text = head[: len(head) - len(head) % 2].decode("utf-16-be", "replace")
     else:
-        if head.count(0) > 0:
+        # A stray NUL (in a header, say) does not make text binary: the mail parser reads such a
+        # message, so the sniffer must too. Binary files have NULs everywhere.
+        if head.count(0) > max(2, len(head) // 200):
             return None
-        text = head.decode("utf-8", "replace")
+        text = head.replace(b"\x00", b" ").decode("utf-8", "replace")
     if not text:
         return ""
     printable = sum(1 for ch in text if ch.isprintable() or ch in "\t\r\n\f")
@@ -84,6 +86,11 @@ def sniff(data: bytes, filename: str | None = None) -> str | None:
         return "pdf"
     if data.lstrip()[:5].lower() == b"{\\rtf":
         return None
+    # A mail header block makes it mail, whatever bytes follow: the worker reads such a message
+    # with the mail parser, which takes NULs in its stride, so `parse` must read it the same way.
+    block = re.split(rb"\r?\n\r?\n", data[:8192], maxsplit=1)[0]
+    if block.count(0) <= len(block) // 20 and _looks_like_mail(block.replace(b"\x00", b" ").decode("utf-8", "replace")):
+        return "eml"
     text = _head_text(data)
     if text is None:
         return None

@@ -181,8 +181,10 @@ def join_cells(cells: list[list[Line]]) -> list[Line]:
     table whose cells hold whole paragraphs would be garbled that way.
     """
     filled = [c for c in cells if any(line.text.strip() for line in c)]
-    if len(filled) <= 1:
-        return [line for c in cells for line in c if line.text.strip()] if filled else []
+    if not filled:
+        return []
+    if len(filled) == 1 and (len(cells) == 1 or any(sum(1 for line in c if line.text.strip()) > 1 for c in cells)):
+        return [line for c in cells for line in c if line.text.strip()]
     if all(sum(1 for line in c if line.text.strip()) <= 1 for c in cells):
         texts, marks = [], []
         for c in cells:
@@ -190,5 +192,8 @@ def join_cells(cells: list[list[Line]]) -> list[Line]:
             texts.append(line.text.strip() if line else "")
             if line:
                 marks.append(line.emphasis)
-        return [Line("\t".join(texts).rstrip("\t"), bool(marks) and all(marks))]
+        # One tab is kept after the last filled cell when cells follow it empty: "Yes:<TAB>" is a
+        # question's label with its answer cell left blank, not "Yes" typed as the answer.
+        joined = "\t".join(texts)
+        return [Line(joined.rstrip("\t") + ("\t" if joined.endswith("\t") else ""), bool(marks) and all(marks))]
     return [line for c in cells for line in c]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
 from sqlalchemy.orm import Session
@@ -34,10 +35,13 @@ log = logging.getLogger(__name__)
 
 
 def acknowledge(s: Session, settings: Settings, templates: Templates, *, row_id: int, app: Application,
-                answer: Answer, their_id: str, their_references: list[str], now: datetime) -> None:
-    """The applicant's acknowledgement (or update note), as a reply to their message."""
+                answer: Answer, their_id: str, their_references: list[str], now: datetime,
+                uncertain: Sequence[str] = ()) -> None:
+    """The applicant's acknowledgement (or update note), as a reply to their message; it asks them to
+    confirm the `uncertain` fields, read from this message but not beyond doubt."""
     attachments = blank_form() if app.missing else []
-    context = acknowledgement_context(settings.program, app.record, app.missing, bool(attachments))
+    context = acknowledgement_context(settings.program, app.record, app.missing, bool(attachments),
+                                      uncertain_keys=uncertain)
     key = f"ack:{row_id}"
     # The ids are passed as they arrived: the envelope decides which are fit to repeat.
     envelope = Envelope(from_address=settings.smtp.from_address, from_name=settings.smtp.from_name, to=[app.email],

@@ -64,7 +64,7 @@ from inbox_worker.mail.headers import header, raw_header, sender_address
 from inbox_worker.mail.mailbox import Mailbox, MailboxError, MessageRef, MessageTooLarge
 from inbox_worker.outbound.emails import Templates
 from inbox_worker.program import replies
-from inbox_worker.record import UnreadableInput
+from inbox_worker.record import Extraction, UnreadableInput
 from inbox_worker.store.database import Database
 from inbox_worker.store.models import Application, IncomingState
 from inbox_worker.store.rawstore import RawStore
@@ -341,7 +341,8 @@ class Intake:
         if decision.answer is not None:
             answers.acknowledge(s, self.settings, self.templates, row_id=row_id, app=app, answer=decision.answer,
                                 their_id=(raw_header(parsed.headers, "Message-ID") or "").strip(),
-                                their_references=(raw_header(parsed.headers, "References") or "").split(), now=now)
+                                their_references=(raw_header(parsed.headers, "References") or "").split(), now=now,
+                                uncertain=_still_uncertain(extraction, app.record))
         if decision.notice is Notice.EACH:
             answers.review_notice(s, self.settings, self.templates, row_id=row_id, sender=sender,
                                   subject=parsed.subject, received=fetched.row.received_at, reason=decision.reason,
@@ -425,3 +426,13 @@ def classify_step(parsed: Parsed, own_addresses: frozenset[str]) -> Classified:
         # Too large or not an email at all: for a person to look at, whoever sent it.
         return Classified(parsed, Classification(Kind.PERSON, ""))
     return Classified(parsed, classify(parsed.headers, own_addresses))
+
+
+def _still_uncertain(extraction: Extraction | None, record: dict) -> list[str]:
+    """The fields this message's reading was unsure of that the stored record still holds as read
+    (a value kept from an earlier version is not this reading's to question)."""
+    if extraction is None or extraction.record is None:
+        return []
+    read = extraction.record.contract_dict()
+    return [k for k in extraction.uncertain_fields() if record.get(k) == read.get(k)]
+

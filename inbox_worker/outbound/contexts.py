@@ -10,6 +10,7 @@ queues in the caller's unit of work.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -75,31 +76,42 @@ ROLE_LABELS = {"protege": "protégé", "mentor": "mentor"}
 OPTION_LABELS = {o.key: o.label for c in CHOICES for o in c.options}
 
 
-def fields_read(record: dict) -> list[dict[str, str]]:
-    """The values read from a form, as label/value pairs an applicant can check."""
+def plain_value(key: str, value: Any) -> str:
+    """A record value in the words an applicant reads: the role and options by their labels, yes for True."""
+    if key == "role":
+        return ROLE_LABELS.get(value, value)
+    if key == "supervisor_support":
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "; ".join(OPTION_LABELS.get(v, v) for v in value)
+    return str(value)
+
+
+def fields_read(record: dict, uncertain: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The values read from a form, as label/value pairs an applicant can check; `confirm` marks a doubtful one."""
     out = []
     for key, value in record.items():
         if value in (None, "", []):
             continue
-        if key == "role":
-            value = ROLE_LABELS.get(value, value)
-        elif key == "supervisor_support":
-            value = "yes" if value else "no"
-        elif isinstance(value, list):
-            value = "; ".join(OPTION_LABELS.get(v, v) for v in value)
-        out.append({"label": field_label(key), "value": str(value)})
+        out.append({"label": field_label(key), "value": plain_value(key, value), "confirm": key in uncertain})
     return out
 
 
 def acknowledgement_context(program: ProgramSettings, record: dict, missing_keys: list[str],
-                            form_attached: bool) -> dict:
-    """What the acknowledgement templates are given."""
+                            form_attached: bool, uncertain_keys: Sequence[str] = ()) -> dict:
+    """What the acknowledgement templates are given.
+
+    `uncertain_keys` are the fields read but not beyond doubt (`Extraction.uncertain_fields()`):
+    the email asks the applicant to confirm each, by the form's label, with the value read.
+    """
     role = record.get("role")
+    confirm = [{"label": field_label(k), "value": plain_value(k, record[k])}
+               for k in uncertain_keys if record.get(k) not in (None, "", [])]
     return {
         "program_name": program.name, "program_address": program.mailbox_address,
         "greeting_name": record.get("name") or "applicant", "role": role,
-        "role_label": ROLE_LABELS.get(role or "", ""), "fields_read": fields_read(record),
-        "missing": [field_label(k) for k in missing_keys], "form_attached": form_attached,
+        "role_label": ROLE_LABELS.get(role or "", ""), "fields_read": fields_read(record, uncertain_keys),
+        "missing": [field_label(k) for k in missing_keys], "confirm": confirm, "form_attached": form_attached,
     }
 
 
