@@ -6,7 +6,7 @@ Everything the program writes resolves against the state folder (a SQLite
 file, the raw mail, dry-run mail), never against the config file's folder,
 which may be a read-only `/etc`; only a template overrides folder, which is
 read and never written, is relative to the config file. Pure functions of
-paths: `config.py`, the one reader of the environment, hands them what it read.
+paths: `config`, the one reader of the environment, hands them what it read.
 """
 from __future__ import annotations
 

@@ -5,8 +5,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 
 from inbox_worker.config import Settings
-from inbox_worker.intake.answers import held_notice_context
-from inbox_worker.outbound import contexts
+from inbox_worker.outbound import contexts, dashboard
 from inbox_worker.outbound.contexts import acknowledgement_context, review_notice_context
 from inbox_worker.program import schedule
 
@@ -59,7 +58,7 @@ def _sample_digest(settings: Settings) -> dict:
         checkins_due_this_week=1, checkins_overdue=0, review_open=2, undelivered=0, proposed=1,
         proposals_unanswered=0)
     said = SimpleNamespace(checkin_answers=0, tracks={}, help=[], feedback=0, would_return=0, quotes=[])
-    return contexts.digest_context(
+    return dashboard.digest_context(
         settings, contents, standing=standing, outcomes=said, period_words="week of Monday 4 May 2026",
         token="iw1-0123456789abcdef-" + "0" * 32, token_expires="Monday 18 May",  # noqa: S106 - not a secret
         chart=None, explain_reply_commands=False)
@@ -79,7 +78,7 @@ def sample_context(template: str, settings: Settings) -> dict:
         return acknowledgement_context(program, SAMPLE_RECORD, ["phone"], form_attached=True, uncertain_keys=["city"])
     if template == "review_notice":
         return review_notice_context(program, settings.imap.review_folder, sender="someone@example.org",
-                                     subject="Question about the program", received="2026-03-24 15:37",
+                                     subject="Question about the program", received="Tuesday 24 March 2026 at 15:37",
                                      reason="no application found: the message holds no application form")
     s = settings
     ends = schedule.end_date(SAMPLE_START, s.schedule)
@@ -124,7 +123,7 @@ def sample_context(template: str, settings: Settings) -> dict:
             s, since=datetime(2026, 5, 4, 6, 30), problems=[
                 "the mailbox could not be used: could not log in to imap.gmail.com as the program mailbox; "
                 "check INBOX_WORKER_IMAP__PASSWORD (for Gmail, an app password, not the account's)"]),
-        "limit_notice": lambda: held_notice_context(
+        "limit_notice": lambda: contexts.held_notice_context(
             s, "someone@example.org", 37, s.worker.max_notices_per_sender_per_day, datetime(2026, 3, 24, 15, 37)),
         "command_result": lambda: contexts.command_result_context(
             s, sender="coordinator@example.org", subject="Re: Coordinators' digest, week of Monday 4 May",

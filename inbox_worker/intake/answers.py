@@ -19,7 +19,12 @@ from inbox_worker.config import Settings
 from inbox_worker.intake.stages import Answer
 from inbox_worker.outbound import outbox
 from inbox_worker.outbound.blank_form import write_form
-from inbox_worker.outbound.contexts import acknowledgement_context, review_notice_context
+from inbox_worker.outbound.contexts import (
+    acknowledgement_context,
+    daily_limit_context,
+    held_notice_context,
+    review_notice_context,
+)
 from inbox_worker.outbound.emails import (
     Attachment,
     Envelope,
@@ -29,6 +34,7 @@ from inbox_worker.outbound.emails import (
     build_message,
     message_id_for,
 )
+from inbox_worker.outbound.words import time_for_people
 from inbox_worker.store.models import Application
 
 log = logging.getLogger(__name__)
@@ -57,7 +63,7 @@ def review_notice(s: Session, settings: Settings, templates: Templates, *, row_i
                   key: str | None = None) -> None:
     """Tell the coordinators a message was set aside for them, and why."""
     context = review_notice_context(settings.program, settings.imap.review_folder, sender=sender, subject=subject,
-                                    received=received.strftime("%Y-%m-%d %H:%M"), reason=reason)
+                                    received=time_for_people(received), reason=reason)
     _to_coordinators(s, settings, templates.render("review_notice", context), key or f"review:{row_id}",
                      "review_notice", now, incoming_message_id=row_id)
 
@@ -80,22 +86,6 @@ def tell_daily_limit(s: Session, settings: Settings, templates: Templates, *, wa
     key = f"limit:daily:{now.date().isoformat()}"
     _to_coordinators(s, settings, templates.render("limit_notice", daily_limit_context(settings, waiting, sent)),
                      key, "limit_notice", now)
-
-
-def held_notice_context(settings: Settings, sender: str, count: int, noticed: int, now: datetime) -> dict:
-    """The limit notice about one sender's messages set aside on `now`'s day past the notices' cap."""
-    return _base(settings) | {"kind": "sender", "sender": sender or "(unknown sender)", "count": count,
-                              "noticed": noticed, "day": now.strftime("%B %-d, %Y"),
-                              "review_folder": settings.imap.review_folder}
-
-
-def daily_limit_context(settings: Settings, waiting: int, sent: int) -> dict:
-    """The limit notice about mail held back by the daily limit of recipients."""
-    return _base(settings) | {"kind": "daily_limit", "waiting": waiting, "limit_count": sent}
-
-
-def _base(settings: Settings) -> dict:
-    return {"program_name": settings.program.name, "program_address": settings.program.mailbox_address}
 
 
 def _to_coordinators(s: Session, settings: Settings, rendered: Rendered, key: str, template: str, now: datetime,

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from inbox_worker.config import Settings
-from inbox_worker.outbound import contexts
+from inbox_worker.outbound import contexts, words
 from inbox_worker.outbound.emails import Envelope, Templates, address_domain, build_message, message_id_for
 from inbox_worker.program import health
 
@@ -130,7 +130,7 @@ def after_cycle(app, record: health.CycleRecord, now: datetime, open_sender) -> 
     since = datetime.fromisoformat(record.failing_since)
     if now - since < timedelta(minutes=settings.alerts.failing_minutes):
         return []
-    problem = (f"the mailbox has failed since {contexts.time_for_people(since)}, "
+    problem = (f"the mailbox has failed since {words.time_for_people(since)}, "
                f"{int((now - since).total_seconds() // 60)} minutes: {record.mailbox_error}")
     # The rest of what is wrong, without saying the mailbox's trouble twice.
     others = [p for p in health.check(app, now) if not p.startswith("the last poll")]

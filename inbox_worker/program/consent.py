@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
-from inbox_worker.outbound import contexts, outbox
+from inbox_worker.outbound import contexts, outbox, words
 from inbox_worker.outbound.emails import Attachment, Templates, address_domain
 from inbox_worker.outbound.ical import relationship_calendar
 from inbox_worker.program import answers, lifecycle, schedule
@@ -59,7 +59,7 @@ def people_of(s: Session, rel: MentoringRelationship) -> dict[str, Application]:
 def consent_of(rel: MentoringRelationship, party: str) -> Consent:
     found = next((c for c in rel.consents if c.party == party), None)
     if found is None:
-        raise ProgramError(f"relationship {rel.id} was never proposed to its {contexts.ROLE_LABELS[party]}.")
+        raise ProgramError(f"relationship {rel.id} was never proposed to its {words.ROLE_LABELS[party]}.")
     return found
 
 
@@ -166,13 +166,13 @@ def record_answer(s: Session, settings: Settings, templates: Templates, rel: Men
     wanted = ConsentAnswer.ACCEPTED if accepted else ConsentAnswer.DECLINED
     if consent.answer == wanted:
         return Answered(already=True)
-    label = contexts.ROLE_LABELS[party]
+    label = words.ROLE_LABELS[party]
     if rel.state not in ASKING_STATES:
         raise ProgramError(f"relationship {rel.id} is {state_words(rel.state)}; the {label}'s answer can be "
                            f"recorded only while the match is proposed.")
     if consent.answer is not None:
         raise ProgramError(f"the {label} of relationship {rel.id} already {consent.answer} on "
-                           f"{contexts.day_for_people(consent.answered_at)}; to undo a yes, end the match with "
+                           f"{words.day_for_people(consent.answered_at)}; to undo a yes, end the match with "
                            f"`inbox-worker matches end {rel.id}`.")
     consent.answer, consent.answered_at, consent.recorded_by = wanted, now, recorded_by
     consent.by_phone, consent.reason = by_phone, (reason.strip() or None)
@@ -203,7 +203,7 @@ def decline(s: Session, settings: Settings, templates: Templates, rel: Mentoring
     outbox.withdraw(s, keys=keys, prefixes=prefixes, reason=f"not sent: relationship {rel.id} was declined")
     reason = consent_of(rel, party).reason
     rel.state, rel.closed_at, rel.updated_at = State.DECLINED, now, now
-    rel.end_reason = f"declined by the {contexts.ROLE_LABELS[party]}" + (f": {reason}" if reason else "")
+    rel.end_reason = f"declined by the {words.ROLE_LABELS[party]}" + (f": {reason}" if reason else "")
     people = people_of(s, rel)
     lifecycle.tell_not_going_ahead(s, settings, templates, rel, people, other_party(party), now)
     if settings.schedule.declines_at_once and settings.program.coordinators:
@@ -313,7 +313,7 @@ def answer_by_email(s: Session, settings: Settings, templates: Templates, rel: M
     if party is None:
         return Heard("review", f"a reply to the proposal of relationship {rel.id} from {sender}, who is not "
                      f"in that relationship", notify=True, relationship_id=rel.id)
-    label = contexts.ROLE_LABELS[party]
+    label = words.ROLE_LABELS[party]
     record_it = f"`inbox-worker matches consent {rel.id} --for {party} --by NAME` (add --declined for a no)"
     reading = answers.read_answer(text)
     if reading.answer is answers.Answer.TALK:

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.form import field_label
 from inbox_worker.matching.explanation import fit_words, library_words, why_line
-from inbox_worker.outbound import contexts
+from inbox_worker.outbound import contexts, dashboard, words
 from inbox_worker.outbound.chart import chart_alt_text, render_chart
-from inbox_worker.outbound.contexts import ROLE_LABELS, day_for_people, time_for_people
 from inbox_worker.outbound.emails import Attachment, InlineImage, address_domain, header_text
+from inbox_worker.outbound.words import ROLE_LABELS, day_for_people, time_for_people
 from inbox_worker.program import lifecycle, outcomes, schedule, standing, tokens
 from inbox_worker.program.overview import checkin_status, consent_words
 from inbox_worker.store.models import (
@@ -91,7 +91,7 @@ def send_digest(s: Session, app, now: datetime) -> str | None:
     chart = InlineImage(f"program-chart@{address_domain(settings.smtp.from_address)}", "image/png",
                         render_chart(figures.chart, Path(settings.paths.state_dir) / "cache"),
                         chart_alt_text(figures.chart))
-    context = contexts.digest_context(
+    context = dashboard.digest_context(
         settings, contents, standing=figures.standing,
         outcomes=outcomes.gather(s, settings.schedule.assessment_questions, since, now),
         period_words=period_words(period, settings.schedule), token=token,
@@ -191,7 +191,7 @@ def gather(s: Session, settings, now: datetime, since: datetime | None, period: 
                                               f"the protégé waits for a mentor again", "new": True})
     for o in s.scalars(select(OutgoingMessage).where(OutgoingMessage.state == "failed")
                        .order_by(OutgoingMessage.id)):
-        c.failures.append({"id": o.id, "what": contexts.template_words(o.template),
+        c.failures.append({"id": o.id, "what": words.template_words(o.template),
                            "recipients": ", ".join(o.recipients), "error": (o.last_error or "")[:200],
                            "new": new(max(o.created_at, o.next_attempt_at), since)})
     for e in s.scalars(select(Event).where(Event.action.in_(DECISIONS)).order_by(Event.id)):

@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inbox_worker.outbound import contexts
+from inbox_worker.outbound import contexts, words
 from inbox_worker.program import consent, digest, lifecycle, report, schedule
 from inbox_worker.program.schedule import DueKind
 from inbox_worker.store.models import (
@@ -173,7 +173,7 @@ def _consent_due(s: Session, app, item: schedule.Due, now: datetime) -> str:
         consent.proposal(s, settings, app.templates, rel, people, party, now, reminder=True)
         consent.consent_of(rel, party).reminded_at = now
         lifecycle.record(s, now, "schedule", "proposal_reminder_sent", lifecycle.rel_subject(rel), party=party)
-        return f"proposal reminder to the {contexts.ROLE_LABELS[party]} of relationship {rel.id}"
+        return f"proposal reminder to the {words.ROLE_LABELS[party]} of relationship {rel.id}"
     asked = [consent.consent_of(rel, p) for p in item.missing]
     if settings.program.coordinators:
         contexts.queue_mail(

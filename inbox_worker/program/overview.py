@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inbox_worker.outbound.contexts import ROLE_LABELS, day_for_people
+from inbox_worker.outbound.words import ROLE_LABELS, day_for_people
 from inbox_worker.program.lifecycle import state_words
 from inbox_worker.store.models import (
     Application,

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
 from inbox_worker.matching.explanation import library_words
-from inbox_worker.outbound import contexts
+from inbox_worker.outbound import contexts, dashboard
 from inbox_worker.outbound.chart import SHOWN_HEIGHT, SHOWN_WIDTH, chart_alt_text, render_chart
-from inbox_worker.outbound.contexts import ROLE_LABELS, day_for_people
 from inbox_worker.outbound.emails import Attachment, Templates
 from inbox_worker.outbound.pdf import PdfError, html_to_pdf
+from inbox_worker.outbound.words import ROLE_LABELS, day_for_people
 from inbox_worker.program import outcomes, standing
 from inbox_worker.program.lifecycle import state_words
 from inbox_worker.program.overview import consent_words
@@ -45,7 +45,7 @@ def report_context(s: Session, settings: Settings, now: datetime) -> dict:
     pairs = standing.relationships(s, settings.schedule.assessment_questions)
     return contexts.base(settings) | {
         "today": day_for_people(today),
-        "summary": contexts.summary_lines(figures.standing, today),
+        "summary": dashboard.summary_lines(figures.standing, today),
         "chart": {"src": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
                   "alt": chart_alt_text(figures.chart), "width": SHOWN_WIDTH, "height": SHOWN_HEIGHT},
         "waiting": [{"library": _plural(library_words(kind)), "count": len(people),
@@ -119,7 +119,7 @@ def _year(s: Session, pairs: list[standing.Pair], said: outcomes.Outcomes, since
         "mentor_applications": applied.get("mentor", 0), "started": len(started),
         "completed": sum(1 for p in finished if p.state == State.CLOSED),
         "ended_early": sum(1 for p in finished if p.state == State.ENDED_EARLY),
-        "outcomes": contexts.outcome_context(said),
+        "outcomes": dashboard.outcome_context(said),
     }
 
 

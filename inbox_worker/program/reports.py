@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from inbox_worker.clock import utcnow
-from inbox_worker.outbound.contexts import day_for_people, summary_lines
+from inbox_worker.outbound.dashboard import summary_lines
+from inbox_worker.outbound.words import day_for_people
 from inbox_worker.program import standing
 from inbox_worker.program.health import last_cycle
 from inbox_worker.program.records import program_state

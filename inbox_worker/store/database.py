@@ -168,7 +168,12 @@ def _engine(url: str, schema: str = "") -> Engine:
             # Personal data: readable by the owner only, from the first byte.
             fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
             os.close(fd)
-    engine = create_engine(url, future=True)
+    try:
+        engine = create_engine(url, future=True)
+    except ModuleNotFoundError as e:
+        # The PostgreSQL driver is an extra: `pip install 'inbox-worker[postgresql]'`.
+        raise DatabaseError(f"the database driver for {url.split(':', 1)[0]} is not installed ({e.name}); "
+                            "install inbox-worker with it: pip install 'inbox-worker[postgresql]'") from None
     if schema and engine.dialect.name == "postgresql":
         _create_schema(url, schema)
 
