@@ -24,7 +24,7 @@ from pathlib import Path
 
 from inbox_worker.clock import utcnow
 from inbox_worker.config import Settings
-from inbox_worker.intake import answers
+from inbox_worker.intake import notify
 from inbox_worker.intake.extractor import ReadingProcesses
 from inbox_worker.intake.pipeline import Intake
 from inbox_worker.intake.stages import PollSummary
@@ -204,7 +204,7 @@ def run_cycle(app: App, source: MailSource, now: datetime, *, dry_run: bool = Fa
         if summary.drain is not None and summary.drain.held_by_daily_limit:
             # Once a day (its key says which), sent at the next drain: the limit never holds it back.
             with app.db.unit_of_work() as s:
-                answers.tell_daily_limit(s, settings, app.templates, waiting=summary.drain.held_by_daily_limit,
+                notify.tell_daily_limit(s, settings, app.templates, waiting=summary.drain.held_by_daily_limit,
                                          sent=summary.drain.recipients_in_24_hours, now=now)
     if one_off and not dry_run and summary.skipped is None:
         lease.release(app.db, lease_name, holder)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from inbox_worker.extract.bodies import body_text
-from inbox_worker.program.answers import Answer, own_text, read_answer
+from inbox_worker.program.consent_answers import Answer, own_text, read_answer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "answers"
 REPLIES = sorted(FIXTURES.glob("*.eml"))

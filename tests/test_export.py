@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from program_world import JANUARY_5, Year
 
-from inbox_worker.program.records import spreadsheet_cell
+from inbox_worker.program.history import spreadsheet_cell
 
 CRAFTED = Path(__file__).parent / "fixtures" / "injection"
 # What makes Excel, LibreOffice or Google Sheets take a cell for a formula (OWASP's list).

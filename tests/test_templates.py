@@ -87,7 +87,7 @@ def test_emails_read_back_as_they_were_given():
     """Every template, and text made to be awkward, with and without attachments, reads back with
     the headers set and each part's type, charset, file name and content as given; every line ends
     in CRLF and none is over SMTP's 998."""
-    from inbox_worker.intake.answers import blank_form as _blank_form
+    from inbox_worker.intake.notify import blank_form as _blank_form
     from inbox_worker.outbound.emails import Attachment, Rendered
 
     envelope = Envelope(
@@ -145,7 +145,7 @@ def test_a_message_id_too_long_for_a_line_is_written_as_it_is():
 def test_an_email_with_an_attachment_reads_back_part_for_part():
     """The boundaries the program picks (one per multipart, none the same) give back, parsed,
     the text, the HTML and the attached form exactly as they went in."""
-    from inbox_worker.intake.answers import blank_form as _blank_form
+    from inbox_worker.intake.notify import blank_form as _blank_form
 
     rendered = Templates().render("acknowledgement", sample_context("acknowledgement", Settings()))
     form = _blank_form()

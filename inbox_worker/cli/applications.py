@@ -61,7 +61,7 @@ def applications_list(config: ConfigOption = None, as_json: JsonOption = False,
                       role: Annotated[str | None, typer.Option(help="protege or mentor")] = None) -> None:
     """List applications, newest first, each with where the person is in the program: waiting (a mentor:
     available), suggested, proposed, matched, active, closed, or incomplete."""
-    from inbox_worker.program.reports import list_applications
+    from inbox_worker.program.views import list_applications
 
     rows = list_applications(open_app(settings_from(config)), role=role)
     if as_json:
@@ -82,7 +82,7 @@ def applications_list(config: ConfigOption = None, as_json: JsonOption = False,
 def applications_show(which: Annotated[str, typer.Argument(help="Application number or email address.")],
                       config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Show one application in full, with its history."""
-    from inbox_worker.program.reports import show_application
+    from inbox_worker.program.views import show_application
 
     data = show_application(open_app(settings_from(config)), which)
     if data is None:

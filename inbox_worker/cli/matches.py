@@ -386,8 +386,8 @@ def matches_end(relationship: Annotated[int, typer.Argument(help="The relationsh
 def people_show(which: Annotated[str, typer.Argument(help="Email address or application number.")],
                 config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """One person's whole history: application, relationships, assessments, every change and email."""
+    from inbox_worker.program.history import person_history
     from inbox_worker.program.overview import row_lines
-    from inbox_worker.program.records import person_history
 
     application = open_app(settings_from(config))
     with application.db.unit_of_work() as s:
@@ -415,7 +415,7 @@ def export(
     config: ConfigOption = None,
 ) -> None:
     """Write the program's records: participants.csv and relationships.csv (open them in a spreadsheet)."""
-    from inbox_worker.program.records import (
+    from inbox_worker.program.history import (
         PARTICIPANT_COLUMNS,
         RELATIONSHIP_COLUMNS,
         export_rows,

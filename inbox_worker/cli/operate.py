@@ -99,7 +99,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False,
                                                    "2027-06-01T09:00).", show_default=False)] = None) -> None:
     """Where the program stands (protégés waiting, mentors' free places, pairs, check-ins, mail to read,
     email not delivered), then what the worker has done: last poll, messages, outbox, review queue."""
-    from inbox_worker.program.reports import status_report
+    from inbox_worker.program.views import status_report
 
     settings = settings_from(config)
     application = open_app(settings)

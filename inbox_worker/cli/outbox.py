@@ -22,7 +22,7 @@ outbox_app = typer.Typer(help="See and retry outgoing email.", no_args_is_help=T
 def outbox_list(config: ConfigOption = None, as_json: JsonOption = False,
                 state: Annotated[str | None, typer.Option(help="pending, sent, failed or withdrawn")] = None) -> None:
     """List outgoing email, newest first."""
-    from inbox_worker.program.reports import list_outbox
+    from inbox_worker.program.views import list_outbox
 
     rows = list_outbox(open_app(settings_from(config)), state=state)
     if as_json:

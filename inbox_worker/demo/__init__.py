@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from inbox_worker.config import load_settings
-from inbox_worker.program.reports import list_applications, status_report
+from inbox_worker.program.views import list_applications, status_report
 from inbox_worker.worker import MailSource, bootstrap, run_cycle
 
 MESSAGES = Path(__file__).parent / "messages"

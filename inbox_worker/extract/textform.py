@@ -16,11 +16,11 @@ that cannot be placed with confidence is left out rather than guessed.
 from __future__ import annotations
 
 from inbox_worker import form
-from inbox_worker.extract.answers import read_answers
 from inbox_worker.extract.boxes import read_boxes, read_support
 from inbox_worker.extract.choices import find_options, mark_of
 from inbox_worker.extract.document import Document
 from inbox_worker.extract.formrows import read_rows
+from inbox_worker.extract.freetext import read_answers
 from inbox_worker.extract.labelled import read_labelled
 from inbox_worker.extract.labels import heading_of
 from inbox_worker.extract.layout import Layout, label_row, labelled_line, map_layout

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
 from inbox_worker.extract.message import parse_headers, parse_message
-from inbox_worker.intake import answers, ledger, loops
+from inbox_worker.intake import ledger, loops, notify
 from inbox_worker.intake.classify import Classification, Kind, classify
 from inbox_worker.intake.decide import (
     Caps,
@@ -339,20 +339,20 @@ class Intake:
                       subject=parsed.subject, raw_sha256=fetched.raw_sha256, application_id=app.id if linked else None)
         tallies = ledger.add_tallies(s, parsed.sender, now, decision.tallies)
         if decision.answer is not None:
-            answers.acknowledge(s, self.settings, self.templates, row_id=row_id, app=app, answer=decision.answer,
+            notify.acknowledge(s, self.settings, self.templates, row_id=row_id, app=app, answer=decision.answer,
                                 their_id=(raw_header(parsed.headers, "Message-ID") or "").strip(),
                                 their_references=(raw_header(parsed.headers, "References") or "").split(), now=now,
                                 uncertain=_still_uncertain(extraction, app.record))
         if decision.notice is Notice.EACH:
-            answers.review_notice(s, self.settings, self.templates, row_id=row_id, sender=sender,
+            notify.review_notice(s, self.settings, self.templates, row_id=row_id, sender=sender,
                                   subject=parsed.subject, received=fetched.row.received_at, reason=decision.reason,
                                   now=now)
         elif decision.notice is Notice.COUNTED:
-            answers.count_held(s, self.settings, self.templates, sender=parsed.sender, now=now,
+            notify.count_held(s, self.settings, self.templates, sender=parsed.sender, now=now,
                                count=tallies[Tally.NOTICE_HELD], noticed=self.caps.notices_per_sender)
         # A hard bounce of our own mail: no more automatic mail to that address, and the coordinators told.
         for address, why in ledger.record_bounce(s, row_id, read.report, now) if read.report is not None else ():
-            answers.review_notice(s, self.settings, self.templates, row_id=row_id, sender=sender,
+            notify.review_notice(s, self.settings, self.templates, row_id=row_id, sender=sender,
                                   subject=parsed.subject, received=fetched.row.received_at, now=now,
                                   key=f"undeliverable:{address}", reason=f"{why}: no more automatic mail goes to it")
         return Recorded(row_id, decision.outcome, decision.state, decision.reason)
@@ -378,7 +378,7 @@ class Intake:
         with self.db.unit_of_work() as s:
             ledger.finish(s, row_id, state=IncomingState.REVIEW, reason=reason, now=now, sender=sender, subject=subject,
                           raw_sha256=parsed.fetched.raw_sha256 if parsed else None)
-            answers.review_notice(s, self.settings, self.templates, row_id=row_id, sender=sender, subject=subject,
+            notify.review_notice(s, self.settings, self.templates, row_id=row_id, sender=sender, subject=subject,
                                   received=turn.row.received_at, reason=reason, now=now)
         return Recorded(row_id, Outcome.REVIEW, IncomingState.REVIEW, reason)
 

@@ -8,7 +8,7 @@ mentors". So approving a suggestion (`approve`) checks the hard rules again
 and asks each of the pair, in an email of their own (`proposal`), who the
 other is (name, position, library), why it fits, what the year asks, and
 for a yes (which agrees to confidentiality) or a no. Answers come by reply
-(`answer_by_email`, read by `answers`) or are recorded by a coordinator who
+(`answer_by_email`, read by `consent_answers`) or are recorded by a coordinator who
 asked by phone (`record_answer`). When both have said yes (`finalize`) the
 calendar is fixed, each supervisor a form names gets a notice, and the
 introduction is queued after them. A no ends the proposal kindly
@@ -29,7 +29,7 @@ from inbox_worker.config import Settings
 from inbox_worker.outbound import contexts, outbox, words
 from inbox_worker.outbound.emails import Attachment, Templates, address_domain
 from inbox_worker.outbound.ical import relationship_calendar
-from inbox_worker.program import answers, lifecycle, schedule
+from inbox_worker.program import consent_answers, lifecycle, schedule
 from inbox_worker.program.lifecycle import ProgramError, record, rel_subject, state_words
 from inbox_worker.store.models import (
     ASKING_STATES,
@@ -315,18 +315,19 @@ def answer_by_email(s: Session, settings: Settings, templates: Templates, rel: M
                      f"in that relationship", notify=True, relationship_id=rel.id)
     label = words.ROLE_LABELS[party]
     record_it = f"`inbox-worker matches consent {rel.id} --for {party} --by NAME` (add --declined for a no)"
-    reading = answers.read_answer(text)
-    if reading.answer is answers.Answer.TALK:
+    reading = consent_answers.read_answer(text)
+    if reading.answer is consent_answers.Answer.TALK:
         request_talk(s, rel, party, now, sender)
         return Heard("review", f"the {label} of relationship {rel.id} asks to talk to a coordinator before "
                      f"answering the proposal; once you have, record their answer with {record_it}", notify=True,
                      relationship_id=rel.id)
-    if reading.answer is answers.Answer.UNCLEAR:
+    if reading.answer is consent_answers.Answer.UNCLEAR:
         return Heard("review", f"a reply from the {label} to the proposal of relationship {rel.id} that does not "
                      f"plainly say yes or no; read it, and record their answer with {record_it}", notify=True,
                      relationship_id=rel.id)
     try:
-        done = record_answer(s, settings, templates, rel, party, now, accepted=reading.answer is answers.Answer.YES,
+        accepted = reading.answer is consent_answers.Answer.YES
+        done = record_answer(s, settings, templates, rel, party, now, accepted=accepted,
                              recorded_by=sender, reason=reading.reason)
     except ProgramError as e:
         return Heard("review", f"a reply from the {label} to the proposal of relationship {rel.id}: {e}",
@@ -348,8 +349,8 @@ def answer_by_sender(s: Session, settings: Settings, templates: Templates, sende
     waiting = open_proposals(s, sender)
     if not waiting:
         return None
-    reading = answers.read_answer(text)
-    if reading.answer is answers.Answer.UNCLEAR or len(reading.words.split()) > SHORT_REPLY_WORDS:
+    reading = consent_answers.read_answer(text)
+    if reading.answer is consent_answers.Answer.UNCLEAR or len(reading.words.split()) > SHORT_REPLY_WORDS:
         return None
     if len(waiting) > 1:
         numbers = ", ".join(str(rel.id) for rel, _party in waiting)

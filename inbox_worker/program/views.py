@@ -11,7 +11,7 @@ from inbox_worker.outbound.dashboard import summary_lines
 from inbox_worker.outbound.words import day_for_people
 from inbox_worker.program import standing
 from inbox_worker.program.health import last_cycle
-from inbox_worker.program.records import program_state
+from inbox_worker.program.history import program_state
 from inbox_worker.store.models import (
     Application,
     IncomingMessage,
