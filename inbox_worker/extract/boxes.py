@@ -17,6 +17,7 @@ from inbox_worker.extract.choices import decide_marks, mark_of, option_entries, 
 from inbox_worker.extract.labelled import put_categories
 from inbox_worker.extract.labels import SUPPORT, heading_of
 from inbox_worker.extract.layout import Layout, Section
+from inbox_worker.extract.wishes import wished_role
 
 CHOICE_KINDS = ("role", "protege_categories", "mentor_categories")
 HOW = "the form's boxes"
@@ -43,6 +44,11 @@ def read_boxes(layout: Layout, stops: set[int], reading) -> None:
         if kind not in CHOICE_KINDS:
             continue
         seen = True
+        wished = wished_role(section.rest) if kind == "role" and section.rest else None
+        if wished:  # "Position you are applying for: I'd like a mentor"
+            reading.evidence += 1
+            reading.put("role", wished, 0.9, HOW)
+            continue
         lines = region(layout, section, stops, 25)
         texts = [section.rest] + [rows[j].text for j in lines]
         emphasis = [False] + [rows[j].emphasis for j in lines]

@@ -18,6 +18,7 @@ from inbox_worker.extract.layout import MULTILINE, Layout
 from inbox_worker.extract.normalize import fold_text
 from inbox_worker.extract.places import split_place
 from inbox_worker.extract.reading import FormReading
+from inbox_worker.extract.wishes import wished_role
 
 HOW = "a labelled line"
 LIST_LABELS = ("role", "protege_categories", "mentor_categories", CATEGORIES)
@@ -162,7 +163,9 @@ def put_labelled(key: str, value: str, reading: FormReading, emphasis: bool, how
     if key == SUPPORT:
         reading.put(SUPPORT, support_answer(value), 0.9, how)
     elif key == "role":
-        chosen = decide_marks(option_entries([value], ("role",), [emphasis]), free=True)
+        # An answer in words ("I'd like a mentor") names the role by what the writer wants.
+        wished = wished_role(value)
+        chosen = [wished] if wished else decide_marks(option_entries([value], ("role",), [emphasis]), free=True)
         if len(chosen) == 1:
             reading.put("role", chosen[0], 0.9, how)
     elif key in ("protege_categories", "mentor_categories", CATEGORIES):

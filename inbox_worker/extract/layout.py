@@ -42,13 +42,14 @@ from inbox_worker.extract.vocabulary import words as vocabulary_words
 MULTILINE = {f.key for f in form.TEXT_FIELDS if f.multiline}
 PRINTED = {f.key: fold_key(f.label) for f in form.TEXT_FIELDS}
 BULLET = re.compile(r"^\s*(?:[-*\u2022\u00b7>]+|\d{1,2}[.)])\s+")
-# After a label: a colon, a spaced dash (also at the end of the line: "GOALS -" with the answer below),
-# a question mark ("Supervisor support? Yes"), a tab or a wide gap; "St.:" keeps its abbreviation dot.
+# After a label: a colon, an arrow ("->", "=>", "→"), a spaced dash (also at the end of the line:
+# "GOALS -" with the answer below), a question mark ("Supervisor support? Yes"), a tab or a wide gap;
+# "St.:" keeps its abbreviation dot.
 SEPARATOR = re.compile(
-    r"\.?\s*(?:\([^)]{0,60}\))?\s*#?\s*(?:\?\s*[:=\-]?|[:=|\t\uff1a]|\s[-\u2013](?=\s|$)|\s{2,})\s*"
+    r"\.?\s*(?:\([^)]{0,60}\))?\s*#?\s*(?:\?\s*[:=\-]?|-+>|=>|\u2192|[:=|\t\uff1a]|\s[-\u2013\u2014](?=\s|$)|\s{2,})\s*"
 )
-# A label of the applicant's own wording ends at a colon, a tab, "=" or a spaced dash.
-OWN_LABEL = re.compile(r"^([^:\t=\uff1a]{1,48}?)\s*(?::|\uff1a|\t|=|\s[-\u2013](?:\s|$))\s*")
+# A label of the applicant's own wording ends at a colon, a tab, "=", an arrow or a spaced dash.
+OWN_LABEL = re.compile(r"^([^:\t=\uff1a]{1,48}?)\s*(?::|\uff1a|\t|-+>|=>|\u2192|=|\s[-\u2013\u2014](?:\s|$))\s*")
 # Words people put around a label without changing what it asks for.
 LEAD_WORDS = re.compile(
     r"(?:(?:do|does|did|has|have|is|was|what(?:\s+is)?|please\s+(?:list|enter|give|provide)|your|my|best|"

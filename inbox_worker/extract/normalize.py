@@ -19,8 +19,9 @@ from inbox_worker import form
 UNDERSCORES = re.compile(r"_{2,}")
 SPACES = re.compile(r"\s+")
 EMAIL = re.compile(r"[A-Za-z0-9._%+'\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
-# A zip, with its four more digits after a dash, a space or run on ("82001-1234", "82001 1234", "820011234").
-ZIP = re.compile(r"(?<!\d)(\d{5})(?:(?:\s*[-\u2013]\s*|\s)(\d{4})|(\d{4}))?(?!\d)")
+# A zip, with its four more digits after a dash, a space, a dot or run on ("82001-1234", "82001 1234",
+# "82001.1234", "820011234").
+ZIP = re.compile(r"(?<!\d)(\d{5})(?:(?:\s*[-\u2013]\s*|\s|\.)(\d{4})|(\d{4}))?(?!\d)")
 # What people leave in a blank on purpose: "N/A", "none", a dash; said with or without a full stop.
 EMPTY_WORDS = {"", "n/a", "na", "none", "-", "--", "---", "\u2013", "\u2014", "x", "tbd", "n.a.", "n.a",
                "not applicable", "nil", "no", "none given", "does not apply", "not required", "same", "?"}

@@ -23,18 +23,15 @@ from inbox_worker.extract.lines import MAX_CHARS
 from inbox_worker.extract.normalize import EMAIL, fold_text, phone
 from inbox_worker.extract.places import split_address
 from inbox_worker.extract.reading import FormReading
+from inbox_worker.extract.wishes import (
+    WORKPLACE,
+    goals_start,
+    roles_in,
+    stated_categories,
+    stated_library_type,
+)
 
 HOW = "a letter"
-# The mentor's role: being, becoming or serving as a mentor, or mentoring someone.
-MENTOR = re.compile(
-    r"\b(?:be|being|become|becoming|serve|serving|volunteer|volunteering|apply|applying|application|sign up|"
-    r"join|take part|participate|participating|as)\s+(?:(?:as|to be|either|both|also|one|a|an)\s+){0,3}mentors?\b"
-    r"|\bto mentor\b|\bmentor (?:a|someone|others|another|new|newer)\b", re.I)
-# The protégé's: the word itself, or wanting, finding or being matched with a mentor.
-PROTEGE = re.compile(
-    r"\b(?:prot[eé]g[eé]e?s?|mentees?)\b|\b(?:paired|matched|partnered|connected) (?:up )?with (?:a|an|my own|an "
-    r"experienced) mentor\b|\b(?:find|get|have|would like|want|need|hope for|looking for|seeking) (?:me )?(?:a|an) "
-    r"(?:\w+ )?mentor\b", re.I)
 COMMITS = re.compile(
     r"\b(?:i would like|i'd like|i\u2019d like|i am writing to apply|i'm writing to apply|i am applying|"
     r"i'm applying|i\u2019m applying|please accept|please consider me|this (?:email|e-mail|letter|"
@@ -54,6 +51,7 @@ WORKED_AT = re.compile(
     r"(?P<library>[A-Z][^.;]{2,90}?)\s+as\s+(?:a|an|the)\s+(?P<position>[A-Za-z][^.;,]{2,60}?)(?=\s+(?:for|since|and)\b|\s*[.;,]|$)")
 INTRO = re.compile(
     r"\b(?:I am|I'm|I\u2019m|I work as|I currently work as|I serve as|I currently serve as|I have been|I've been|"
+    r"I (?:recently |just )?became|"
     r"I\u2019ve been|I am currently)\s+(?:the\s+|a\s+|an\s+)?(?P<phrase>[A-Za-z][^.;]{4,150})")
 LIBRARY_NOUN = re.compile(r"\b(?:Librar(?:y|ies)|College|University|School|Center|Centre|Archives?|Museum|System|"
                           r"Department|Institute)\b")
@@ -80,13 +78,14 @@ def read_letter(doc: Document) -> FormReading | None:
     """The record a letter of application gives, or None when the text is no application."""
     text = "\n".join(line.text for line in doc.lines)[:MAX_CHARS]
     body, signature = _split_signature(text)
-    sentences = [s for p in _paragraphs(body) for s in sentences_of(p)]
+    paragraphs = [sentences_of(p) for p in _paragraphs(body)]
+    sentences = [s for p in paragraphs for s in p]
     role_sentences = [s for s in sentences if _commits_to_a_role(s)]
     if not role_sentences or FOR_OTHERS.search(body):
         return None
     roles = set()
     for s in role_sentences:
-        roles |= _roles_in(s)
+        roles |= roles_in(s)
     reading = FormReading(doc.source, letter=True)
     reading.evidence += 1
     if len(roles) == 1:
@@ -108,9 +107,41 @@ def read_letter(doc: Document) -> FormReading | None:
             and not _closing(s)]
     if questions and not rest:
         return None  # "I'd like to apply as a protégé. How do I start?": a question, with nothing of an application
+    _read_stated(sentences, reading)
+    rest = _answer(rest, paragraphs, role_sentences)
     if key and rest:
         reading.put(key, fold_text(" ".join(rest)), 0.8, HOW)
     return reading
+
+
+def _read_stated(sentences: list[str], reading: FormReading) -> None:
+    """The kind of library and the categories the letter states of the writer."""
+    kind = stated_library_type(sentences)
+    if kind:
+        reading.put("library_type", kind, 0.75, HOW)
+    role = getattr(reading.readings.get("role"), "value", None)
+    categories = stated_categories(sentences, role)
+    if categories:
+        reading.put(f"{role}_categories", categories, 0.75, HOW)
+
+
+def _answer(rest: list[str], paragraphs: list[list[str]], role_sentences: list[str]) -> list[str]:
+    """The sentences that answer the goals (or strengths) question.
+
+    The paragraph that says which role often introduces the writer ("I'd like to be mentored. I work
+    at a small rural library."): where the letter goes on in paragraphs of its own, those sentences
+    are no answer; where a sentence opens the answer in so many words ("My goals for this year
+    are..."), the answer starts there.
+    """
+    opening = next((p for p in paragraphs if any(s in role_sentences for s in p)), [])
+    start = goals_start(opening)
+    if start is not None:
+        dropped = set(opening[:start])
+    elif any(s not in opening for s in rest):
+        dropped = {s for s in opening if INTRO.search(s) or WORKED_AT.search(s) or WORKPLACE.search(s)}
+    else:
+        dropped = set()
+    return [s for s in rest if s not in dropped]
 
 
 # ---------------------------------------------------------------- text into sentences
@@ -158,19 +189,9 @@ def _closing(sentence: str) -> bool:
 # ---------------------------------------------------------------- the role
 
 
-def _roles_in(sentence: str) -> set[str]:
-    """The roles a sentence names: both when it offers either ("a mentor or a protégé")."""
-    found = set()
-    if PROTEGE.search(sentence):
-        found.add("protege")
-    if MENTOR.search(PROTEGE.sub(" ", sentence)):
-        found.add("mentor")
-    return found
-
-
 def _commits_to_a_role(sentence: str) -> bool:
     """The writer says, without condition or question, that they apply for a role."""
-    if not _roles_in(sentence) or DOUBT.search(sentence):
+    if not roles_in(sentence) or DOUBT.search(sentence):
         return False
     if COMMITS.search(sentence):
         return True
@@ -188,13 +209,13 @@ def _read_intro(sentences: list[str], signature: list[str], reading: FormReading
         if worked and _library_rank(worked.group("library")) and not re.search(r"\d|@", worked.group("position")):
             reading.put("position", worked.group("position").strip(), 0.8, HOW)
             reading.put("library_name", worked.group("library").strip(" ,."), 0.8, HOW)
-            return {s} if not _roles_in(s) else set()
+            return {s} if not roles_in(s) else set()
         m = INTRO.search(s)
         found = _position_and_library(m.group("phrase")) if m else None
         if found is not None:
             reading.put("position", found[0], 0.8, HOW)
             reading.put("library_name", found[1], 0.8, HOW)
-            return {s} if not _roles_in(s) else set()
+            return {s} if not roles_in(s) else set()
     lines = [x for x in signature[1:] if not re.search(r"\d{3}|@|https?:|www\.", x)]
     ranked = sorted((_library_rank(x), n) for n, x in enumerate(lines) if _library_rank(x))
     if not ranked:
