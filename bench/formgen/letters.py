@@ -27,6 +27,23 @@ ROLE_SENTENCES = {
                 "I am applying to be a protégé in the mentoring program.",
                 "I would love to take part as a protege this year."],
 }
+# What some answers state of the writer, as a coordinator reading the letter would tick it on the form.
+STATED = {
+    "I was recently promoted to run our branch on Saturdays and want to grow into a leadership role.":
+        {"protege_categories": "newly_promoted"},
+    "I moved here from Ohio last spring and would like to learn how Wyoming libraries work together.":
+        {"protege_categories": "new_to_wyoming"},
+    "I finished my MLS in December and am looking for guidance on where to take my career.":
+        {"protege_categories": "new_mls"},
+    "Our school library has no other librarian in the district, so I have no one to ask about collection development.":
+        {"library_type": "school"},
+    "Twenty-two years in academic libraries, nine as director here.": {"mentor_categories": "library_director"},
+    "Eighteen years in Wyoming libraries, the last six as director of a county system.":
+        {"mentor_categories": "library_director"},
+}
+# A mentor who says they hold one of these positions states that category of the form.
+POSITION_CATEGORY = {"Library Director": "library_director", "Director of Library Services": "library_director",
+                     "Library Supervisor": "library_supervisor"}
 UNDECIDED = ["I would be glad to take part as either a mentor or a protégé, whichever you need more.",
              "I'm applying to the mentoring program and could be a mentor or a mentee."]
 
@@ -99,8 +116,23 @@ def letter(a: Applicant, rng: random.Random) -> tuple[str, dict]:
     if not expected["email"] and rng.random() < 0.3:
         sign.append(a.written["email"])
         expected["email"] = r["email"]
+    if not undecided:
+        _stated(a, said, expected)
     text = "\n\n".join(paragraphs) + "\n\n" + "\n".join(sign) + "\n"
     return text, expected
+
+
+def _stated(a: Applicant, said: bool, expected: dict) -> None:
+    """The categories and the kind of library the letter's sentences state of the writer."""
+    stated = [found for sentence, found in STATED.items() if any(sentence in p for p in a.paragraphs)]
+    if said and a.role == "mentor" and a.written["position"] in POSITION_CATEGORY:
+        stated.append({"mentor_categories": POSITION_CATEGORY[a.written["position"]]})
+    for found in stated:
+        for key, value in found.items():
+            if key.endswith("_categories"):
+                expected[key] = sorted({*expected[key], value})
+            else:
+                expected[key] = value
 
 
 def question(a: Applicant, rng: random.Random) -> str:
