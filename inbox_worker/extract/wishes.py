@@ -59,7 +59,7 @@ def wished_role(answer: str) -> str | None:
 # name ("Laramie County Library") is its name, not a statement of its kind.
 WORKPLACE = re.compile(
     r"(?:\bI(?i:'m|\u2019m| am| work| currently work| serve|'ve been|\u2019ve been| have been)\b"
-    r"[^.;]*?\b(?i:at|in|for|with)|\b(?i:our|my))"
+    r"[^.;]*?\b(?i:at|in|of|for|with)|\b(?i:our|my))"
     r"\s+(?:(?i:a|an|the)\s+)?(?P<kind>(?:[a-z][a-z-]*\s+|K-12\s+){0,4}?)"
     r"(?P<noun>library|libraries|school|college|university|hospital)\b")
 KIND_WORDS = re.compile(r"\b(?:public|academic|school|special|tribal|law|medical|hospital|college|university|"
@@ -86,7 +86,7 @@ MENTOR_STATED = (
     ("mls_librarian", r"\b(?:have|hold|earned|with) (?:an? |my )?(?:MLS|MLIS)\b|\bMLS librarian\b"),
     ("library_director", r"\b(?:I am|I'm|I\u2019m|I've been|I\u2019ve been|have been|as)\s+(?:a |the )?"
                          r"(?:library )?director\b"),
-    ("library_supervisor", r"\b(?:I am|I'm|I\u2019m|I've been|I\u2019ve been|I have been)\s+(?:a |the )?"
+    ("library_supervisor", r"\b(?:I am|I'm|I\u2019m|I've been|I\u2019ve been|I have been|as)\s+(?:a |the )?"
                            r"library supervisor\b"),
     ("experienced_staff", r"\bexperienced library staff\b"),
 )
