@@ -87,7 +87,9 @@ _NEGATED = re.compile(r"\b(?:not|never|no longer|cannot)\b|n't\b", re.IGNORECASE
 _ROLE_WORD = re.compile(r"(?:an?\s+|the\s+)?(mentor|prot[eé]g[eé]e?|mentee)s?", re.IGNORECASE)
 # Where a value ends: "(307) 555-0188, not 307-555-0100", "academic instead", "X now. Thanks".
 _VALUE_END = re.compile(r"\s*(?:,\s*|\s+)(?:not\b|instead\b|rather than\b|thanks\b|thank you\b|please\b|if\b|"
-                        r"as of\b|starting\b|from now on\b|now\b|going forward\b|sorry\b)|\s*\(not\b|\s+-\s+|[!?]|"
+                        r"as of\b|starting\b|from now on\b|now\b|going forward\b|sorry\b|"
+                        r"(?:last|this|next) (?:week|month|year)\b|yesterday\b|today\b|recently\b|effective\b)|"
+                        r"\s*\(not\b|\s+-\s+|[!?]|"
                         r"\.(?:\s|$)", re.IGNORECASE)
 _AS_POSITION = re.compile(r"\s+as\s+(?:an?\s+|the\s+|our\s+)?(?P<position>.+)$", re.IGNORECASE)
 # A sentence that reads like a correction, whether or not it can be read: these words say so alone;
@@ -161,6 +163,10 @@ def read_corrections(own_words: str) -> Corrections:
         if not read and reads_like_a_correction(sentence):
             unclear.append(sentence)
             last_unclear = fields_named(sentence)
+    if found:
+        # "We moved last month." before the new address, "I made a typo." before the line that puts it
+        # right: a sentence that names no field and gives no value leads into the corrections read.
+        unclear = [s for s in unclear if fields_named(s) or re.search(r"\d|@", s)]
     named = {key for sentence in unclear for key in fields_named(sentence)}
     order = [*form.RECORD_KEYS]
     return Corrections(tuple(sorted(found.values(), key=lambda c: order.index(c.key))), tuple(unclear),
@@ -247,6 +253,8 @@ def _put(key: str, raw: str) -> dict[str, object]:
         return {"role": _role_key(m.group(1))}
     if key == "role":
         return {}
+    if key == "position" and (m := re.match(r"(?:at|with)\s+", value, re.IGNORECASE)) is not None:
+        return _workplace(value[m.end():])  # "my new job is at ...": where, not what
     if key not in SENTENCE_KEYS:
         return {}
     if key == "address" and not _STREET.match(value):

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from inbox_worker.config import WorkerSettings
+from inbox_worker.extract.corrections import Corrections
 from inbox_worker.form import RECORD_KEYS
 from inbox_worker.intake.classify import Classification
 from inbox_worker.intake.extractor import Reading
@@ -79,6 +80,36 @@ def merge_records(old: dict, new: ApplicationRecord) -> dict:
         if value not in (None, "", []):
             merged[key] = value
     return merged
+
+
+@dataclass(frozen=True)
+class Matched:
+    """The application a reply is about, and how that was known (`ledger.application_answered`)."""
+
+    application_id: int
+    # The application's address: where its mail goes, and what `applications edit` is given.
+    address: str
+    record: dict
+    # "it answers our acknowledgement", "it comes from the applicant's address": for people.
+    how: str
+    # The Message-ID of our email it names, if it names one.
+    answering: str | None = None
+
+
+@dataclass(frozen=True)
+class ApplicantReply:
+    """A reply about an application, read for corrections (`applicant_replies.read_reply`)."""
+
+    matched: Matched
+    # The reply's own words, the quote and signature left out.
+    words: str
+    corrections: Corrections = field(default_factory=Corrections)
+    # A whole form (attached, forwarded, or in its own words): a new version, read as any form is.
+    whole_form: bool = False
+    # What the understood corrections change in the record kept (a value already on file changes nothing).
+    changes: Changes = Changes()
+    # The command that puts it right by hand, for the coordinators.
+    command: str = ""
 
 
 @dataclass(frozen=True)
