@@ -109,6 +109,9 @@ DECISIONS = {
     "a correction nobody can read is set aside with a notice": (
         "unclear-phone-wrong.txt", QUOTED_FORM, {},
         (IncomingState.REVIEW, Outcome.REVIEW, None, Notice.EACH, False)),
+    "what is understood is applied, and the rest set aside with the command": (
+        "partly-unclear.txt", NO_FORM, {},
+        (IncomingState.REVIEW, Outcome.CORRECTION, Answer.UPDATE, Notice.EACH, True)),
     "past the answers of the day, a correction is stored and not answered": (
         "phone-label-line.txt", QUOTED_FORM, {"answers_to_applicant": 5},
         (IncomingState.REVIEW, Outcome.REVIEW, None, Notice.EACH, True)),
@@ -136,7 +139,7 @@ def test_what_becomes_of_a_reply_about_an_application(case):
     assert decision.store == (by_reply or outcome is Outcome.UPDATE)
     if decision.state is IncomingState.REVIEW:
         assert decision.linked
-    if decision.state is IncomingState.REVIEW and not by_reply:
+    if decision.state is IncomingState.REVIEW and (not by_reply or decision.answer is not None):
         assert decision.linked and decision.command.startswith(f"inbox-worker applications edit {ANN} --set")
 
 
