@@ -103,8 +103,9 @@ class CycleSummary:
         if self.poll:
             p = self.poll
             out.append(f"mailbox: {p.seen} new message(s): {p.applications} application(s), {p.updates} "
-                       f"update(s), {p.unchanged} sent again unchanged, {p.review} set aside for review, "
-                       f"{p.ignored} automatic (not answered), {p.duplicates} duplicate(s), {p.retry_later} to retry")
+                       f"update(s), {p.corrections} correction(s) by reply, {p.unchanged} sent again unchanged, "
+                       f"{p.review} set aside for review, {p.ignored} automatic (not answered), "
+                       f"{p.duplicates} duplicate(s), {p.retry_later} to retry")
         if self.drain:
             d = self.drain
             out.append(f"outbox: {d.sent} sent, {d.deferred} deferred, {d.failed} failed"

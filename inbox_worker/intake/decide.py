@@ -11,16 +11,21 @@ carries that out. The caps (`Caps`) are where floods and mail loops stop:
   does not say so: set aside once with one notice, and its later mail set aside quietly;
 - an application that changes nothing is recorded and not acknowledged (a reply that quotes
   our acknowledgement back is one), so an auto-responder gets at most the answers its changes earn;
+- a reply about an application (to our mail about it, or from its applicant) is read for
+  corrections in its own words: those understood are applied and acknowledged with what changed,
+  one that changes nothing is recorded and not answered, and one that cannot be understood is set
+  aside, linked to the application, with the command that applies it by hand;
 - forms for other people from one sender, answers to one address, and review notices about one
   sender's mail are each capped per day; past a cap the message is held for a coordinator, and
   the notices past their cap are counted in one notice of the day.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from inbox_worker.config import WorkerSettings
-from inbox_worker.form import RECORD_KEYS
+from inbox_worker.extract.corrections import Corrections
+from inbox_worker.form import RECORD_KEYS, field_label
 from inbox_worker.intake.classify import Classification
 from inbox_worker.intake.extractor import Reading
 from inbox_worker.intake.loops import Answering
@@ -82,6 +87,36 @@ def merge_records(old: dict, new: ApplicationRecord) -> dict:
 
 
 @dataclass(frozen=True)
+class Matched:
+    """The application a reply is about, and how that was known (`ledger.application_answered`)."""
+
+    application_id: int
+    # The application's address: where its mail goes, and what `applications edit` is given.
+    address: str
+    record: dict
+    # "it answers our acknowledgement", "it comes from the applicant's address": for people.
+    how: str
+    # The Message-ID of our email it names, if it names one.
+    answering: str | None = None
+
+
+@dataclass(frozen=True)
+class ApplicantReply:
+    """A reply about an application, read for corrections (`applicant_replies.read_reply`)."""
+
+    matched: Matched
+    # The reply's own words, the quote and signature left out.
+    words: str
+    corrections: Corrections = field(default_factory=Corrections)
+    # A whole form (attached, forwarded, or in its own words): a new version, read as any form is.
+    whole_form: bool = False
+    # What the understood corrections change in the record kept (a value already on file changes nothing).
+    changes: Changes = Changes()
+    # The command that puts it right by hand, for the coordinators.
+    command: str = ""
+
+
+@dataclass(frozen=True)
 class Caps:
     """The daily caps, from `[worker]` settings."""
 
@@ -120,6 +155,8 @@ class Circumstances:
     answers_to_applicant: int = 0
     # The automatic mail of ours this message answers, if it does.
     answering: Answering | None = None
+    # A reply about an application (to our mail about it, or from its applicant), read for corrections.
+    reply: ApplicantReply | None = None
 
     @property
     def for_someone_else(self) -> bool:
@@ -136,6 +173,12 @@ class Decision:
     answer: Answer | None = None
     notice: Notice = Notice.NONE
     tallies: tuple[Tally, ...] = ()
+    # The message is about the application of the reply it is (`Circumstances.reply`): linked to it.
+    linked: bool = False
+    # For the coordinators' notice: the command that does by hand what the message asks.
+    command: str = ""
+    # What is stored is the reply's corrections (`Circumstances.reply`), not a form read from the message.
+    by_reply: bool = False
 
 
 # A machine that answers our mail: this many quick answers in a week (the second is one too many:
@@ -146,6 +189,17 @@ MACHINE_AFTER = 2
 def decide(classification: Classification, reading: Reading | None, problem: str | None,
            facts: Circumstances, caps: Caps) -> Decision:
     """What becomes of a message (see the module's notes for the rules, in the order they apply)."""
+    decision = _decide(classification, reading, problem, facts, caps)
+    if (facts.reply is not None and decision.state is IncomingState.REVIEW and not decision.linked
+            and not facts.today.machine and Tally.MACHINE not in decision.tallies):
+        # A reply about an application the program did not act on: its review item is the application's,
+        # and the coordinators' notice says how to put right what it asks.
+        decision = replace(decision, linked=True, command=facts.reply.command)
+    return decision
+
+
+def _decide(classification: Classification, reading: Reading | None, problem: str | None,
+            facts: Circumstances, caps: Caps) -> Decision:
     if not classification.from_person:
         # RFC 3834: machine mail is never answered; it is filed, not reviewed, so coordinators
         # are not flooded with out-of-office notes.
@@ -164,6 +218,8 @@ def decide(classification: Classification, reading: Reading | None, problem: str
     if problem is not None or reading is None or reading.extraction is None:
         why = problem or (reading and reading.problem) or "the message could not be read"
         return _set_aside(why + details(reading), facts, caps, quick)
+    if facts.reply is not None and not facts.reply.whole_form and (corrected := _correction(facts, caps, quick)):
+        return corrected
     extraction = reading.extraction
     if extraction.kind == "no_application":
         reason = f"no application found: {extraction.reason or 'it holds no application form'}"
@@ -192,6 +248,43 @@ def decide(classification: Classification, reading: Reading | None, problem: str
     return Decision(IncomingState.PROCESSED, Outcome.UPDATE,
                     f"application updated: {', '.join(facts.changes.keys)}", store=True,
                     answer=Answer.UPDATE, tallies=(*quick, *others))
+
+
+def _correction(facts: Circumstances, caps: Caps, quick: tuple[Tally, ...]) -> Decision | None:
+    """A reply's corrections: applied and acknowledged with what changed; what reads like a correction
+    but cannot be read, set aside with the command that applies it by hand. None when the reply's own
+    words hold no correction at all (it goes the usual way: our mail quoted back changes nothing)."""
+    reply = facts.reply
+    found, unclear = reply.corrections.found, reply.corrections.unclear
+    if not found and not unclear:
+        return None
+    about = f"a reply from {reply.matched.address} ({reply.matched.how})"
+    if reply.changes.nothing:
+        if unclear:
+            return replace(_set_aside(f"a correction the program could not understand: {about} says "
+                                      f"\u201c{_quoted(unclear)}\u201d", facts, caps, quick),
+                           linked=True, command=reply.command)
+        return Decision(IncomingState.PROCESSED, Outcome.UNCHANGED,
+                        f"{about} corrects what is already on file: recorded, not answered", tallies=quick, linked=True)
+    labels = ", ".join(field_label(k) for k in reply.changes.keys)
+    if facts.answers_to_applicant >= caps.answers_per_address:
+        return replace(_set_aside(f"corrected by reply ({labels}), but {reply.matched.address} already had "
+                                  f"{facts.answers_to_applicant} automatic answers in 24 hours, so it was not "
+                                  "answered (a mail loop?)", facts, caps, quick, store=True),
+                       linked=True, by_reply=True)
+    if unclear:
+        notice, tally = notice_for(facts.today, caps)
+        return Decision(IncomingState.REVIEW, Outcome.CORRECTION,
+                        f"corrected by reply, but not all of it understood: {labels} changed; {about} "
+                        f"also says \u201c{_quoted(unclear)}\u201d", store=True, answer=Answer.UPDATE, notice=notice,
+                        tallies=(*quick, tally), linked=True, command=reply.command,
+                        by_reply=True)
+    return Decision(IncomingState.PROCESSED, Outcome.CORRECTION, f"corrected by reply: {labels}", store=True,
+                    answer=Answer.UPDATE, tallies=quick, linked=True, by_reply=True)
+
+
+def _quoted(sentences: tuple[str, ...]) -> str:
+    return " ".join(sentences)[:300]
 
 
 def notice_for(today: SenderDay, caps: Caps) -> tuple[Notice, Tally]:

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from inbox_worker.intake import loops
-from inbox_worker.intake.decide import Changes, SenderDay
+from inbox_worker.intake.decide import Changes, Matched, SenderDay
 from inbox_worker.intake.stages import Registered, Tally
 from inbox_worker.mail.bounces import bounced_message_ids, failed_recipients
 from inbox_worker.mail.mailbox import MessageRef
@@ -107,9 +107,12 @@ def application_for(s: Session, applicant: str) -> Application | None:
     return s.scalar(select(Application).where(Application.email == applicant)) if applicant else None
 
 
-def store_application(s: Session, row_id: int, extraction: Extraction, existing: Application | None,
-                      applicant: str, merged: dict, changes: Changes, actor: str, now: datetime) -> Application:
-    """The application as this message leaves it, with a version for the message."""
+def store_application(s: Session, row_id: int, extraction: Extraction | None, existing: Application | None,
+                      applicant: str, merged: dict, changes: Changes, actor: str, now: datetime,
+                      provenance: dict | None = None) -> Application:
+    """The application as this message leaves it, with a version for the message. The version's
+    provenance is where the form's values were read, or `provenance` when the message was no form
+    (a correction by reply says so, and which words each value came from)."""
     record = ApplicationRecord(**merged)
     missing = record.missing()
     if existing is None:
@@ -121,14 +124,36 @@ def store_application(s: Session, row_id: int, extraction: Extraction, existing:
     app.record, app.role, app.name, app.missing = record.contract_dict(), record.role, record.name, missing
     app.status, app.updated_at = ("incomplete" if missing else "received"), now
     s.flush()
+    if provenance is None:
+        provenance = {k: r.model_dump() for k, r in extraction.readings.items()} | {"part": extraction.part}
     s.add(ApplicationVersion(application_id=app.id, version=app.version, record=app.record, incoming_message_id=row_id,
-                             created_at=now, provenance={k: r.model_dump() for k, r in extraction.readings.items()}
-                             | {"part": extraction.part}))
+                             created_at=now, provenance=provenance))
     s.add(Event(at=now, actor=actor or "applicant", subject=f"application:{app.id}",
                 action="application_updated" if existing is not None else "application_received",
                 detail={"incoming_message": row_id, "version": app.version, "missing": missing,
-                        "changed": changes.keys}))
+                        "changed": changes.keys} | ({"via": provenance["via"]} if "via" in provenance else {})))
     return app
+
+
+def application_answered(s: Session, message_ids: list[str], sender: str) -> Matched | None:
+    """The application a reply is about: the one our email it names was about (nearest first), or, when
+    it names none of our mail, its sender's. None for a reply to our mail about no application (a
+    notice to the coordinators, a digest), and for an application erased on request."""
+    ours = dict(s.execute(select(OutgoingMessage.message_id, OutgoingMessage.application_id)
+                          .where(OutgoingMessage.message_id.in_(message_ids))).all()) if message_ids else {}
+    for message_id in message_ids:
+        if ours.get(message_id) is not None:
+            app = s.get(Application, ours[message_id])
+            if app is None or app.status == "erased":
+                return None
+            return Matched(app.id, app.email, dict(app.record), "it answers the program's email to the applicant",
+                           message_id)
+    if ours:
+        return None
+    app = application_for(s, (sender or "").strip().lower())
+    if app is None or app.status == "erased":
+        return None
+    return Matched(app.id, app.email, dict(app.record), "it comes from the applicant's address")
 
 
 def record_bounce(s: Session, row_id: int, report: Message, now: datetime) -> list[tuple[str, str]]:

@@ -16,6 +16,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
+from inbox_worker.intake.decide import Changes
 from inbox_worker.intake.stages import Answer
 from inbox_worker.outbound import outbox
 from inbox_worker.outbound.blank_form import write_form
@@ -42,12 +43,15 @@ log = logging.getLogger(__name__)
 
 def acknowledge(s: Session, settings: Settings, templates: Templates, *, row_id: int, app: Application,
                 answer: Answer, their_id: str, their_references: list[str], now: datetime,
-                uncertain: Sequence[str] = ()) -> None:
+                uncertain: Sequence[str] = (), changes: Changes | None = None, by_reply: bool = False) -> None:
     """The applicant's acknowledgement (or update note), as a reply to their message; it asks them to
-    confirm the `uncertain` fields, read from this message but not beyond doubt."""
+    confirm the `uncertain` fields, read from this message but not beyond doubt, and an update note
+    shows what `changes` changed (before and now, by the form's labels)."""
     attachments = blank_form() if app.missing else []
+    changed = [] if changes is None or answer is not Answer.UPDATE else [
+        (k, changes.changed[k][0] if k in changes.changed else None, app.record.get(k)) for k in changes.keys]
     context = acknowledgement_context(settings.program, app.record, app.missing, bool(attachments),
-                                      uncertain_keys=uncertain)
+                                      uncertain_keys=uncertain, changed=changed, by_reply=by_reply)
     key = f"ack:{row_id}"
     # The ids are passed as they arrived: the envelope decides which are fit to repeat.
     envelope = Envelope(from_address=settings.smtp.from_address, from_name=settings.smtp.from_name, to=[app.email],
@@ -60,10 +64,11 @@ def acknowledge(s: Session, settings: Settings, templates: Templates, *, row_id:
 
 def review_notice(s: Session, settings: Settings, templates: Templates, *, row_id: int, sender: str | None,
                   subject: str | None, received: datetime, reason: str, now: datetime,
-                  key: str | None = None) -> None:
-    """Tell the coordinators a message was set aside for them, and why."""
+                  key: str | None = None, command: str = "") -> None:
+    """Tell the coordinators a message was set aside for them, and why (and, for a correction the
+    program could not read, the `command` that applies it by hand)."""
     context = review_notice_context(settings.program, settings.imap.review_folder, sender=sender, subject=subject,
-                                    received=time_for_people(received), reason=reason)
+                                    received=time_for_people(received), reason=reason, command=command)
     _to_coordinators(s, settings, templates.render("review_notice", context), key or f"review:{row_id}",
                      "review_notice", now, incoming_message_id=row_id)
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
 from inbox_worker.extract.message import parse_headers, parse_message
-from inbox_worker.intake import ledger, loops, notify
+from inbox_worker.intake import applicant_replies, ledger, loops, notify
 from inbox_worker.intake.classify import Classification, Kind, classify
 from inbox_worker.intake.decide import (
     Caps,
@@ -283,6 +283,8 @@ class Intake:
             if read.reading is not None and (handled := self.route_reply(s, read, facts, now)) is not None:
                 return handled
             decision = decide(read.classified.classification, read.reading, read.problem, facts, self.caps)
+            if facts.reply is not None and (decision.by_reply or (decision.linked and app is None)):
+                app = s.get(Application, facts.reply.matched.application_id)
             return self.carry_out(s, read, facts, decision, now, app=app)
 
     def circumstances(self, s: Session, read: Read, now: datetime) -> tuple[Circumstances, Application | None]:
@@ -298,11 +300,13 @@ class Intake:
         existing = app.record if app is not None else None
         named = ledger.our_mail(s, loops.named_ids(parsed.headers))
         recent = [] if named else ledger.answers_to(s, parsed.sender, now - timedelta(days=1))
+        matched = ledger.application_answered(s, loops.named_ids(parsed.headers), parsed.sender)
         return Circumstances(
             sender=parsed.sender, today=ledger.sender_day(s, parsed.sender, now), applicant=applicant,
             existing=existing, changes=changes(existing, record) if record else Changes(),
             answers_to_applicant=ledger.answers_since(s, applicant, now - timedelta(days=1)),
-            answering=loops.answering(named, recent, read.reading.text, parsed.headers, now)), app
+            answering=loops.answering(named, recent, read.reading.text, parsed.headers, now),
+            reply=applicant_replies.read_reply(matched, read.reading.text, extraction) if matched else None), app
 
     def route_reply(self, s: Session, read: Read, facts: Circumstances, now: datetime) -> Recorded | None:
         """A reply the program handles itself (a coordinator's command, an answer to a check-in),
@@ -326,27 +330,34 @@ class Intake:
         fetched = parsed.fetched
         row_id = fetched.row.row_id
         extraction = read.reading.extraction if read.reading is not None else None
-        if decision.store:
+        their_id = (raw_header(parsed.headers, "Message-ID") or "").strip() if parsed.headers else ""
+        changed = facts.reply.changes if decision.by_reply else facts.changes
+        if decision.by_reply:
+            corrected = applicant_replies.corrected(app.record, facts.reply)
+            app = ledger.store_application(s, row_id, None, app, app.email, corrected, changed, parsed.sender, now,
+                                           applicant_replies.provenance(facts.reply, their_id))
+        elif decision.store:
             merged = merge_records(app.record, extraction.record) if app else extraction.record.contract_dict()
             app = ledger.store_application(s, row_id, extraction, app, facts.applicant, merged, facts.changes,
                                            parsed.sender, now)
         elif decision.outcome is Outcome.UNCHANGED:
             ledger.note_unchanged(s, row_id, app, parsed.sender, now)
-        linked = app is not None and (decision.store or decision.outcome is Outcome.UNCHANGED)
+        linked = app is not None and (decision.store or decision.linked or decision.outcome is Outcome.UNCHANGED)
         sender = parsed.sender or (extraction.sender if extraction else None)
         ledger.finish(s, row_id, state=decision.state, reason=decision.reason, now=now,
-                      classification=classification or read.classified.classification.kind, sender=sender,
+                      classification=classification or ("correction" if decision.by_reply
+                                                        else read.classified.classification.kind), sender=sender,
                       subject=parsed.subject, raw_sha256=fetched.raw_sha256, application_id=app.id if linked else None)
         tallies = ledger.add_tallies(s, parsed.sender, now, decision.tallies)
         if decision.answer is not None:
             notify.acknowledge(s, self.settings, self.templates, row_id=row_id, app=app, answer=decision.answer,
-                                their_id=(raw_header(parsed.headers, "Message-ID") or "").strip(),
+                                their_id=their_id, changes=changed, by_reply=decision.by_reply,
                                 their_references=(raw_header(parsed.headers, "References") or "").split(), now=now,
-                                uncertain=_still_uncertain(extraction, app.record))
+                                uncertain=[] if decision.by_reply else _still_uncertain(extraction, app.record))
         if decision.notice is Notice.EACH:
             notify.review_notice(s, self.settings, self.templates, row_id=row_id, sender=sender,
                                   subject=parsed.subject, received=fetched.row.received_at, reason=decision.reason,
-                                  now=now)
+                                  now=now, command=decision.command)
         elif decision.notice is Notice.COUNTED:
             notify.count_held(s, self.settings, self.templates, sender=parsed.sender, now=now,
                                count=tallies[Tally.NOTICE_HELD], noticed=self.caps.notices_per_sender)

@@ -26,6 +26,7 @@ class Outcome(StrEnum):
 
     APPLICATION = "application"  # a new application, acknowledged
     UPDATE = "update"  # a known applicant's changes, acknowledged
+    CORRECTION = "correction"  # a reply's corrections applied to the application, acknowledged
     UNCHANGED = "unchanged"  # an application sent again with nothing new: recorded, not acknowledged
     REPLY = "reply"  # a reply the program handles itself (a command, an assessment answer)
     REVIEW = "review"  # set aside for a coordinator
@@ -140,6 +141,7 @@ class PollSummary:
 
     applications = _counted(Outcome.APPLICATION)
     updates = _counted(Outcome.UPDATE)
+    corrections = _counted(Outcome.CORRECTION)
     unchanged = _counted(Outcome.UNCHANGED)
     replies = _counted(Outcome.REPLY)
     review = _counted(Outcome.REVIEW)

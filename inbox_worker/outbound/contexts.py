@@ -74,11 +74,14 @@ TIME_COMMITMENT = (
 
 
 def acknowledgement_context(program: ProgramSettings, record: dict, missing_keys: list[str],
-                            form_attached: bool, uncertain_keys: Sequence[str] = ()) -> dict:
+                            form_attached: bool, uncertain_keys: Sequence[str] = (),
+                            changed: Sequence[tuple[str, Any, Any]] = (), by_reply: bool = False) -> dict:
     """What the acknowledgement templates are given.
 
     `uncertain_keys` are the fields read but not beyond doubt (`Extraction.uncertain_fields()`):
     the email asks the applicant to confirm each, by the form's label, with the value read.
+    `changed` is what an update changed, as (key, before, now); `by_reply` says it was a
+    correction in a reply, not a form sent again.
     """
     role = record.get("role")
     confirm = [{"label": field_label(k), "value": plain_value(k, record[k])}
@@ -88,11 +91,15 @@ def acknowledgement_context(program: ProgramSettings, record: dict, missing_keys
         "greeting_name": record.get("name") or "applicant", "role": role,
         "role_label": ROLE_LABELS.get(role or "", ""), "fields_read": fields_read(record, uncertain_keys),
         "missing": [field_label(k) for k in missing_keys], "confirm": confirm, "form_attached": form_attached,
+        "changed": [{"label": field_label(k), "new": plain_value(k, new),
+                     "old": plain_value(k, old) if old not in (None, "", []) else "(not given before)"}
+                    for k, old, new in changed],
+        "by_reply": by_reply,
     }
 
 
 def review_notice_context(program: ProgramSettings, review_folder: str, *, sender: str | None,
-                          subject: str | None, received: str, reason: str) -> dict:
+                          subject: str | None, received: str, reason: str, command: str = "") -> dict:
     """What the review notice template is given: who wrote, about what, and why it waits."""
     return {
         "program_name": program.name, "program_address": program.mailbox_address,
@@ -100,6 +107,8 @@ def review_notice_context(program: ProgramSettings, review_folder: str, *, sende
         "sender": header_text(sender or "") or "(unknown sender)",
         "subject": header_text(subject or "") or "(no subject)", "received": received,
         "reason": reason, "reason_short": reason.split(":")[0][:60], "review_folder": review_folder,
+        # The command that does by hand what the message asks (a correction the program could not read).
+        "command": command,
     }
 
 
