@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 
 from inbox_worker.cli.common import (
+    ByOption,
     ConfigOption,
     JsonOption,
+    NowOption,
     fail,
     open_app,
     parse_now,
@@ -90,12 +92,52 @@ def applications_show(which: Annotated[str, typer.Argument(help="Application num
     if as_json:
         typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
         return
-    typer.echo(f"application #{data['id']} ({data['status']}), version {data['version']}")
-    for key, value in data["record"].items():
-        typer.echo(f"  {key:<20} {value if value not in (None, []) else '-'}")
-    if data["missing"]:
-        typer.echo(f"  missing: {', '.join(data['missing'])}")
-    typer.echo(f"  received {data['created_at']}, updated {data['updated_at']}, {len(data['versions'])} version(s)")
+    typer.echo(f"application #{data['id']} ({data['email']}): {data['status']}, version {data['version']}")
+    for item in data["fields"]:
+        typer.echo(f"  {item['label']:<40} {item['value'] if item['value'] != '(blank)' else '-'}")
+    if data["missing_labels"]:
+        typer.echo(f"  missing: {'; '.join(data['missing_labels'])}")
+    typer.echo("\nversions:")
+    for v in data["versions"]:
+        typer.echo(f"  {v['version']}. {v['when']}, {v['source']}")
+        for line in v["changed"]:
+            typer.echo(f"       {line}")
+    typer.echo(f"\ncorrect a field with `inbox-worker applications edit {data['id']} --set \"FIELD=VALUE\"`")
+
+
+@applications_app.command("edit")
+def applications_edit(
+    which: Annotated[str, typer.Argument(help="Application number or the applicant's email address.")],
+    assignments: Annotated[list[str] | None, typer.Option(
+        "--set", help="FIELD=VALUE: the field by the form's label or its short name (\"Phone #=307-555-0199\", "
+        "\"Library Name=Laramie County Library\", \"library type=public\"). Repeat for more fields; an empty "
+        "VALUE clears the field.", show_default=False)] = None,
+    by: ByOption = None,
+    notify: Annotated[bool, typer.Option("--notify", help="Email the applicant the updated acknowledgement, "
+                                         "showing what changed.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change, and change nothing.")] = False,
+    now: NowOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Correct an application by hand (a coordinator's fix of a misread or changed field).
+
+    Each value is checked as the form's readers check it; a value that does not fit is refused
+    (exit 2) and nothing changes. The earlier version is kept: `applications show` lists every
+    version with who changed what.
+    """
+    import getpass
+
+    from inbox_worker.program.amend import EditRefused, edit_application
+
+    application = open_app(settings_from(config))
+    try:
+        result = edit_application(application.db, application.settings, application.templates, which,
+                                  list(assignments or []), by=by or getpass.getuser(), now=parse_now(now),
+                                  notify=notify, dry_run=dry_run)
+    except EditRefused as e:
+        raise fail(str(e), 2) from None
+    for line in result.lines():
+        typer.echo(line)
 
 
 def forget(
