@@ -12,6 +12,7 @@ from inbox_worker.cli.common import (
     ConfigOption,
     JsonOption,
     NowOption,
+    check_config,
     fail,
     open_app,
     parse_now,
@@ -22,15 +23,16 @@ applications_app = typer.Typer(help="See the applications received.", no_args_is
 
 
 def parse(path: Annotated[Path, typer.Argument(help="An .eml message, or a bare .docx, .pdf, .odt, .txt or "
-                                               ".html form.")]) -> None:
+                                               ".html form.")], config: ConfigOption = None) -> None:
     """Read one message or file and print its application record as JSON.
 
     Exit status 0 with the record; 3 when it holds no application (the reason on
-    stderr); 2 when the file cannot be read.
+    stderr); 2 when the file cannot be read. Reading a form needs no settings.
     """
     from inbox_worker.extract import extract_path
     from inbox_worker.record import UnreadableInput
 
+    check_config(config)
     if not path.is_file():
         raise fail(f"{path} is not a file", 2)
     try:
@@ -47,8 +49,11 @@ def form(
     format: Annotated[str, typer.Option("--format", "-f", help="docx, pdf or txt.")] = "docx",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (default: "
                                                 "WLA-mentoring-application.FORMAT).")] = None,
+    config: ConfigOption = None,
 ) -> None:
-    """Write the program's blank application form (fillable Word or PDF, or plain text)."""
+    """Write the program's blank application form (fillable Word or PDF, or plain text); the form is the
+    program's own and needs no settings."""
+    check_config(config)
     from inbox_worker.outbound.blank_form import write_form
 
     if format not in ("docx", "pdf", "txt"):
@@ -63,6 +68,7 @@ def applications_list(config: ConfigOption = None, as_json: JsonOption = False,
                       role: Annotated[str | None, typer.Option(help="protege or mentor")] = None) -> None:
     """List applications, newest first, each with where the person is in the program: waiting (a mentor:
     available), suggested, proposed, matched, active, closed, or incomplete."""
+    from inbox_worker.form import field_label
     from inbox_worker.program.views import list_applications
 
     rows = list_applications(open_app(settings_from(config)), role=role)
@@ -73,7 +79,7 @@ def applications_list(config: ConfigOption = None, as_json: JsonOption = False,
         typer.echo("no applications yet")
         return
     for r in rows:
-        missing = f"  missing: {', '.join(r['missing'])}" if r["missing"] else ""
+        missing = f"  missing: {'; '.join(field_label(k) for k in r['missing'])}" if r["missing"] else ""
         role = {"protege": "protégé", "mentor": "mentor"}.get(r["role"] or "", "?")
         typer.echo(f"#{r['id']:<4} {role:<8} {r['name'] or '(no name)':<28} {r['email']:<36} "
                    f"{r['where']}{missing}")

@@ -112,7 +112,7 @@ def export_rows(s: Session) -> tuple[list[dict], list[dict]]:
         relationships.append({
             "id": r.id, "state": r.state, "protege_email": p.email, "protege_name": p.name or "",
             "mentor_email": m.email, "mentor_name": m.name or "",
-            "score": "" if r.score is None else f"{r.score:.3f}",
+            "score": "" if r.score is None else f"{r.score:.2f}",
             **{k: _iso(getattr(r, k)) for k in ("suggested_at", "approved_at", "supervisor_notified_at",
                                                 "introduced_at", "starts_on", "ends_on", "closed_at")},
             "end_reason": r.end_reason or "", "assessments_answered": f"{answered}/{len(r.assessments)}"})
