@@ -6,7 +6,7 @@ import dataclasses
 import json
 from pathlib import Path
 
-from program_world import AMY, FIXTURES, JANUARY_5
+from program_world import AMY, COORDINATOR, FIXTURES, JANUARY_5, text_of
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -38,6 +38,9 @@ def test_a_question_waits_in_the_queue_until_a_coordinator_is_done_with_it(year)
     assert item["application"] is None
     before = _status(year)
     assert before["program"]["figures"]["review_open"] == 1 and len(before["review"]) == 1
+
+    notices = year.to("review_notice", COORDINATOR)
+    assert len(notices) == 1 and f"inbox-worker review done {item['id']}" in text_of(notices[0])
 
     shown = year.cli("review", "show", str(item["id"]))
     assert item["subject"] in shown and "attachments: none" in shown

@@ -63,7 +63,8 @@ def review_notice(s: Session, settings: Settings, templates: Templates, *, row_i
                   key: str | None = None) -> None:
     """Tell the coordinators a message was set aside for them, and why."""
     context = review_notice_context(settings.program, settings.imap.review_folder, sender=sender, subject=subject,
-                                    received=time_for_people(received), reason=reason)
+                                    received=time_for_people(received), reason=reason,
+                                    number=row_id if key is None else None)
     _to_coordinators(s, settings, templates.render("review_notice", context), key or f"review:{row_id}",
                      "review_notice", now, incoming_message_id=row_id)
 

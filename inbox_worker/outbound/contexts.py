@@ -92,14 +92,17 @@ def acknowledgement_context(program: ProgramSettings, record: dict, missing_keys
 
 
 def review_notice_context(program: ProgramSettings, review_folder: str, *, sender: str | None,
-                          subject: str | None, received: str, reason: str) -> dict:
-    """What the review notice template is given: who wrote, about what, and why it waits."""
+                          subject: str | None, received: str, reason: str, number: int | None = None) -> dict:
+    """What the review notice template is given: who wrote, about what, why it waits, and its number
+    in the review queue (`inbox-worker review`)."""
     return {
         "program_name": program.name, "program_address": program.mailbox_address,
         # As they came in the message: each shown on one line, as the text it decodes to.
         "sender": header_text(sender or "") or "(unknown sender)",
         "subject": header_text(subject or "") or "(no subject)", "received": received,
         "reason": reason, "reason_short": reason.split(":")[0][:60], "review_folder": review_folder,
+        # None when the message itself is not in the queue (a notice about an address that bounced).
+        "number": number,
     }
 
 
