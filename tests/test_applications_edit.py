@@ -58,6 +58,11 @@ def test_an_edit_changes_the_field_and_keeps_the_earlier_version(year):
     assert "from the email of" in shown  # version 1: the message it was read from
     assert "Library Type" in shown and "library_type" not in shown and "None" not in shown
 
+    person = year.cli("people", "show", AMY)  # the person's history: the edit in the form's words
+    assert f"Phone number {before['phone']} → 307-555-0199" in person
+    for python_words in ("{'", "['", "True", "None"):
+        assert python_words not in person
+
 
 def test_an_invalid_value_is_refused_plainly_and_nothing_changes(year):
     """A library type that is not one of the form's, a phone with no number in it and an unknown
