@@ -18,6 +18,7 @@ from inbox_worker.program.history import program_state
 from inbox_worker.store.models import (
     Application,
     IncomingMessage,
+    IncomingState,
     MentoringRelationship,
     OutgoingMessage,
     WorkerState,
@@ -38,7 +39,7 @@ def status_report(app, now: datetime | None = None) -> dict:
         queue = dict(s.execute(select(OutgoingMessage.state, func.count()).group_by(OutgoingMessage.state)).all())
         review = [
             {"id": m.id, "sender": m.sender, "subject": m.subject, "reason": m.reason, "received_at": m.received_at}
-            for m in s.scalars(select(IncomingMessage).where(IncomingMessage.state == "review")
+            for m in s.scalars(select(IncomingMessage).where(IncomingMessage.state == IncomingState.REVIEW)
                                .order_by(IncomingMessage.id))
         ]
     return {"program": program, "last_poll_at": last.value if last else None,
