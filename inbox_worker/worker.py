@@ -247,8 +247,8 @@ def _settle_review(app: App, mailbox, account: str, now: datetime) -> None:
     """Review items a coordinator moved out of the review folder are dealt with (program/review.py)."""
     try:
         settled = review.settle_moved_out(app.db, mailbox, account, app.settings.imap.review_folder, now)
-    except Exception:  # the queue is settled again at the next cycle; the mail goes on meanwhile
-        log.exception("could not look at the review folder")
+    except Exception as e:  # the queue is settled again at the next cycle; the mail goes on meanwhile
+        log.warning("could not look at the review folder %s: %s", app.settings.imap.review_folder, e)
         return
     if settled.closed:
         log.info("review: %s message(s) moved out of the review folder, now dealt with", len(settled.closed))
