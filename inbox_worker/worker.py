@@ -34,7 +34,7 @@ from inbox_worker.mail.maildir import MaildirMailbox
 from inbox_worker.mail.sender import FolderSender, SmtpSender
 from inbox_worker.outbound import outbox
 from inbox_worker.outbound.emails import Templates
-from inbox_worker.program import alerts, health, jobs, privacy
+from inbox_worker.program import alerts, health, jobs, privacy, review
 from inbox_worker.store import lease
 from inbox_worker.store.database import Database
 from inbox_worker.store.rawstore import RawStore
@@ -224,6 +224,8 @@ def _poll_and_plan(app: App, source: MailSource, now: datetime, summary: CycleSu
                             keep_lease=keep_lease)
             summary.poll = intake.poll(now)
             summary.problems += summary.poll.problems
+            if not dry_run:
+                _settle_review(app, mailbox, source.account(settings), now)
     except MailboxError as e:
         summary.mailbox_down = True
         summary.problems.append(f"mailbox unavailable: {e}")
@@ -240,6 +242,17 @@ def _poll_and_plan(app: App, source: MailSource, now: datetime, summary: CycleSu
         purged = privacy.purge_if_due(app.db, app.raw_store, now, settings.program.retention_days)
         if purged and purged.applications:
             log.info("retention: %s", "; ".join(purged.lines()))
+
+
+def _settle_review(app: App, mailbox, account: str, now: datetime) -> None:
+    """Review items a coordinator moved out of the review folder are dealt with (program/review.py)."""
+    try:
+        settled = review.settle_moved_out(app.db, mailbox, account, app.settings.imap.review_folder, now)
+    except Exception as e:  # the queue is settled again at the next cycle; the mail goes on meanwhile
+        log.warning("could not look at the review folder %s: %s", app.settings.imap.review_folder, e)
+        return
+    if settled.closed:
+        log.info("review: %s message(s) moved out of the review folder, now dealt with", len(settled.closed))
 
 
 class Runner:

@@ -8,8 +8,11 @@ from typing import Annotated
 import typer
 
 from inbox_worker.cli.common import (
+    ByOption,
     ConfigOption,
     JsonOption,
+    NowOption,
+    check_config,
     fail,
     open_app,
     parse_now,
@@ -20,15 +23,16 @@ applications_app = typer.Typer(help="See the applications received.", no_args_is
 
 
 def parse(path: Annotated[Path, typer.Argument(help="An .eml message, or a bare .docx, .pdf, .odt, .txt or "
-                                               ".html form.")]) -> None:
+                                               ".html form.")], config: ConfigOption = None) -> None:
     """Read one message or file and print its application record as JSON.
 
     Exit status 0 with the record; 3 when it holds no application (the reason on
-    stderr); 2 when the file cannot be read.
+    stderr); 2 when the file cannot be read. Reading a form needs no settings.
     """
     from inbox_worker.extract import extract_path
     from inbox_worker.record import UnreadableInput
 
+    check_config(config)
     if not path.is_file():
         raise fail(f"{path} is not a file", 2)
     try:
@@ -45,8 +49,11 @@ def form(
     format: Annotated[str, typer.Option("--format", "-f", help="docx, pdf or txt.")] = "docx",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (default: "
                                                 "WLA-mentoring-application.FORMAT).")] = None,
+    config: ConfigOption = None,
 ) -> None:
-    """Write the program's blank application form (fillable Word or PDF, or plain text)."""
+    """Write the program's blank application form (fillable Word or PDF, or plain text); the form is the
+    program's own and needs no settings."""
+    check_config(config)
     from inbox_worker.outbound.blank_form import write_form
 
     if format not in ("docx", "pdf", "txt"):
@@ -61,6 +68,7 @@ def applications_list(config: ConfigOption = None, as_json: JsonOption = False,
                       role: Annotated[str | None, typer.Option(help="protege or mentor")] = None) -> None:
     """List applications, newest first, each with where the person is in the program: waiting (a mentor:
     available), suggested, proposed, matched, active, closed, or incomplete."""
+    from inbox_worker.form import field_label
     from inbox_worker.program.views import list_applications
 
     rows = list_applications(open_app(settings_from(config)), role=role)
@@ -71,7 +79,7 @@ def applications_list(config: ConfigOption = None, as_json: JsonOption = False,
         typer.echo("no applications yet")
         return
     for r in rows:
-        missing = f"  missing: {', '.join(r['missing'])}" if r["missing"] else ""
+        missing = f"  missing: {'; '.join(field_label(k) for k in r['missing'])}" if r["missing"] else ""
         role = {"protege": "protégé", "mentor": "mentor"}.get(r["role"] or "", "?")
         typer.echo(f"#{r['id']:<4} {role:<8} {r['name'] or '(no name)':<28} {r['email']:<36} "
                    f"{r['where']}{missing}")
@@ -90,12 +98,52 @@ def applications_show(which: Annotated[str, typer.Argument(help="Application num
     if as_json:
         typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
         return
-    typer.echo(f"application #{data['id']} ({data['status']}), version {data['version']}")
-    for key, value in data["record"].items():
-        typer.echo(f"  {key:<20} {value if value not in (None, []) else '-'}")
-    if data["missing"]:
-        typer.echo(f"  missing: {', '.join(data['missing'])}")
-    typer.echo(f"  received {data['created_at']}, updated {data['updated_at']}, {len(data['versions'])} version(s)")
+    typer.echo(f"application #{data['id']} ({data['email']}): {data['status']}, version {data['version']}")
+    for item in data["fields"]:
+        typer.echo(f"  {item['label']:<40} {item['value'] if item['value'] != '(blank)' else '-'}")
+    if data["missing_labels"]:
+        typer.echo(f"  missing: {'; '.join(data['missing_labels'])}")
+    typer.echo("\nversions:")
+    for v in data["versions"]:
+        typer.echo(f"  {v['version']}. {v['when']}, {v['source']}")
+        for line in v["changed"]:
+            typer.echo(f"       {line}")
+    typer.echo(f"\ncorrect a field with `inbox-worker applications edit {data['id']} --set \"FIELD=VALUE\"`")
+
+
+@applications_app.command("edit")
+def applications_edit(
+    which: Annotated[str, typer.Argument(help="Application number or the applicant's email address.")],
+    assignments: Annotated[list[str] | None, typer.Option(
+        "--set", help="FIELD=VALUE: the field by the form's label or its short name (\"Phone #=307-555-0199\", "
+        "\"Library Name=Laramie County Library\", \"library type=public\"). Repeat for more fields; an empty "
+        "VALUE clears the field.", show_default=False)] = None,
+    by: ByOption = None,
+    notify: Annotated[bool, typer.Option("--notify", help="Email the applicant the updated acknowledgement, "
+                                         "showing what changed.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change, and change nothing.")] = False,
+    now: NowOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Correct an application by hand (a coordinator's fix of a misread or changed field).
+
+    Each value is checked as the form's readers check it; a value that does not fit is refused
+    (exit 2) and nothing changes. The earlier version is kept: `applications show` lists every
+    version with who changed what.
+    """
+    import getpass
+
+    from inbox_worker.program.amend import EditRefused, edit_application
+
+    application = open_app(settings_from(config))
+    try:
+        result = edit_application(application.db, application.settings, application.templates, which,
+                                  list(assignments or []), by=by or getpass.getuser(), now=parse_now(now),
+                                  notify=notify, dry_run=dry_run)
+    except EditRefused as e:
+        raise fail(str(e), 2) from None
+    for line in result.lines():
+        typer.echo(line)
 
 
 def forget(

@@ -43,6 +43,13 @@ def all_settings_from(config: Path | None) -> Settings:
         raise fail(str(e)) from None
 
 
+def check_config(config: Path | None) -> None:
+    """For a command that needs no settings: a --config given is still read, so a wrong path or a
+    broken file is said at once, as every other command says it."""
+    if config is not None:
+        all_settings_from(config)
+
+
 def settings_from(config: Path | None) -> Settings:
     """The settings of the program this command is about."""
     try:

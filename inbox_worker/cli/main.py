@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 import typer
 
 from inbox_worker import __version__
-from inbox_worker.cli import applications, matches, operate, outbox, report, upkeep
+from inbox_worker.cli import applications, matches, operate, outbox, report, review, upkeep
 from inbox_worker.cli.common import SELECTED
 
 app = typer.Typer(
@@ -50,6 +50,7 @@ for command in (operate.run, operate.demo, applications.parse, applications.form
     app.command()(command)
 app.add_typer(applications.applications_app, name="applications")
 app.add_typer(outbox.outbox_app, name="outbox")
+app.add_typer(review.review_app, name="review")
 app.add_typer(matches.matches_app, name="matches")
 app.add_typer(matches.people_app, name="people")
 app.add_typer(operate.db_app, name="db")

@@ -12,6 +12,7 @@ from inbox_worker.cli.common import (
     ConfigOption,
     JsonOption,
     all_settings_from,
+    check_config,
     database_absent,
     describe_database,
     fail,
@@ -82,16 +83,24 @@ def run(
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Folder for the demo's mailbox, database and sent mail.")]
     = Path("demo-output"),
+    config: ConfigOption = None,
 ) -> None:
     """Run the whole job on a bundled sample mailbox: no server and no password needed.
 
     Copies sample messages into a local mailbox, processes them into a SQLite
-    database and writes the email it would send as .eml files.
+    database and writes the email it would send as .eml files. The demo has settings
+    of its own (OUT/demo.toml); a --config given is only checked.
     """
     from inbox_worker.demo import run_demo
 
+    check_config(config)
     for line in run_demo(out):
         typer.echo(line)
+
+
+# An incoming message's state in words, for `status`.
+MESSAGE_STATES = {"new": "being read", "processed": "processed", "review": "waiting for review",
+                  "done": "reviewed", "ignored": "automatic (not answered)", "duplicate": "duplicate copies"}
 
 
 def status(config: ConfigOption = None, as_json: JsonOption = False,
@@ -123,7 +132,8 @@ def status(config: ConfigOption = None, as_json: JsonOption = False,
 
         state = "still failing" if cycle["failing_since"] else f"working again since {when(cycle['at'])}"
         typer.echo(f"last error: {when(cycle['last_error_at'])} ({state}): {cycle['last_error']}")
-    typer.echo("messages: " + (", ".join(f"{n} {k}" for k, n in report["messages"].items()) or "none yet"))
+    typer.echo("messages: " + (", ".join(f"{n} {MESSAGE_STATES.get(k, k)}" for k, n in report["messages"].items())
+                               or "none yet"))
     typer.echo("applications: " + (", ".join(f"{n} {k}" for k, n in report["applications"].items()) or "none"))
     typer.echo("outbox: " + (", ".join(f"{n} {k}" for k, n in report["outbox"].items()) or "empty"))
     if report["review"]:

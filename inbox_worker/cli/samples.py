@@ -79,7 +79,7 @@ def sample_context(template: str, settings: Settings) -> dict:
     if template == "review_notice":
         return review_notice_context(program, settings.imap.review_folder, sender="someone@example.org",
                                      subject="Question about the program", received="Tuesday 24 March 2026 at 15:37",
-                                     reason="no application found: the message holds no application form")
+                                     reason="no application found: the message holds no application form", number=41)
     s = settings
     ends = schedule.end_date(SAMPLE_START, s.schedule)
     samples = {

@@ -17,16 +17,25 @@ STATE_DIR_LINE = '# state_dir = "/var/lib/inbox-worker"'
 
 
 def init(
-    path: Annotated[Path, typer.Argument(help="Where to write the config, e.g. /etc/inbox-worker/config.toml.")],
+    path: Annotated[Path | None, typer.Argument(help="Where to write the config, e.g. "
+                                                "/etc/inbox-worker/config.toml.", show_default=False)] = None,
     state_dir: Annotated[str | None, typer.Option(
         "--state-dir", help="Write this state folder into the config ([paths] state_dir), so the commands "
         "you type find the service's records, e.g. /var/lib/inbox-worker.", show_default=False)] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Where to write the config, as the "
+                                                "other commands are told where to read it (the same as PATH).",
+                                                show_default=False)] = None,
 ) -> None:
-    """Write the documented example config to PATH, to edit; never over an existing file.
+    """Write the documented example config to PATH (or --config), to edit; never over an existing file.
 
     Every setting is explained in it; it is set for Gmail. Passwords do not go in it: see
     docs/deployment.md for the secrets file.
     """
+    if path is not None and config is not None and path != config:
+        raise fail(f"two places given ({path} and --config {config}); give one")
+    path = path or config
+    if path is None:
+        raise fail("say where to write it, e.g. `inbox-worker init /etc/inbox-worker/config.toml`", 2)
     text = example_config().read_text(encoding="utf-8")
     if state_dir:
         if not Path(state_dir).is_absolute():

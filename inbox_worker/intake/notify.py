@@ -68,7 +68,8 @@ def review_notice(s: Session, settings: Settings, templates: Templates, *, row_i
     """Tell the coordinators a message was set aside for them, and why (and, for a correction the
     program could not read, the `command` that applies it by hand)."""
     context = review_notice_context(settings.program, settings.imap.review_folder, sender=sender, subject=subject,
-                                    received=time_for_people(received), reason=reason, command=command)
+                                    received=time_for_people(received), reason=reason, command=command,
+                                    number=row_id if key is None else None)
     _to_coordinators(s, settings, templates.render("review_notice", context), key or f"review:{row_id}",
                      "review_notice", now, incoming_message_id=row_id)
 

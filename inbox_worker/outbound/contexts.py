@@ -75,13 +75,14 @@ TIME_COMMITMENT = (
 
 def acknowledgement_context(program: ProgramSettings, record: dict, missing_keys: list[str],
                             form_attached: bool, uncertain_keys: Sequence[str] = (),
-                            changed: Sequence[tuple[str, Any, Any]] = (), by_reply: bool = False) -> dict:
+                            changed: Sequence[tuple[str, Any, Any]] = (), by_reply: bool = False,
+                            edited: bool = False) -> dict:
     """What the acknowledgement templates are given.
 
     `uncertain_keys` are the fields read but not beyond doubt (`Extraction.uncertain_fields()`):
     the email asks the applicant to confirm each, by the form's label, with the value read.
     `changed` is what an update changed, as (key, before, now); `by_reply` says it was a
-    correction in a reply, not a form sent again.
+    correction in a reply, not a form sent again; `edited` that a coordinator made the change.
     """
     role = record.get("role")
     confirm = [{"label": field_label(k), "value": plain_value(k, record[k])}
@@ -94,13 +95,16 @@ def acknowledgement_context(program: ProgramSettings, record: dict, missing_keys
         "changed": [{"label": field_label(k), "new": plain_value(k, new),
                      "old": plain_value(k, old) if old not in (None, "", []) else "(not given before)"}
                     for k, old, new in changed],
-        "by_reply": by_reply,
+        "by_reply": by_reply, "edited": edited,
     }
 
 
 def review_notice_context(program: ProgramSettings, review_folder: str, *, sender: str | None,
-                          subject: str | None, received: str, reason: str, command: str = "") -> dict:
-    """What the review notice template is given: who wrote, about what, and why it waits."""
+                          subject: str | None, received: str, reason: str, command: str = "",
+                          number: int | None = None) -> dict:
+    """What the review notice template is given: who wrote, about what, why it waits, its number
+    in the review queue (`inbox-worker review`) and, for a correction the program could not read,
+    the command that applies it by hand."""
     return {
         "program_name": program.name, "program_address": program.mailbox_address,
         # As they came in the message: each shown on one line, as the text it decodes to.
@@ -109,6 +113,8 @@ def review_notice_context(program: ProgramSettings, review_folder: str, *, sende
         "reason": reason, "reason_short": reason.split(":")[0][:60], "review_folder": review_folder,
         # The command that does by hand what the message asks (a correction the program could not read).
         "command": command,
+        # None when the message itself is not in the queue (a notice about an address that bounced).
+        "number": number,
     }
 
 

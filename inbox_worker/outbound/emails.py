@@ -28,7 +28,8 @@ __all__ = ["TEMPLATES", "Attachment", "Envelope", "InlineImage", "Rendered", "Te
 # template test go through this table, so a template cannot be forgotten.
 TEMPLATES: dict[str, str] = {
     "acknowledgement": "to an applicant: what was read from their form, what is missing, what happens next",
-    "acknowledgement_update": "to an applicant who sent their form again: their record was updated",
+    "acknowledgement_update": "to an applicant whose record was updated (they sent their form again, or a "
+                              "coordinator corrected it): what is on file now",
     "review_notice": "to the coordinators: a message was set aside for a person to read",
     "proposal": "to each of a proposed pair: who the other is, why it fits, what the year asks; reply yes or no",
     "proposal_reminder": "to one of a proposed pair who has not answered after a few days: the proposal again",

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from inbox_worker.form import CHOICES, field_label
+from inbox_worker.form import CHOICES, RECORD_KEYS, field_label
 
 ROLE_LABELS = {"protege": "protégé", "mentor": "mentor"}
 
@@ -36,6 +36,30 @@ def fields_read(record: dict, uncertain: Sequence[str] = ()) -> list[dict[str, A
             continue
         out.append({"label": field_label(key), "value": plain_value(key, value), "confirm": key in uncertain})
     return out
+
+
+def plain_detail(detail: dict) -> str:
+    """A recorded event's details in words ("version: 2; changed: Name, Phone number"): record keys
+    by the form's labels, yes/no for True/False, "none" for a blank, lists joined."""
+    return "; ".join(f"{k.replace('_', ' ')}: {_plain_any(v)}" for k, v in detail.items())
+
+
+def _plain_any(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_plain_any(v) for v in value)
+    if isinstance(value, dict):
+        if {"field", "old", "new"} <= value.keys() and value["field"] in RECORD_KEYS:
+            key = value["field"]
+            old, new = ("(blank)" if v in (None, "", []) else plain_value(key, v) for v in (value["old"], value["new"]))
+            return f"{field_label(key)} {old} → {new}"
+        return f"({plain_detail(value)})"
+    if isinstance(value, str) and value in RECORD_KEYS:
+        return field_label(value)
+    return str(value)
 
 
 def fmt_day(day: date | None) -> str:

@@ -33,6 +33,7 @@ from inbox_worker.store.models import (
     DigestSent,
     Event,
     IncomingMessage,
+    IncomingState,
     MentoringRelationship,
     OutgoingMessage,
 )
@@ -140,7 +141,7 @@ def gather(s: Session, settings, now: datetime, since: datetime | None, period: 
                 "role_label": ROLE_LABELS.get(a.role or "", "role not given"),
                 "kind": "new" if new(a.created_at, since) else "updated",
                 "missing": [field_label(k) for k in a.missing], "new": True})
-    for m in s.scalars(select(IncomingMessage).where(IncomingMessage.state == "review")
+    for m in s.scalars(select(IncomingMessage).where(IncomingMessage.state == IncomingState.REVIEW)
                        .order_by(IncomingMessage.id)):
         # The subject as it decoded: one line of text, or it could add lines to the digest.
         c.review.append({"id": m.id, "sender": m.sender or "(unknown sender)", "subject": header_text(m.subject or ""),

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from inbox_worker.outbound.words import plain_detail, template_words
 from inbox_worker.program.lifecycle import MATCHED_STATES, relationships_of
 from inbox_worker.program.overview import relationship_row
 from inbox_worker.store.models import (
@@ -68,13 +69,14 @@ def person_history(s: Session, which: str, today: date) -> dict | None:
     for e in s.scalars(select(Event).where(or_(Event.subject.in_(subjects), Event.actor == app.email))):
         detail = {k: v for k, v in e.detail.items() if k != "text"}
         timeline.append({"at": e.at, "what": f"{e.action.replace('_', ' ')} ({e.subject}) by {e.actor}"
-                         + (f" {detail}" if detail else "")})
+                         + (f": {plain_detail(detail)}" if detail else "")})
     for m in s.scalars(select(IncomingMessage).where(IncomingMessage.sender == app.email)):
         timeline.append({"at": m.received_at, "what": f"mail received: {m.subject!r} -> {m.state}"
                          + (f" ({m.reason})" if m.reason else "")})
     for o in s.scalars(select(OutgoingMessage)):
         if app.email in o.recipients:
-            timeline.append({"at": o.created_at, "what": f"mail {o.template} queued: {o.subject!r} -> {o.state}"})
+            timeline.append({"at": o.created_at, "what": f"{template_words(o.template)} queued: {o.subject!r} -> "
+                             f"{o.state}"})
     timeline.sort(key=lambda t: t["at"])
     apps = {a.id: a for a in s.scalars(select(Application))}
     return {
@@ -112,7 +114,7 @@ def export_rows(s: Session) -> tuple[list[dict], list[dict]]:
         relationships.append({
             "id": r.id, "state": r.state, "protege_email": p.email, "protege_name": p.name or "",
             "mentor_email": m.email, "mentor_name": m.name or "",
-            "score": "" if r.score is None else f"{r.score:.3f}",
+            "score": "" if r.score is None else f"{r.score:.2f}",
             **{k: _iso(getattr(r, k)) for k in ("suggested_at", "approved_at", "supervisor_notified_at",
                                                 "introduced_at", "starts_on", "ends_on", "closed_at")},
             "end_reason": r.end_reason or "", "assessments_answered": f"{answered}/{len(r.assessments)}"})

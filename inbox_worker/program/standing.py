@@ -25,6 +25,7 @@ from inbox_worker.store.models import (
     Application,
     Consent,
     IncomingMessage,
+    IncomingState,
     MentoringRelationship,
     OutgoingMessage,
 )
@@ -137,7 +138,7 @@ def standing(s: Session, settings: Settings, now: datetime, people: list[Protege
         proposed=stages[PROPOSED], proposals_unanswered=unanswered or 0,
         checkins_due_this_week=due, checkins_overdue=overdue,
         review_open=s.scalar(select(func.count()).select_from(IncomingMessage)
-                             .where(IncomingMessage.state == "review")) or 0,
+                             .where(IncomingMessage.state == IncomingState.REVIEW)) or 0,
         undelivered=s.scalar(select(func.count()).select_from(OutgoingMessage)
                              .where(OutgoingMessage.state == "failed")) or 0,
     )

@@ -7,14 +7,18 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from inbox_worker.clock import utcnow
+from inbox_worker.form import RECORD_KEYS, field_label
 from inbox_worker.outbound.dashboard import summary_lines
-from inbox_worker.outbound.words import day_for_people
+from inbox_worker.outbound.emails import header_text
+from inbox_worker.outbound.words import day_for_people, time_for_people
 from inbox_worker.program import standing
+from inbox_worker.program.amend import FieldChange, blank_as_none, find_application, shown
 from inbox_worker.program.health import last_cycle
 from inbox_worker.program.history import program_state
 from inbox_worker.store.models import (
     Application,
     IncomingMessage,
+    IncomingState,
     MentoringRelationship,
     OutgoingMessage,
     WorkerState,
@@ -35,7 +39,7 @@ def status_report(app, now: datetime | None = None) -> dict:
         queue = dict(s.execute(select(OutgoingMessage.state, func.count()).group_by(OutgoingMessage.state)).all())
         review = [
             {"id": m.id, "sender": m.sender, "subject": m.subject, "reason": m.reason, "received_at": m.received_at}
-            for m in s.scalars(select(IncomingMessage).where(IncomingMessage.state == "review")
+            for m in s.scalars(select(IncomingMessage).where(IncomingMessage.state == IncomingState.REVIEW)
                                .order_by(IncomingMessage.id))
         ]
     return {"program": program, "last_poll_at": last.value if last else None,
@@ -59,17 +63,36 @@ def list_applications(app, role: str | None = None) -> list[dict]:
 
 
 def show_application(app, which: str) -> dict | None:
+    """One application: its fields by the form's labels, and every version it had, in plain words."""
     with app.db.unit_of_work() as s:
-        if which.isdigit():
-            a = s.get(Application, int(which))
-        else:
-            a = s.scalar(select(Application).where(Application.email == which.strip().lower()))
+        a = find_application(s, which)
         if a is None:
             return None
         return {"id": a.id, "email": a.email, "status": a.status, "version": a.version, "record": a.record,
-                "missing": a.missing, "created_at": a.created_at, "updated_at": a.updated_at,
-                "versions": [{"version": v.version, "created_at": v.created_at, "record": v.record,
-                              "incoming_message_id": v.incoming_message_id} for v in a.versions]}
+                "fields": [{"label": field_label(k), "value": shown(k, a.record.get(k))} for k in RECORD_KEYS],
+                "missing": a.missing, "missing_labels": [field_label(k) for k in a.missing],
+                "created_at": a.created_at, "updated_at": a.updated_at, "versions": version_history(s, a)}
+
+
+def version_history(s, a: Application) -> list[dict]:
+    """Each version: when, from which message or by whom, and what changed from the one before."""
+    out, before = [], {}
+    for v in a.versions:
+        changes = [FieldChange(k, before.get(k), v.record.get(k)) for k in RECORD_KEYS
+                   if blank_as_none(before.get(k)) != blank_as_none(v.record.get(k))]
+        message = s.get(IncomingMessage, v.incoming_message_id) if v.incoming_message_id else None
+        if message is not None:
+            source = (f"from the email of {message.sender or 'an unknown sender'} (message {message.id}, "
+                      f"subject {header_text(message.subject or '') or '(none)'!r})")
+        elif (v.provenance or {}).get("edited_by"):
+            source = f"edited by {v.provenance['edited_by']}"
+        else:
+            source = "from a message no longer kept"
+        out.append({"version": v.version, "created_at": v.created_at, "when": time_for_people(v.created_at),
+                    "source": source, "incoming_message_id": v.incoming_message_id, "record": v.record,
+                    "changed": [c.words() for c in changes] if before else ["first version"]})
+        before = v.record
+    return out
 
 
 def list_outbox(app, state: str | None = None) -> list[dict]:

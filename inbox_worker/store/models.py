@@ -43,8 +43,10 @@ class IncomingState(StrEnum):
     NEW = "new"
     # Read and acted on: recorded, answered where an answer was due.
     PROCESSED = "processed"
-    # Set aside for a coordinator, in the review folder.
+    # Set aside for a coordinator, in the review folder: open until a coordinator deals with it.
     REVIEW = "review"
+    # A review item a coordinator dealt with (`review done`, or moved out of the review folder).
+    DONE = "done"
     # Mail from a machine, never answered (RFC 3834).
     IGNORED = "ignored"
     # Another copy of a message already finished with (the same Message-ID).
@@ -65,7 +67,7 @@ class IncomingMessage(Base):
     raw_sha256: Mapped[str | None] = mapped_column(String(64))
     sender: Mapped[str | None] = mapped_column(String(320))
     subject: Mapped[str | None] = mapped_column(Text)
-    # An IncomingState: new -> processed | review | ignored | duplicate
+    # An IncomingState: new -> processed | review | ignored | duplicate; review -> done (or read again)
     state: Mapped[str] = mapped_column(String(20), default=IncomingState.NEW, index=True)
     classification: Mapped[str | None] = mapped_column(String(40))
     reason: Mapped[str | None] = mapped_column(Text)
