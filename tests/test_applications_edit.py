@@ -101,7 +101,7 @@ def test_dry_run_changes_nothing_and_notify_sends_what_changed(year):
     assert len(updates) == 1
     body = text_of(updates[0])
     assert "A coordinator has updated your application" in body
-    assert "Library Name:" in body and "-> Casper College Library" in body
+    assert "Library Name:" in body and "→ Casper College Library" in body
 
     listed = json.loads(year.cli("applications", "show", str(number), "--json"))
     assert [v["version"] for v in listed["versions"]] == [1, 2]
