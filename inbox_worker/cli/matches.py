@@ -33,6 +33,7 @@ from inbox_worker.cli.common import (
     parse_now,
     settings_from,
 )
+from inbox_worker.clock import local_day
 
 matches_app = typer.Typer(
     help="Suggest mentors for protégés waiting, decide on the suggestions, and follow each match.\n\n"
@@ -318,9 +319,11 @@ def matches_list(config: ConfigOption = None, as_json: JsonOption = False, now: 
             raise fail(f"--state {state!r} is not one of: "
                        + ", ".join(x.value.replace("_", "-") for x in RelationshipState))
     when = parse_now(now)
-    application = open_app(settings_from(config))
+    settings = settings_from(config)
+    application = open_app(settings)
+    zone = settings.program.zone
     with application.db.unit_of_work() as s:
-        rows = relationship_rows(s, when.date(), wanted)
+        rows = relationship_rows(s, local_day(when, zone), wanted, zone)
     if as_json:
         typer.echo(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
         return
@@ -389,9 +392,11 @@ def people_show(which: Annotated[str, typer.Argument(help="Email address or appl
     from inbox_worker.program.history import person_history
     from inbox_worker.program.overview import row_lines
 
-    application = open_app(settings_from(config))
+    settings = settings_from(config)
+    application = open_app(settings)
+    zone = settings.program.zone
     with application.db.unit_of_work() as s:
-        data = person_history(s, which, parse_now(None).date())
+        data = person_history(s, which, local_day(parse_now(None), zone), zone)
     if data is None:
         raise fail(f"nobody with address or number {which!r}. See `inbox-worker applications list`.")
     if as_json:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from inbox_worker.clock import utcnow
+from inbox_worker.clock import local_day, utcnow
 from inbox_worker.outbound.dashboard import summary_lines
 from inbox_worker.outbound.words import day_for_people
 from inbox_worker.program import standing
@@ -26,7 +26,8 @@ def status_report(app, now: datetime | None = None) -> dict:
     now = now or utcnow()
     with app.db.unit_of_work() as s:
         figures = standing.standing(s, app.settings, now)
-        program = {"today": day_for_people(now.date()), "summary": summary_lines(figures, now.date()),
+        today = local_day(now, app.settings.program.zone)
+        program = {"today": day_for_people(today), "summary": summary_lines(figures, today),
                    "figures": asdict(figures)}
         last = s.get(WorkerState, "last_poll_at")
         cycle = last_cycle(s)
