@@ -34,6 +34,7 @@ from inbox_worker.cli.common import (
     settings_from,
 )
 from inbox_worker.clock import local_day
+from inbox_worker.outbound.words import time_for_people
 
 matches_app = typer.Typer(
     help="Suggest mentors for protégés waiting, decide on the suggestions, and follow each match.\n\n"
@@ -409,7 +410,7 @@ def people_show(which: Annotated[str, typer.Argument(help="Email address or appl
             typer.echo("  " + line)
     typer.echo("history:")
     for t in data["timeline"]:
-        typer.echo(f"  {t['at']:%Y-%m-%d %H:%M}  {t['what']}")
+        typer.echo(f"  {time_for_people(t['at'], zone=zone)}  {t['what']}")
 
 
 # ---------------------------------------------------------------- export

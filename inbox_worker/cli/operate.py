@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -99,6 +100,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False,
                                                    "2027-06-01T09:00).", show_default=False)] = None) -> None:
     """Where the program stands (protégés waiting, mentors' free places, pairs, check-ins, mail to read,
     email not delivered), then what the worker has done: last poll, messages, outbox, review queue."""
+    from inbox_worker.outbound.words import time_for_people
     from inbox_worker.program.views import status_report
 
     settings = settings_from(config)
@@ -115,11 +117,15 @@ def status(config: ConfigOption = None, as_json: JsonOption = False,
     typer.echo("")
     typer.echo(f"settings: {report['config_file'] or 'no file (built-in defaults and the environment)'}")
     typer.echo(f"database: {report['database']}")
-    typer.echo(f"last poll: {report['last_poll_at'] or 'never (run `inbox-worker run --once`)'}")
+    def when(iso: str) -> str:
+        # Stored times are UTC; people read the program's own clock, named.
+        at = time_for_people(datetime.fromisoformat(iso), zone=settings.program.zone)
+        return f"{at} ({settings.program.timezone})"
+
+    last_poll = when(report["last_poll_at"]) if report["last_poll_at"] else "never (run `inbox-worker run --once`)"
+    typer.echo(f"last poll: {last_poll}")
     cycle = report["last_cycle"]
     if cycle and cycle["last_error"]:
-        def when(iso: str) -> str:
-            return iso[:16].replace("T", " ") + " UTC"
 
         state = "still failing" if cycle["failing_since"] else f"working again since {when(cycle['at'])}"
         typer.echo(f"last error: {when(cycle['last_error_at'])} ({state}): {cycle['last_error']}")
