@@ -18,8 +18,10 @@ import pytest
 from program_world import COORDINATOR, GIA, LOU, Year, text_of
 
 from inbox_worker.clock import local_day, local_time, sending_day, utc_start_of
-from inbox_worker.config import ConfigError, ProgramSettings, load_settings
+from inbox_worker.config import ConfigError, ProgramSettings, ScheduleSettings, load_settings
+from inbox_worker.mail.outgoing import Envelope, write_email
 from inbox_worker.outbound.words import day_for_people, time_for_people
+from inbox_worker.program.schedule import digest_period
 
 DENVER = ZoneInfo("America/Denver")
 
@@ -182,3 +184,26 @@ def test_day_for_people_in_a_zone(when, zone, today, expected):
 def test_time_for_people_in_a_zone(when, zone, expected):
     """The hour on the zone's clocks, summer time included."""
     assert time_for_people(when, date(2026, 1, 1), zone) == expected
+
+
+# ---------------------------------------------------------------- the Date header and the digest's week
+@pytest.mark.parametrize(("when", "expected"), [
+    (datetime(2026, 1, 6, 3, 0), "Mon, 05 Jan 2026 20:00:00 -0700"),
+    (datetime(2026, 7, 6, 3, 0), "Sun, 05 Jul 2026 21:00:00 -0600"),
+])
+def test_the_date_header_carries_the_zones_offset(when, expected):
+    """`write_email` turns a stored UTC time into the zone's own, with its offset."""
+    envelope = Envelope(from_address="program@example.org", from_name="Program", to=["a@example.org"])
+    sent = write_email(envelope, subject="s", text="t", html="<p>t</p>", message_id="<x.1@example.org>",
+                       date=when, zone=DENVER)
+    assert f"Date: {expected}".encode() in sent.raw
+
+
+@pytest.mark.parametrize(("instant", "expected"), [
+    (datetime(2026, 1, 12, 15, 59), "2026-W02"),  # Monday 08:59 MST: last week's digest still
+    (datetime(2026, 1, 12, 16, 0), "2026-W03"),  # Monday 09:00 MST: this week's
+    (datetime(2026, 1, 13, 3, 0), "2026-W03"),  # Monday 20:00 MST (Tuesday in UTC)
+])
+def test_the_digests_week_begins_at_the_send_hour(instant, expected):
+    """A Monday digest goes from 09:00 on Monday in Denver, not at midnight UTC."""
+    assert digest_period(instant, ScheduleSettings(digest="weekly", digest_weekday=0), DENVER, 9) == expected
