@@ -21,7 +21,7 @@ from inbox_worker.clock import local_day, local_time, sending_day, utc_start_of
 from inbox_worker.config import ConfigError, ProgramSettings, ScheduleSettings, load_settings
 from inbox_worker.mail.outgoing import Envelope, write_email
 from inbox_worker.outbound.words import day_for_people, time_for_people
-from inbox_worker.program.schedule import digest_period
+from inbox_worker.program.schedule import ConsentView, digest_period, due
 
 DENVER = ZoneInfo("America/Denver")
 
@@ -207,3 +207,19 @@ def test_the_date_header_carries_the_zones_offset(when, expected):
 def test_the_digests_week_begins_at_the_send_hour(instant, expected):
     """A Monday digest goes from 09:00 on Monday in Denver, not at midnight UTC."""
     assert digest_period(instant, ScheduleSettings(digest="weekly", digest_weekday=0), DENVER, 9) == expected
+
+
+def test_what_waits_days_and_runs_out_in_the_night_waits_for_the_morning():
+    """A proposal asked at 02:00 in Denver is reminded seven days later at the send hour, not at
+    02:00; one asked at 15:00 is reminded seven days later at 15:00."""
+    night = ConsentView(7, "protege", datetime(2026, 1, 5, 9, 0))  # 02:00 MST
+    afternoon = ConsentView(8, "protege", datetime(2026, 1, 5, 22, 0))  # 15:00 MST
+    settings = ScheduleSettings(consent_reminder_days=7)
+
+    def reminded(at: datetime) -> list[int]:
+        return [d.subject_id for d in due([], [], at, settings, [night, afternoon], zone=DENVER, send_hour=9)]
+
+    assert reminded(datetime(2026, 1, 12, 9, 0)) == []  # 02:00 on the 12th in Denver
+    assert reminded(datetime(2026, 1, 12, 16, 0)) == [7]  # 09:00
+    assert reminded(datetime(2026, 1, 12, 21, 59)) == [7]
+    assert reminded(datetime(2026, 1, 12, 22, 0)) == [7, 8]  # 15:00

@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from inbox_worker.clock import sending_day
+from inbox_worker.clock import local_day, sending_day
 from inbox_worker.config import ScheduleSettings
 from inbox_worker.store.models import RelationshipState
 
@@ -154,30 +154,39 @@ def due_reminders(relationships: list[RelationshipView], now: datetime, zone: tz
     return out
 
 
-def due_consent_reminders(consents: list[ConsentView], now: datetime, settings: ScheduleSettings) -> list[Due]:
+def has_come(moment: datetime, now: datetime, zone: tzinfo = UTC, send_hour: int = 0) -> bool:
+    """`moment` (naive UTC) has passed, and so has `send_hour` on its day in `zone`: what falls due
+    in the night waits for the morning, what falls due later in the day goes then."""
+    return now >= moment and sending_day(now, zone, send_hour) >= local_day(moment, zone)
+
+
+def due_consent_reminders(consents: list[ConsentView], now: datetime, settings: ScheduleSettings, *,
+                          zone: tzinfo = UTC, send_hour: int = 0) -> list[Due]:
     """One reminder to each of a proposed pair who has not answered `consent_reminder_days` after being asked."""
     wait = timedelta(days=settings.consent_reminder_days)
     return [Due(DueKind.CONSENT_REMINDER, f"proposal-reminder:{c.relationship_id}:{c.party}", c.relationship_id,
                 missing=(c.party,))
-            for c in consents if not (c.answered or c.talking or c.reminded_at) and now >= c.asked_at + wait]
+            for c in consents if not (c.answered or c.talking or c.reminded_at)
+            and has_come(c.asked_at + wait, now, zone, send_hour)]
 
 
-def due_consent_escalations(consents: list[ConsentView], now: datetime,
-                            settings: ScheduleSettings) -> list[Due]:
+def due_consent_escalations(consents: list[ConsentView], now: datetime, settings: ScheduleSettings, *,
+                            zone: tzinfo = UTC, send_hour: int = 0) -> list[Due]:
     """Still no answer `consent_escalation_days` after the reminder: the coordinators are told, once for
     each relationship, naming whoever is silent."""
     wait = timedelta(days=settings.consent_escalation_days)
     silent: dict[int, list[str]] = {}
     for c in consents:
-        if c.answered or c.talking or c.escalated_at or c.reminded_at is None or now < c.reminded_at + wait:
+        if c.answered or c.talking or c.escalated_at or c.reminded_at is None or \
+                not has_come(c.reminded_at + wait, now, zone, send_hour):
             continue
         silent.setdefault(c.relationship_id, []).append(c.party)
     return [Due(DueKind.CONSENT_ESCALATION, f"consent-escalation:{rel}:{'+'.join(parties)}", rel,
                 missing=tuple(parties)) for rel, parties in sorted(silent.items())]
 
 
-def due_escalations(relationships: list[RelationshipView], now: datetime,
-                    settings: ScheduleSettings) -> list[Due]:
+def due_escalations(relationships: list[RelationshipView], now: datetime, settings: ScheduleSettings, *,
+                    zone: tzinfo = UTC, send_hour: int = 0) -> list[Due]:
     """Reminders left unanswered `escalation_days` after they went out: the coordinators are told.
 
     One participant answering is not enough: the escalation names whoever is still silent.
@@ -188,7 +197,8 @@ def due_escalations(relationships: list[RelationshipView], now: datetime,
         if r.state != RelationshipState.ACTIVE:
             continue
         for a in r.assessments:
-            if a.reminded_at is None or a.escalated_at is not None or now < a.reminded_at + wait:
+            if a.reminded_at is None or a.escalated_at is not None or \
+                    not has_come(a.reminded_at + wait, now, zone, send_hour):
                 continue
             missing = tuple(role for role in ROLES if role not in a.answered)
             if missing:
@@ -205,11 +215,12 @@ def due_closings(relationships: list[RelationshipView], now: datetime, zone: tzi
             if r.state == RelationshipState.ACTIVE and r.ends_on is not None and r.ends_on <= today]
 
 
-def due_waiting_notes(waiting: list[WaitingProtege], now: datetime, settings: ScheduleSettings) -> list[Due]:
+def due_waiting_notes(waiting: list[WaitingProtege], now: datetime, settings: ScheduleSettings, *,
+                      zone: tzinfo = UTC, send_hour: int = 0) -> list[Due]:
     """Protégés waiting longer than `waiting_list_days` without a match: one note each, ever."""
     limit = timedelta(days=settings.waiting_list_days)
     return [Due(DueKind.WAITING_NOTE, f"waiting:{w.application_id}", w.application_id)
-            for w in waiting if not w.noted and now - w.applied_at >= limit]
+            for w in waiting if not w.noted and has_come(w.applied_at + limit, now, zone, send_hour)]
 
 
 def due(relationships: list[RelationshipView], waiting: list[WaitingProtege], now: datetime,
@@ -218,15 +229,16 @@ def due(relationships: list[RelationshipView], waiting: list[WaitingProtege], no
     """Everything due at `now`, closings first (a closed relationship needs no reminder: its check-ins
     not sent are marked skipped). What falls on a day (a check-in, an end) is due from `send_hour` on
     that day in the program's time zone `zone`; what waits a number of days counts them from the
-    moment it began."""
+    moment it began, and if they run out in the night, waits for `send_hour` too."""
     closing = due_closings(relationships, now, zone, send_hour)
     closed = {d.subject_id for d in closing}
     still_open = [r for r in relationships if r.id not in closed]
     skipped = due_reminders([r for r in relationships if r.id in closed], now, zone, send_hour)
     return [*closing, *skipped, *due_reminders(still_open, now, zone, send_hour),
-            *due_escalations(still_open, now, settings),
-            *due_consent_reminders(list(consents), now, settings),
-            *due_consent_escalations(list(consents), now, settings), *due_waiting_notes(waiting, now, settings)]
+            *due_escalations(still_open, now, settings, zone=zone, send_hour=send_hour),
+            *due_consent_reminders(list(consents), now, settings, zone=zone, send_hour=send_hour),
+            *due_consent_escalations(list(consents), now, settings, zone=zone, send_hour=send_hour),
+            *due_waiting_notes(waiting, now, settings, zone=zone, send_hour=send_hour)]
 
 
 # ---------------------------------------------------------------- mentors wanted
