@@ -51,10 +51,11 @@ def test_mountain_time_in_the_mail_people_receive(mountain_year: Year):
     assert digest["Date"].endswith("-0700")
     assert "Monday 5 January 2026" in " ".join(text_of(digest).split())
 
-    # 03:00 UTC on Tuesday 6 January is 20:00 on Monday 5 January in Denver.
+    # 20:00 on Monday 5 January in Denver (--now is on the program's clock) is 03:00 UTC on the 6th.
+    y.cli("matches", "approve", GIA, LOU, "--now", "2026-01-05T20:00", "--by", COORDINATOR)
     evening = datetime(2026, 1, 6, 3, 0)
-    y.cli("matches", "approve", GIA, LOU, "--now", evening.isoformat(), "--by", COORDINATOR)
-    y.agree(y.relationship(GIA).id, evening.isoformat())
+    assert y.relationship(GIA).approved_at == evening  # the records keep UTC
+    y.agree(y.relationship(GIA).id, "2026-01-06T03:00Z")
     y.cycle(evening)
     [intro] = y.to("introduction", GIA)
     assert intro["Date"] == "Mon, 05 Jan 2026 20:00:00 -0700"
@@ -68,7 +69,7 @@ def test_mountain_time_in_the_mail_people_receive(mountain_year: Year):
     assert "DTSTART;VALUE=DATE:20260505" in ics and "X-WR-TIMEZONE:America/Denver" in ics
 
     y.cycle(datetime(2026, 1, 6, 16, 0))  # the relationship is under way once its introduction went
-    listed = " ".join(y.cli("matches", "list", "--now", "2026-05-05T05:00").split())
+    listed = " ".join(y.cli("matches", "list", "--now", "2026-05-04T23:00").split())
     assert "next check-in: 1, due Tuesday 5 May" in listed
 
     # The next Monday's digest tells of the approval at Denver's hour and day.
@@ -89,10 +90,10 @@ def test_scheduled_mail_waits_for_the_send_hour(mountain_year: Year):
     the questions go, once."""
     y = mountain_year
     y.first_suggestions(datetime(2026, 1, 5, 16, 0))
-    started = "2026-01-05T18:00"  # 11:00 in Denver: the match starts on 5 January
+    started = "2026-01-05T11:00"  # in Denver (18:00 UTC): the match starts on 5 January
     y.cli("matches", "approve", GIA, LOU, "--now", started, "--by", COORDINATOR)
     y.agree(y.relationship(GIA).id, started)
-    y.cycle(datetime.fromisoformat(started))
+    y.cycle(datetime(2026, 1, 5, 18, 0))
     y.cycle(datetime(2026, 1, 6, 16, 0))
     assert y.relationship(GIA).state == "active"
 

@@ -97,7 +97,7 @@ def matches_suggest(config: ConfigOption = None, as_json: JsonOption = False, no
     from inbox_worker.matching.engine import format_suggestions
     from inbox_worker.program import lifecycle
 
-    when = parse_now(now)
+    when = parse_now(now, settings_from(config).program.zone)
 
     def work(s, application):
         done = lifecycle.suggest(s, application.settings, when, _actor(None))
@@ -209,7 +209,7 @@ def matches_approve(which: Which, mentor: MentorOrNone = None, config: ConfigOpt
     """
     from inbox_worker.program import consent, replies
 
-    when = parse_now(now)
+    when = parse_now(now, settings_from(config).program.zone)
 
     def work(s, application):
         rel, p, m = _chosen(s, which, mentor)
@@ -240,7 +240,7 @@ def matches_reject(which: Which, mentor: MentorOrNone = None, config: ConfigOpti
     is never suggested again."""
     from inbox_worker.program import lifecycle
 
-    when = parse_now(now)
+    when = parse_now(now, settings_from(config).program.zone)
 
     def work(s, application):
         rel, _p, _m = _chosen(s, which, mentor, suggested_only=True)
@@ -276,7 +276,7 @@ def matches_consent(
     chosen = party.strip().lower().replace("é", "e")
     if chosen not in ("protege", "mentor"):
         raise fail(f"--for {party!r}: say whose answer it is, --for protege or --for mentor")
-    when = parse_now(now)
+    when = parse_now(now, settings_from(config).program.zone)
 
     def work(s, application):
         from inbox_worker.program import lifecycle
@@ -319,8 +319,8 @@ def matches_list(config: ConfigOption = None, as_json: JsonOption = False, now: 
         if wanted not in {x.value for x in RelationshipState}:
             raise fail(f"--state {state!r} is not one of: "
                        + ", ".join(x.value.replace("_", "-") for x in RelationshipState))
-    when = parse_now(now)
     settings = settings_from(config)
+    when = parse_now(now, settings.program.zone)
     application = open_app(settings)
     zone = settings.program.zone
     with application.db.unit_of_work() as s:
@@ -358,7 +358,7 @@ def matches_end(relationship: Annotated[int, typer.Argument(help="The relationsh
     """
     from inbox_worker.program import lifecycle
 
-    when = parse_now(now)
+    when = parse_now(now, settings_from(config).program.zone)
 
     def work(s, application):
         return lifecycle.end_early(s, application.settings, application.templates,

@@ -63,7 +63,7 @@ def run(
         return
     failures = []
     for application in apps:
-        when = parse_now(now)
+        when = parse_now(now, application.settings.program.zone)
         summary = run_cycle(application, MailSource(), when, dry_run=dry_run)
         prefix = f"[{application.settings.program_key}] " if len(apps) > 1 else ""
         for line in summary.lines():
@@ -105,7 +105,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False,
 
     settings = settings_from(config)
     application = open_app(settings)
-    report = status_report(application, parse_now(now))
+    report = status_report(application, parse_now(now, settings.program.zone))
     report["config_file"] = str(settings.config_file) if settings.config_file else None
     report["database"] = describe_database(settings)
     if as_json:
