@@ -46,13 +46,14 @@ LOU = "levans@albanycountylib.example"
 class Year:
     """The servers, the app and small readers of what the SMTP server received."""
 
-    def __init__(self, dovecot, user, smtp, tmp_path: Path, database_url: str):
+    def __init__(self, dovecot, user, smtp, tmp_path: Path, database_url: str, *, timezone: str = "UTC",
+                 send_hour: int = 9):
         self.dovecot, self.user, self.smtp = dovecot, user, smtp
         self.settings = Settings(
             imap=dovecot.imap_settings_for(user), smtp=smtp.smtp_settings(from_address=PROGRAM),
             database=DatabaseSettings(url=database_url),
             program=ProgramSettings(coordinators=[COORDINATOR, SECOND_COORDINATOR], mailbox_address=PROGRAM,
-                                    raw_store_dir=str(tmp_path / "raw")),
+                                    raw_store_dir=str(tmp_path / "raw"), timezone=timezone, send_hour=send_hour),
             worker=WorkerSettings(outbox_dir=str(tmp_path / "outbox")),
             schedule=ScheduleSettings(token_secret=SECRET, authserv_id=AUTHSERV_ID, digest="weekly", digest_weekday=0,
                                       assessment_months=[4, 8], escalation_days=14, waiting_list_days=90),
@@ -77,6 +78,8 @@ url = "{self.settings.database.url}"
 coordinators = ["{COORDINATOR}", "{SECOND_COORDINATOR}"]
 mailbox_address = "{PROGRAM}"
 raw_store_dir = "{tmp_path / 'raw'}"
+timezone = "{timezone}"
+send_hour = {send_hour}
 [schedule]
 token_secret = "{SECRET}"
 authserv_id = "{AUTHSERV_ID}"

@@ -138,7 +138,8 @@ def applications_edit(
     application = open_app(settings_from(config))
     try:
         result = edit_application(application.db, application.settings, application.templates, which,
-                                  list(assignments or []), by=by or getpass.getuser(), now=parse_now(now),
+                                  list(assignments or []), by=by or getpass.getuser(),
+                                  now=parse_now(now, application.settings.program.zone),
                                   notify=notify, dry_run=dry_run)
     except EditRefused as e:
         raise fail(str(e), 2) from None

@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -58,17 +58,16 @@ def settings_from(config: Path | None) -> Settings:
         raise fail(str(e)) from None
 
 
-def parse_now(value: str | None) -> datetime:
-    """The clock for this run: --now, else the real time (naive UTC, as stored)."""
+def parse_now(value: str | None, zone: tzinfo = UTC) -> datetime:
+    """The clock for this run (naive UTC, as stored): --now, read on the program's clock (`zone`)
+    unless it names its own offset, else the real time."""
     if not value:
         return utcnow()
     try:
         when = datetime.fromisoformat(value)
     except ValueError:
         raise fail(f"--now {value!r} is not a date and time; write it like 2027-06-01T09:00") from None
-    if when.tzinfo is not None:
-        when = when.astimezone(UTC).replace(tzinfo=None)
-    return when
+    return (when if when.tzinfo is not None else when.replace(tzinfo=zone)).astimezone(UTC).replace(tzinfo=None)
 
 
 def open_app(settings: Settings, *, create: bool = False):
@@ -221,7 +220,9 @@ def setup_logging(verbose: bool, settings: Settings | None = None) -> None:
 
 
 NowOption = Annotated[str | None, typer.Option(
-    "--now", help="Pretend it is this time (ISO, e.g. 2027-06-01T09:00); default: now.", show_default=False)]
+    "--now", help="Pretend it is this time on the program's clock ([program] timezone), written like "
+                 "2027-06-01T09:00 (add an offset, as 2027-06-01T15:00Z, for another clock); default: now.",
+    show_default=False)]
 ByOption = Annotated[str | None, typer.Option(
     "--by", help="Who is deciding, for the record (default: your login name).", show_default=False)]
 DryRunOption = Annotated[bool, typer.Option(

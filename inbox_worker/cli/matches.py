@@ -33,6 +33,8 @@ from inbox_worker.cli.common import (
     parse_now,
     settings_from,
 )
+from inbox_worker.clock import local_day
+from inbox_worker.outbound.words import time_for_people
 
 matches_app = typer.Typer(
     help="Suggest mentors for protégés waiting, decide on the suggestions, and follow each match.\n\n"
@@ -95,7 +97,7 @@ def matches_suggest(config: ConfigOption = None, as_json: JsonOption = False, no
     from inbox_worker.matching.engine import format_suggestions
     from inbox_worker.program import lifecycle
 
-    when = parse_now(now)
+    when = parse_now(now, settings_from(config).program.zone)
 
     def work(s, application):
         done = lifecycle.suggest(s, application.settings, when, _actor(None))
@@ -207,7 +209,7 @@ def matches_approve(which: Which, mentor: MentorOrNone = None, config: ConfigOpt
     """
     from inbox_worker.program import consent, replies
 
-    when = parse_now(now)
+    when = parse_now(now, settings_from(config).program.zone)
 
     def work(s, application):
         rel, p, m = _chosen(s, which, mentor)
@@ -238,7 +240,7 @@ def matches_reject(which: Which, mentor: MentorOrNone = None, config: ConfigOpti
     is never suggested again."""
     from inbox_worker.program import lifecycle
 
-    when = parse_now(now)
+    when = parse_now(now, settings_from(config).program.zone)
 
     def work(s, application):
         rel, _p, _m = _chosen(s, which, mentor, suggested_only=True)
@@ -274,7 +276,7 @@ def matches_consent(
     chosen = party.strip().lower().replace("é", "e")
     if chosen not in ("protege", "mentor"):
         raise fail(f"--for {party!r}: say whose answer it is, --for protege or --for mentor")
-    when = parse_now(now)
+    when = parse_now(now, settings_from(config).program.zone)
 
     def work(s, application):
         from inbox_worker.program import lifecycle
@@ -317,10 +319,12 @@ def matches_list(config: ConfigOption = None, as_json: JsonOption = False, now: 
         if wanted not in {x.value for x in RelationshipState}:
             raise fail(f"--state {state!r} is not one of: "
                        + ", ".join(x.value.replace("_", "-") for x in RelationshipState))
-    when = parse_now(now)
-    application = open_app(settings_from(config))
+    settings = settings_from(config)
+    when = parse_now(now, settings.program.zone)
+    application = open_app(settings)
+    zone = settings.program.zone
     with application.db.unit_of_work() as s:
-        rows = relationship_rows(s, when.date(), wanted)
+        rows = relationship_rows(s, local_day(when, zone), wanted, zone)
     if as_json:
         typer.echo(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
         return
@@ -354,7 +358,7 @@ def matches_end(relationship: Annotated[int, typer.Argument(help="The relationsh
     """
     from inbox_worker.program import lifecycle
 
-    when = parse_now(now)
+    when = parse_now(now, settings_from(config).program.zone)
 
     def work(s, application):
         return lifecycle.end_early(s, application.settings, application.templates,
@@ -389,9 +393,11 @@ def people_show(which: Annotated[str, typer.Argument(help="Email address or appl
     from inbox_worker.program.history import person_history
     from inbox_worker.program.overview import row_lines
 
-    application = open_app(settings_from(config))
+    settings = settings_from(config)
+    application = open_app(settings)
+    zone = settings.program.zone
     with application.db.unit_of_work() as s:
-        data = person_history(s, which, parse_now(None).date())
+        data = person_history(s, which, local_day(parse_now(None), zone), zone)
     if data is None:
         raise fail(f"nobody with address or number {which!r}. See `inbox-worker applications list`.")
     if as_json:
@@ -404,7 +410,7 @@ def people_show(which: Annotated[str, typer.Argument(help="Email address or appl
             typer.echo("  " + line)
     typer.echo("history:")
     for t in data["timeline"]:
-        typer.echo(f"  {t['at']:%Y-%m-%d %H:%M}  {t['what']}")
+        typer.echo(f"  {time_for_people(t['at'], zone=zone)}  {t['what']}")
 
 
 # ---------------------------------------------------------------- export

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -63,7 +64,7 @@ def run(
         return
     failures = []
     for application in apps:
-        when = parse_now(now)
+        when = parse_now(now, application.settings.program.zone)
         summary = run_cycle(application, MailSource(), when, dry_run=dry_run)
         prefix = f"[{application.settings.program_key}] " if len(apps) > 1 else ""
         for line in summary.lines():
@@ -108,11 +109,12 @@ def status(config: ConfigOption = None, as_json: JsonOption = False,
                                                    "2027-06-01T09:00).", show_default=False)] = None) -> None:
     """Where the program stands (protégés waiting, mentors' free places, pairs, check-ins, mail to read,
     email not delivered), then what the worker has done: last poll, messages, outbox, review queue."""
+    from inbox_worker.outbound.words import time_for_people
     from inbox_worker.program.views import status_report
 
     settings = settings_from(config)
     application = open_app(settings)
-    report = status_report(application, parse_now(now))
+    report = status_report(application, parse_now(now, settings.program.zone))
     report["config_file"] = str(settings.config_file) if settings.config_file else None
     report["database"] = describe_database(settings)
     if as_json:
@@ -124,11 +126,15 @@ def status(config: ConfigOption = None, as_json: JsonOption = False,
     typer.echo("")
     typer.echo(f"settings: {report['config_file'] or 'no file (built-in defaults and the environment)'}")
     typer.echo(f"database: {report['database']}")
-    typer.echo(f"last poll: {report['last_poll_at'] or 'never (run `inbox-worker run --once`)'}")
+    def when(iso: str) -> str:
+        # Stored times are UTC; people read the program's own clock, named.
+        at = time_for_people(datetime.fromisoformat(iso), zone=settings.program.zone)
+        return f"{at} ({settings.program.timezone})"
+
+    last_poll = when(report["last_poll_at"]) if report["last_poll_at"] else "never (run `inbox-worker run --once`)"
+    typer.echo(f"last poll: {last_poll}")
     cycle = report["last_cycle"]
     if cycle and cycle["last_error"]:
-        def when(iso: str) -> str:
-            return iso[:16].replace("T", " ") + " UTC"
 
         state = "still failing" if cycle["failing_since"] else f"working again since {when(cycle['at'])}"
         typer.echo(f"last error: {when(cycle['last_error_at'])} ({state}): {cycle['last_error']}")

@@ -30,8 +30,9 @@ def report(html: HtmlOption = None, pdf: PdfOption = None, config: ConfigOption 
 
     if html is None and pdf is None:
         raise fail("say where to write the report: --html report.html, --pdf report.pdf, or both")
-    when = parse_now(now)
-    application = open_app(settings_from(config))
+    settings = settings_from(config)
+    when = parse_now(now, settings.program.zone)
+    application = open_app(settings)
     with application.db.unit_of_work() as s:
         page = report_html(s, application.settings, application.templates, when)
     if html is not None:

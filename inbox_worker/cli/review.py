@@ -32,7 +32,7 @@ def review_list(config: ConfigOption = None, as_json: JsonOption = False) -> Non
     from inbox_worker.program.review import list_open
 
     application = open_app(settings_from(config))
-    items = list_open(application.db)
+    items = list_open(application.db, application.settings.program.zone)
     if as_json:
         typer.echo(json.dumps(items, indent=2, ensure_ascii=False))
         return
@@ -54,7 +54,7 @@ def review_show(item: Item, config: ConfigOption = None, as_json: JsonOption = F
 
     application = open_app(settings_from(config))
     try:
-        data = show_item(application.db, application.raw_store, item)
+        data = show_item(application.db, application.raw_store, item, application.settings.program.zone)
     except ReviewError as e:
         raise fail(str(e)) from None
     if as_json:
@@ -84,14 +84,15 @@ def review_done(
     from inbox_worker.program.review import ReviewError, mark_done
 
     application = open_app(settings_from(config))
+    when = parse_now(now, application.settings.program.zone)
     try:
         if dry_run:
             with application.db.dry_run():
-                done = mark_done(application.db, item, by=by or getpass.getuser(), note=note, now=parse_now(now))
+                done = mark_done(application.db, item, by=by or getpass.getuser(), note=note, now=when)
             typer.echo(f"message #{done['id']} from {done['from']} would leave the review queue (--dry-run: "
                        "nothing changed)")
             return
-        done = mark_done(application.db, item, by=by or getpass.getuser(), note=note, now=parse_now(now))
+        done = mark_done(application.db, item, by=by or getpass.getuser(), note=note, now=when)
     except ReviewError as e:
         raise fail(str(e)) from None
     typer.echo(f"message #{done['id']} from {done['from']} is dealt with; it has left the review queue")
@@ -114,7 +115,7 @@ def review_reprocess(item: Item, now: NowOption = None, config: ConfigOption = N
         intake = Intake(settings=settings, db=application.db, mailbox=None, raw_store=application.raw_store,
                         templates=application.templates, account=source.account(settings), extractor=extractor)
         try:
-            recorded = reprocess(intake, item, parse_now(now))
+            recorded = reprocess(intake, item, parse_now(now, application.settings.program.zone))
         except CannotReprocess as e:
             raise fail(str(e)) from None
     if recorded.state is IncomingState.REVIEW:

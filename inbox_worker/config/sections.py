@@ -6,7 +6,9 @@ this module only describes them.
 from __future__ import annotations
 
 import os
+from datetime import tzinfo
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -126,11 +128,33 @@ class ProgramSettings(BaseModel):
     # Days after a relationship closes before both people's personal data is erased
     # (counts for reports are kept).
     retention_days: int = 730
+    # The program's own time zone (an IANA name, as "America/Denver"): every date and time people
+    # read is in it, and its days are the program's days. The database keeps UTC.
+    timezone: str = "UTC"
+    # Scheduled mail (check-in questions, closings, the digest, the monthly report) goes out at
+    # or after this hour of its day, in the program's time zone (0 to 23).
+    send_hour: int = Field(default=9, ge=0, le=23)
 
     @field_validator("coordinators")
     @classmethod
     def _lower(cls, v: list[str]) -> list[str]:
         return [a.strip().lower() for a in v if a.strip()]
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        name = v.strip()
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{v!r} is not a time zone this computer knows; write the IANA name of the "
+                             f"program's zone, such as \"America/Denver\" (Mountain time) or \"UTC\"") from None
+        return name
+
+    @property
+    def zone(self) -> tzinfo:
+        """The program's time zone, ready to convert times into."""
+        return ZoneInfo(self.timezone)
 
 
 class WorkerSettings(BaseModel):

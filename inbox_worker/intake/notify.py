@@ -56,7 +56,8 @@ def acknowledge(s: Session, settings: Settings, templates: Templates, *, row_id:
     # The ids are passed as they arrived: the envelope decides which are fit to repeat.
     envelope = Envelope(from_address=settings.smtp.from_address, from_name=settings.smtp.from_name, to=[app.email],
                         in_reply_to=their_id or None, references=their_references)
-    message = build_message(templates.render(answer, context), envelope, date=now, attachments=attachments,
+    message = build_message(templates.render(answer, context), envelope, date=now, zone=settings.program.zone,
+                            attachments=attachments,
                             message_id=_message_id(key, settings))
     outbox.queue(s, key=key, template=answer, message=message, now=now, application_id=app.id,
                  incoming_message_id=row_id, daily_cap=settings.worker.max_replies_per_address_per_day)
@@ -68,7 +69,8 @@ def review_notice(s: Session, settings: Settings, templates: Templates, *, row_i
     """Tell the coordinators a message was set aside for them, and why (and, for a correction the
     program could not read, the `command` that applies it by hand)."""
     context = review_notice_context(settings.program, settings.imap.review_folder, sender=sender, subject=subject,
-                                    received=time_for_people(received), reason=reason, command=command,
+                                    received=time_for_people(received, zone=settings.program.zone), reason=reason,
+                                    command=command,
                                     number=row_id if key is None else None)
     _to_coordinators(s, settings, templates.render("review_notice", context), key or f"review:{row_id}",
                      "review_notice", now, incoming_message_id=row_id)
@@ -108,7 +110,8 @@ def _coordinators_email(settings: Settings, rendered: Rendered, key: str, now: d
         return None
     envelope = Envelope(from_address=settings.smtp.from_address, from_name=settings.smtp.from_name,
                         to=list(coordinators), auto_submitted="auto-generated")
-    return build_message(rendered, envelope, date=now, message_id=_message_id(key, settings))
+    return build_message(rendered, envelope, date=now, zone=settings.program.zone,
+                         message_id=_message_id(key, settings))
 
 
 def _message_id(key: str, settings: Settings) -> str:

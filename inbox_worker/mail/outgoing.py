@@ -29,7 +29,7 @@ import email.policy
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import getaddresses
@@ -140,7 +140,7 @@ def valid_message_ids(values: Iterable[str]) -> list[str]:
 
 
 def write_email(envelope: Envelope, *, subject: str, text: str, html: str, message_id: str,
-                date: datetime, attachments: Sequence[Attachment] = (),
+                date: datetime, zone: tzinfo = UTC, attachments: Sequence[Attachment] = (),
                 inline_images: Sequence[InlineImage] = ()) -> OutgoingEmail:
     """A multipart/alternative email (text and HTML), inside multipart/mixed with attachments if any.
 
@@ -168,8 +168,9 @@ def write_email(envelope: Envelope, *, subject: str, text: str, html: str, messa
     if envelope.reply_to:
         msg["Reply-To"] = _address(envelope.reply_to)
     msg["Subject"] = subject
-    # Stored times are naive UTC; say so in the header.
-    msg["Date"] = date if date.tzinfo else date.replace(tzinfo=UTC)
+    # Stored times are naive UTC; the header shows the program's own clock and its offset
+    # (-0700 in Denver in winter), as a person's mail program there would write it.
+    msg["Date"] = (date if date.tzinfo else date.replace(tzinfo=UTC)).astimezone(zone)
     _set_ids(msg, "Message-ID", [own_id])
     if answered:
         _set_ids(msg, "In-Reply-To", [answered])

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from inbox_worker.clock import local_day
 from inbox_worker.config import ProgramSettings, Settings
 from inbox_worker.form import field_label
 from inbox_worker.outbound import outbox
@@ -118,6 +119,11 @@ def review_notice_context(program: ProgramSettings, review_folder: str, *, sende
     }
 
 
+def program_day(settings: Settings, when: date | datetime | None) -> date | None:
+    """A stored instant (naive UTC) as the day it was in the program's time zone; a day as it is."""
+    return local_day(when, settings.program.zone) if isinstance(when, datetime) else when
+
+
 def base(settings: Settings) -> dict[str, Any]:
     return {"program_name": settings.program.name, "program_address": settings.program.mailbox_address}
 
@@ -132,7 +138,7 @@ def person(record: dict) -> dict[str, str]:
 def held_notice_context(settings: Settings, sender: str, count: int, noticed: int, now: datetime) -> dict:
     """The limit notice about one sender's messages set aside on `now`'s day past the notices' cap."""
     return base(settings) | {"kind": "sender", "sender": sender or "(unknown sender)", "count": count,
-                             "noticed": noticed, "day": day_for_people(now),
+                             "noticed": noticed, "day": day_for_people(now, zone=settings.program.zone),
                              "review_folder": settings.imap.review_folder}
 
 
@@ -143,7 +149,7 @@ def daily_limit_context(settings: Settings, waiting: int, sent: int) -> dict:
 
 def worker_alert_context(settings: Settings, *, since: datetime, problems: list[str]) -> dict:
     """What the alert about the worker's own trouble is given: since when, and what is wrong."""
-    return {**base(settings), "since": time_for_people(since), "problems": list(problems)}
+    return {**base(settings), "since": time_for_people(since, zone=settings.program.zone), "problems": list(problems)}
 
 
 # ---------------------------------------------------------------- participants and supervisors
@@ -182,11 +188,11 @@ def assessment_reminder_context(settings: Settings, *, recipient: dict, other: d
 
 
 def assessment_escalation_context(settings: Settings, *, relationship_id: int, protege: dict, mentor: dict,
-                                  number: int, reminded_on: date, silent: list[str], days: int) -> dict:
+                                  number: int, reminded_on: date | datetime, silent: list[str], days: int) -> dict:
     names = {"protege": person(protege)["name"], "mentor": person(mentor)["name"]}
     return base(settings) | {
         "relationship_id": relationship_id, "protege_name": names["protege"], "mentor_name": names["mentor"],
-        "number": number, "reminded_on": fmt_day(reminded_on), "days": days,
+        "number": number, "reminded_on": fmt_day(program_day(settings, reminded_on)), "days": days,
         "silent": [f"{names[r]} ({ROLE_LABELS.get(r, r)})" for r in silent],
     }
 
@@ -200,7 +206,7 @@ def closing_context(settings: Settings, *, recipient: dict, other: dict, role: s
 
 
 def proposal_context(settings: Settings, *, recipient: dict, other: dict, role: str, why: str,
-                     asked_on: date) -> dict:
+                     asked_on: date | datetime) -> dict:
     """A proposed match, for one of the pair: who the other is (name, position, library: nothing
     else of their form), why it fits, what the year asks, and how to answer."""
     months = settings.schedule.assessment_months
@@ -212,7 +218,8 @@ def proposal_context(settings: Settings, *, recipient: dict, other: dict, role: 
         "months": settings.schedule.relationship_months,
         "checkin_times": {2: "twice", 3: "three times"}.get(len(months), f"{len(months)} times"),
         "checkin_months": " and ".join(str(m) for m in months), "guidelines": GUIDELINES,
-        "roles": list(MENTOR_ROLES if role == "mentor" else PROTEGE_ROLES), "asked_on": day_for_people(asked_on),
+        "roles": list(MENTOR_ROLES if role == "mentor" else PROTEGE_ROLES),
+        "asked_on": day_for_people(program_day(settings, asked_on)),
     }
 
 
@@ -222,12 +229,14 @@ def proposal_withdrawn_context(settings: Settings, *, recipient: dict, other: di
 
 
 def consent_escalation_context(settings: Settings, *, relationship_id: int, protege: dict, mentor: dict,
-                               silent: list[str], asked_on: date, reminded_on: date | None) -> dict:
+                               silent: list[str], asked_on: date | datetime,
+                               reminded_on: date | datetime | None) -> dict:
     names = {"protege": person(protege)["name"], "mentor": person(mentor)["name"]}
     return base(settings) | {
         "relationship_id": relationship_id, "protege_name": names["protege"], "mentor_name": names["mentor"],
         "silent": [{"who": f"{names[r]} ({ROLE_LABELS.get(r, r)})", "party": r} for r in silent],
-        "asked_on": day_for_people(asked_on), "reminded_on": day_for_people(reminded_on),
+        "asked_on": day_for_people(program_day(settings, asked_on)),
+        "reminded_on": day_for_people(program_day(settings, reminded_on)),
     }
 
 
@@ -242,17 +251,19 @@ def consent_declined_context(settings: Settings, *, relationship_id: int, proteg
 
 
 def relationship_ended_context(settings: Settings, *, recipient: dict, other: dict, role: str,
-                               starts_on: date | None, ended_on: date) -> dict:
+                               starts_on: date | None, ended_on: date | datetime) -> dict:
     """For each participant of a relationship ended early. The coordinator's reason stays on the
     record: it may be about the other person, and this email goes to both."""
     return base(settings) | {
         "greeting_name": person(recipient)["name"], "other_name": person(other)["name"],
-        "role_label": ROLE_LABELS.get(role, role), "starts_on": fmt_day(starts_on), "ended_on": fmt_day(ended_on),
+        "role_label": ROLE_LABELS.get(role, role), "starts_on": fmt_day(starts_on),
+        "ended_on": fmt_day(program_day(settings, ended_on)),
     }
 
 
-def waiting_list_note_context(settings: Settings, protege: dict, applied_on: date) -> dict:
-    return base(settings) | {"greeting_name": person(protege)["name"], "applied_on": fmt_day(applied_on)}
+def waiting_list_note_context(settings: Settings, protege: dict, applied_on: date | datetime) -> dict:
+    return base(settings) | {"greeting_name": person(protege)["name"],
+                             "applied_on": fmt_day(program_day(settings, applied_on))}
 
 
 def call_for_mentors_context(settings: Settings, shortage: list[dict], waiting: int, free_places: int) -> dict:
@@ -289,7 +300,7 @@ def queue_mail(s: Session, settings: Settings, templates: Templates, *, key: str
                         references=list(references), auto_submitted="auto-generated",
                         # Replies come to the program mailbox, never to the other recipients.
                         reply_to=reply_to or settings.program.mailbox_address)
-    message = build_message(rendered, envelope, date=now, attachments=list(attachments),
+    message = build_message(rendered, envelope, date=now, zone=settings.program.zone, attachments=list(attachments),
                             inline_images=list(inline_images),
                             message_id=message_id_for(key, address_domain(settings.smtp.from_address)))
     return outbox.queue(s, key=key, template=template, message=message, now=now,

@@ -102,7 +102,8 @@ def digest_context(settings: Settings, contents, *, standing, outcomes, period_w
     roles = {label: sum(1 for a in contents.applications if a["role_label"] == label and a["kind"] == "new")
              for label in ("protégé", "mentor")}
     return base(settings) | {
-        "period": period_words, "today": day_for_people(today), "since": day_for_people(contents.since, today),
+        "period": period_words, "today": day_for_people(today),
+        "since": day_for_people(contents.since, today, settings.program.zone),
         "summary": summary_lines(standing, today), "token": token, "token_expires": token_expires,
         "explain_reply_commands": explain_reply_commands,
         "chart": {"cid": chart.cid, "alt": chart.alt} if chart else None,

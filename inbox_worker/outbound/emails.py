@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
@@ -119,7 +119,8 @@ def message_id_for(key: str, domain: str) -> str:
 
 
 def build_message(rendered: Rendered, envelope: Envelope, *, message_id: str, date: datetime,
-                  attachments: list[Attachment] = (), inline_images: list[InlineImage] = ()) -> OutgoingEmail:
+                  zone: tzinfo = UTC, attachments: list[Attachment] = (),
+                  inline_images: list[InlineImage] = ()) -> OutgoingEmail:
     """A multipart/alternative email (text and HTML), with attachments if any, and with images the
     HTML shows in place (`inline_images`, named by `cid:`).
 
@@ -128,7 +129,7 @@ def build_message(rendered: Rendered, envelope: Envelope, *, message_id: str, da
     values as they came.
     """
     return write_email(envelope, subject=rendered.subject, text=rendered.text, html=rendered.html,
-                       message_id=message_id or make_msgid(), date=date, attachments=attachments,
+                       message_id=message_id or make_msgid(), date=date, zone=zone, attachments=attachments,
                        inline_images=inline_images)
 
 

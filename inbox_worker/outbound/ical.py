@@ -4,7 +4,9 @@ Both people can drop the file into their calendar and see when the
 coordinators will check in and when the official year ends. Written by hand
 because it is small: CRLF line ends, text escaped, lines folded at 75 octets,
 all-day events, and a UID per event that stays the same if the file is sent
-again, so calendars update instead of duplicating.
+again, so calendars update instead of duplicating. The events' days are the
+program's own (counted in its time zone), and all-day DATE values keep them
+on that day wherever the reader's calendar is; X-WR-TIMEZONE names the zone.
 """
 from __future__ import annotations
 
@@ -47,11 +49,14 @@ def fold(line: str) -> str:
     return "\r\n".join(out)
 
 
-def calendar(events: list[CalendarEvent], *, stamp: datetime, name: str) -> bytes:
-    """An iCalendar file of all-day events. `stamp` (naive UTC) is when the file was made."""
+def calendar(events: list[CalendarEvent], *, stamp: datetime, name: str, timezone: str = "") -> bytes:
+    """An iCalendar file of all-day events. `stamp` (naive UTC) is when the file was made;
+    `timezone`, the program's zone (an IANA name) its days are counted in."""
     dtstamp = stamp.strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
              f"X-WR-CALNAME:{escape_text(name)}"]
+    if timezone:
+        lines.append(f"X-WR-TIMEZONE:{escape_text(timezone)}")
     for e in events:
         lines += [
             "BEGIN:VEVENT",
@@ -70,7 +75,7 @@ def calendar(events: list[CalendarEvent], *, stamp: datetime, name: str) -> byte
 
 
 def relationship_calendar(relationship_id: int, *, assessments: list[date], ends_on: date, program_name: str,
-                          domain: str, stamp: datetime) -> bytes:
+                          domain: str, stamp: datetime, timezone: str = "") -> bytes:
     """The introduction's calendar: each assessment, and the end of the mentoring year."""
     events = [
         CalendarEvent(
@@ -85,4 +90,4 @@ def relationship_calendar(relationship_id: int, *, assessments: list[date], ends
         summary=f"{program_name}: the mentoring year ends",
         description="The official mentoring relationship ends after 12 calendar months; "
                     "we will ask you both for feedback on the program."))
-    return calendar(events, stamp=stamp, name=program_name)
+    return calendar(events, stamp=stamp, name=program_name, timezone=timezone)

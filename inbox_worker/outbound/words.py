@@ -6,9 +6,10 @@ Every date and time shown to a person goes through `day_for_people` or `time_for
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
+from inbox_worker.clock import local_time
 from inbox_worker.form import CHOICES, RECORD_KEYS, field_label
 
 ROLE_LABELS = {"protege": "protégé", "mentor": "mentor"}
@@ -66,23 +67,26 @@ def fmt_day(day: date | None) -> str:
     return day.strftime("%B %-d, %Y") if day else ""
 
 
-def day_for_people(when: date | datetime | None, today: date | None = None) -> str:
+def day_for_people(when: date | datetime | None, today: date | None = None, zone: tzinfo = UTC) -> str:
     """A day as the coordinators' digest and report write it: "Monday 2 March", with the year
     when it is not this year's (always, without `today`).
 
-    Stored times are UTC, and so are the days shown for now: the program's own time zone,
-    when it has one, is applied here and nowhere else.
+    A datetime is an instant (naive ones are UTC, as stored): its day is the one on the clocks
+    of the program's time zone `zone`, so 03:00 UTC on 2 March is "Sunday 1 March" in Denver.
+    A date is already a day of the program's (a due date, a start) and is written as it is;
+    `today` is the program's today (`clock.local_day(now, zone)`).
     """
     if when is None:
         return ""
-    day = when.date() if isinstance(when, datetime) else when
+    day = local_time(when, zone).date() if isinstance(when, datetime) else when
     words = f"{day:%A} {day.day} {day:%B}"
     return words if today is not None and day.year == today.year else f"{words} {day.year}"
 
 
-def time_for_people(when: datetime, today: date | None = None) -> str:
-    """ "Monday 2 March at 14:05" (UTC for now, as `day_for_people` says)."""
-    return f"{day_for_people(when, today)} at {when:%H:%M}"
+def time_for_people(when: datetime, today: date | None = None, zone: tzinfo = UTC) -> str:
+    """ "Monday 2 March at 14:05", on the clocks of the program's time zone `zone`."""
+    local = local_time(when, zone)
+    return f"{day_for_people(local, today, zone)} at {local:%H:%M}"
 
 
 # What each email is, for a coordinator reading that one could not be sent.

@@ -100,7 +100,7 @@ def alert_message(settings: Settings, templates: Templates, recipients: list[str
     envelope = Envelope(from_address=settings.smtp.from_address, from_name=settings.smtp.from_name,
                         to=recipients, auto_submitted="auto-generated")
     key = f"alert:{settings.program_key}:{incident.since}"
-    return build_message(rendered, envelope, date=now,
+    return build_message(rendered, envelope, date=now, zone=settings.program.zone,
                          message_id=message_id_for(key, address_domain(settings.smtp.from_address)))
 
 
@@ -130,7 +130,7 @@ def after_cycle(app, record: health.CycleRecord, now: datetime, open_sender) -> 
     since = datetime.fromisoformat(record.failing_since)
     if now - since < timedelta(minutes=settings.alerts.failing_minutes):
         return []
-    problem = (f"the mailbox has failed since {words.time_for_people(since)}, "
+    problem = (f"the mailbox has failed since {words.time_for_people(since, zone=settings.program.zone)}, "
                f"{int((now - since).total_seconds() // 60)} minutes: {record.mailbox_error}")
     # The rest of what is wrong, without saying the mailbox's trouble twice.
     others = [p for p in health.check(app, now) if not p.startswith("the last poll")]

@@ -25,6 +25,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inbox_worker.clock import local_day
 from inbox_worker.config import Settings
 from inbox_worker.outbound import contexts, outbox, words
 from inbox_worker.outbound.emails import Attachment, Templates, address_domain
@@ -122,7 +123,7 @@ def proposal(s: Session, settings: Settings, templates: Templates, rel: Mentorin
         context=contexts.proposal_context(
             settings, recipient=people[party].record, other=people[other].record, role=party,
             why=fit_sentence(rel.explanation, party, people[other].record, people[party].record),
-            asked_on=asked.date()),
+            asked_on=asked),
         to=[people[party].email], now=now, application_id=people[party].id)
 
 
@@ -171,8 +172,9 @@ def record_answer(s: Session, settings: Settings, templates: Templates, rel: Men
         raise ProgramError(f"relationship {rel.id} is {state_words(rel.state)}; the {label}'s answer can be "
                            f"recorded only while the match is proposed.")
     if consent.answer is not None:
+        answered_on = words.day_for_people(consent.answered_at, zone=settings.program.zone)
         raise ProgramError(f"the {label} of relationship {rel.id} already {consent.answer} on "
-                           f"{words.day_for_people(consent.answered_at)}; to undo a yes, end the match with "
+                           f"{answered_on}; to undo a yes, end the match with "
                            f"`inbox-worker matches end {rel.id}`.")
     consent.answer, consent.answered_at, consent.recorded_by = wanted, now, recorded_by
     consent.by_phone, consent.reason = by_phone, (reason.strip() or None)
@@ -231,7 +233,8 @@ def finalize(s: Session, settings: Settings, templates: Templates, rel: Mentorin
     # Both answered before their proposal went out (a coordinator asked them): it would ask too late.
     outbox.withdraw(s, keys=[], prefixes=[f"proposal:{rel.id}:", f"proposal-reminder:{rel.id}:"],
                     reason=f"not sent: both of relationship {rel.id} had said yes")
-    rel.starts_on = now.date()
+    # The day it starts where the program is: its check-ins and end fall on days counted from it.
+    rel.starts_on = local_day(now, settings.program.zone)
     rel.ends_on = schedule.end_date(rel.starts_on, settings.schedule)
     dates = schedule.assessment_dates(rel.starts_on, settings.schedule)
     for n, day in enumerate(dates, start=1):
@@ -241,7 +244,8 @@ def finalize(s: Session, settings: Settings, templates: Templates, rel: Mentorin
             _notify_supervisor(s, settings, templates, rel, people, party, now)
     ics = relationship_calendar(rel.id, assessments=dates, ends_on=rel.ends_on,
                                 program_name=settings.program.name,
-                                domain=address_domain(settings.smtp.from_address), stamp=now)
+                                domain=address_domain(settings.smtp.from_address), stamp=now,
+                                timezone=settings.program.timezone)
     contexts.queue_mail(
         s, settings, templates, key=f"introduction:{rel.id}", template="introduction",
         context=contexts.introduction_context(settings, rel.id, protege.record, mentor.record, assessments=dates,

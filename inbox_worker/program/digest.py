@@ -12,12 +12,13 @@ that lists them. Words are the form's and everyday dates, never keys.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from inbox_worker.clock import local_day
 from inbox_worker.form import field_label
 from inbox_worker.matching.explanation import fit_words, library_words, why_line
 from inbox_worker.outbound import contexts, dashboard, words
@@ -52,7 +53,7 @@ EXPLAINED_REPLY_COMMANDS = "reply_commands_explained"
 def send_digest(s: Session, app, now: datetime) -> str | None:
     """The coordinators' digest for the current period, once, and only when something happened."""
     settings = app.settings
-    period = schedule.digest_period(now, settings.schedule)
+    period = schedule.digest_period(now, settings.schedule, settings.program.zone, settings.program.send_hour)
     coordinators = list(settings.program.coordinators)
     if period is None or not coordinators or s.get(DigestSent, period) is not None:
         return None
@@ -96,7 +97,7 @@ def send_digest(s: Session, app, now: datetime) -> str | None:
         settings, contents, standing=figures.standing,
         outcomes=outcomes.gather(s, settings.schedule.assessment_questions, since, now),
         period_words=period_words(period, settings.schedule), token=token,
-        token_expires=day_for_people(expires, now.date()) if expires else "", chart=chart,
+        token_expires=day_for_people(expires, None, settings.program.zone) if expires else "", chart=chart,
         explain_reply_commands=bool(explain))
     outgoing_id = contexts.queue_mail(
         s, settings, app.templates, key=f"digest:{period}", template="digest", context=context,
@@ -127,7 +128,8 @@ def _person(name: str | None, email: str) -> str:
 def gather(s: Session, settings, now: datetime, since: datetime | None, period: str) -> schedule.DigestContents:
     """Everything the digest shows, in words, each item marked `new` when it happened since the last digest."""
     new = schedule.is_new
-    today = now.date()
+    zone = settings.program.zone
+    today = local_day(now, zone)
     c = schedule.DigestContents(period=period, since=since)
     apps = {a.id: a for a in s.scalars(select(Application))}
 
@@ -145,7 +147,7 @@ def gather(s: Session, settings, now: datetime, since: datetime | None, period: 
                        .order_by(IncomingMessage.id)):
         # The subject as it decoded: one line of text, or it could add lines to the digest.
         c.review.append({"id": m.id, "sender": m.sender or "(unknown sender)", "subject": header_text(m.subject or ""),
-                         "reason": m.reason or "", "received": day_for_people(m.received_at, today),
+                         "reason": m.reason or "", "received": day_for_people(m.received_at, today, zone),
                          "new": new(m.updated_at, since)})
     outbox_state = dict(s.execute(select(OutgoingMessage.idempotency_key, OutgoingMessage.state)).all())
     ending_horizon = timedelta(days=settings.schedule.ending_soon_days)
@@ -157,10 +159,10 @@ def gather(s: Session, settings, now: datetime, since: datetime | None, period: 
             c.suggestions.append(pair | {
                 "id": r.id, "fit": fit_words(r.score), "why": why_line(r.explanation, protege.record, mentor.record),
                 "library": library_words(protege.record.get("library_type")),
-                "waiting_since": day_for_people(protege.created_at, today), "applied_at": protege.created_at,
+                "waiting_since": day_for_people(protege.created_at, today, zone), "applied_at": protege.created_at,
                 "new": new(r.suggested_at, since), "supervisor": supervisor, "consult_supervisor": consult})
         if r.state in ASKING_STATES or (r.state == State.DECLINED and new(r.closed_at, since)):
-            _proposal(c, r, pair, since, today)
+            _proposal(c, r, pair, since, today, zone)
         for notified_at, key, person, whose in (
                 (r.supervisor_notified_at, f"supervisor:{r.id}", r.protege_id, "protégé"),
                 (r.mentor_supervisor_notified_at, f"supervisor:{r.id}:mentor", r.mentor_id, "mentor")):
@@ -172,17 +174,17 @@ def gather(s: Session, settings, now: datetime, since: datetime | None, period: 
                     .get(state or "", "not sent (the address may be on the do-not-mail list)"),
                     "new": new(notified_at, since)})
         if r.state == State.ACTIVE:
-            _checkins(c, r, pair, since, today)
+            _checkins(c, r, pair, since, today, zone)
         elif r.state == State.CLOSED:
             # Closed with a check-in skipped (the end came while nothing ran): said once.
-            _checkins(c, r, pair, since, today, only_skipped=True)
+            _checkins(c, r, pair, since, today, zone, only_skipped=True)
             if r.ends_on and r.ends_on - ending_horizon <= today:
                 entered = datetime.combine(r.ends_on - ending_horizon, datetime.min.time())
                 c.ending.append(pair | {"status": f"ends {day_for_people(r.ends_on, today)}",
                                         "new": new(entered, since)})
         if r.state == State.CLOSED and new(r.closed_at, since):
-            late = (f" (the end-of-year email went late, {day_for_people(r.closed_at, today)})"
-                    if r.ends_on and r.closed_at.date() > r.ends_on else "")
+            late = (f" (the end-of-year email went late, {day_for_people(r.closed_at, today, zone)})"
+                    if r.ends_on and local_day(r.closed_at, zone) > r.ends_on else "")
             c.ending.append(pair | {"status": f"closed {day_for_people(r.ends_on, today)}; feedback requested "
                                               f"from both{late}", "new": True})
         if r.state == State.ENDED_EARLY and new(r.closed_at, since):
@@ -197,7 +199,7 @@ def gather(s: Session, settings, now: datetime, since: datetime | None, period: 
                            "new": new(max(o.created_at, o.next_attempt_at), since)})
     for e in s.scalars(select(Event).where(Event.action.in_(DECISIONS)).order_by(Event.id)):
         if new(e.at, since):
-            c.activity.append({"at": time_for_people(e.at, today), "what": decision_words(e, apps), "new": True})
+            c.activity.append({"at": time_for_people(e.at, today, zone), "what": decision_words(e, apps), "new": True})
     waiting = [schedule.WaitingProtege(app_id, applied_at, library_type)
                for app_id, applied_at, library_type in lifecycle.waiting_protege_types(s)]
     mentors = mentor_views(s, settings)
@@ -207,10 +209,10 @@ def gather(s: Session, settings, now: datetime, since: datetime | None, period: 
 
 
 def _proposal(c: schedule.DigestContents, r: MentoringRelationship, pair: dict, since: datetime | None,
-              today: date) -> None:
+              today: date, zone: tzinfo) -> None:
     """A match asked of the pair: who has answered and how; or, new since the last digest, declined."""
     new = schedule.is_new
-    said = [consent_words(x, today) for x in r.consents]
+    said = [consent_words(x, today, zone) for x in r.consents]
     if r.state == State.DECLINED:
         status = "; ".join(w for w in said if " said no " in w) + ". The other was told only that the match " \
             "will not go ahead; the protégé waits for a mentor again, in their place"
@@ -219,18 +221,19 @@ def _proposal(c: schedule.DigestContents, r: MentoringRelationship, pair: dict, 
     moments = [r.approved_at, *(t for x in r.consents for t in (x.answered_at, x.talk_requested_at,
                                                                   x.reminded_at, x.escalated_at))]
     attention = any(x.talk_requested_at or (x.escalated_at and x.answer is None) for x in r.consents)
-    c.proposals.append(pair | {"status": f"proposed {day_for_people(r.approved_at, today)}: " + "; ".join(said),
+    c.proposals.append(pair | {"status": f"proposed {day_for_people(r.approved_at, today, zone)}: " + "; ".join(said),
                                "new": any(new(t, since) for t in moments), "attention": attention})
 
 
 def _checkins(c: schedule.DigestContents, r: MentoringRelationship, pair: dict, since: datetime | None,
-              today: date, only_skipped: bool = False) -> None:
+              today: date, zone: tzinfo, only_skipped: bool = False) -> None:
     new = schedule.is_new
     for a in r.assessments:
         if a.skipped_at is not None:
             if new(a.skipped_at, since):
                 c.assessments.append(pair | {"number": a.number, "due_on": day_for_people(a.due_on, today),
-                                             "status": checkin_status(a, today)[1], "overdue": False, "new": True})
+                                             "status": checkin_status(a, today, zone)[1], "overdue": False,
+                                             "new": True})
             continue
         if a.reminded_at is None or only_skipped:
             continue
@@ -239,13 +242,14 @@ def _checkins(c: schedule.DigestContents, r: MentoringRelationship, pair: dict, 
         changed = any(new(t, since) for t in (a.reminded_at, a.escalated_at, *(x.received_at for x in a.answers)))
         if not silent and not changed:
             continue
-        late = f" (late: it was due {day_for_people(a.due_on, today)})" if a.reminded_at.date() > a.due_on else ""
+        late = (f" (late: it was due {day_for_people(a.due_on, today)})"
+                if local_day(a.reminded_at, zone) > a.due_on else "")
         status = ("answered by both" if not silent else
                   f"overdue, no answer from the {' and the '.join(silent)}" if a.escalated_at else
-                  f"reminder sent {day_for_people(a.reminded_at, today)}{late}; waiting for the "
+                  f"reminder sent {day_for_people(a.reminded_at, today, zone)}{late}; waiting for the "
                   f"{' and the '.join(silent)}")
         if late and not silent:
-            status += f"; the questions went {day_for_people(a.reminded_at, today)}{late}"
+            status += f"; the questions went {day_for_people(a.reminded_at, today, zone)}{late}"
         c.assessments.append(pair | {"number": a.number, "due_on": day_for_people(a.due_on, today),
                                      "status": status, "overdue": bool(silent and a.escalated_at),
                                      "new": changed})

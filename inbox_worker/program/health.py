@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from inbox_worker.outbound.words import time_for_people
 from inbox_worker.store.models import OutgoingMessage, WorkerState
 
 LAST_CYCLE = "last_cycle"
@@ -69,8 +70,10 @@ def record_cycle(db, now: datetime, *, mailbox_error: str | None, smtp_error: st
     return record
 
 
-def _when(iso: str) -> str:
-    return f"{datetime.fromisoformat(iso):%Y-%m-%d %H:%M} UTC"
+def _when(when: str | datetime, settings) -> str:
+    """A stored time (naive UTC, or its ISO text) on the program's own clock, the zone named."""
+    at = datetime.fromisoformat(when) if isinstance(when, str) else when
+    return f"{time_for_people(at, zone=settings.program.zone)} ({settings.program.timezone})"
 
 
 def check(app, now: datetime) -> list[str]:
@@ -92,9 +95,9 @@ def check(app, now: datetime) -> list[str]:
     except Exception as e:
         return [f"the database at {app.db.safe_url} does not answer: {e}"]
     if cycle is not None and cycle.mailbox_error:
-        problems.append(f"the last poll, at {_when(cycle.at)}, failed: {cycle.mailbox_error}")
+        problems.append(f"the last poll, at {_when(cycle.at, settings)}, failed: {cycle.mailbox_error}")
     if cycle is not None and cycle.smtp_error:
-        problems.append(f"email could not be sent at {_when(cycle.at)}: {cycle.smtp_error}")
+        problems.append(f"email could not be sent at {_when(cycle.at, settings)}: {cycle.smtp_error}")
     if last is None:
         problems.append("no poll has happened yet: is `inbox-worker run` running?")
     else:
@@ -103,7 +106,7 @@ def check(app, now: datetime) -> list[str]:
             problems.append(f"the last poll was {int(age.total_seconds() // 60)} minutes ago (more than "
                             f"{int(stale_after.total_seconds() // 60)}): the worker may be stopped or stuck")
     if oldest_due is not None and now - oldest_due > stale_after:
-        problems.append(f"email due since {oldest_due:%Y-%m-%d %H:%M} UTC is still waiting to be sent: "
+        problems.append(f"email due since {_when(oldest_due, settings)} is still waiting to be sent: "
                         "see `inbox-worker outbox list --state pending`")
     if gave_up:
         numbers = ", ".join(f"#{i}" for i in gave_up)

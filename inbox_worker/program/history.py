@@ -9,7 +9,7 @@ Read-only.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, tzinfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -55,7 +55,7 @@ def program_state(app: Application, rels: list[MentoringRelationship]) -> str:
     return "waiting" if app.role == "protege" else "available"
 
 
-def person_history(s: Session, which: str, today: date) -> dict | None:
+def person_history(s: Session, which: str, today: date, zone: tzinfo = UTC) -> dict | None:
     key = which.strip().lower()
     app = s.get(Application, int(key)) if key.isdigit() else s.scalar(
         select(Application).where(Application.email == key))
@@ -82,7 +82,7 @@ def person_history(s: Session, which: str, today: date) -> dict | None:
     return {
         "id": app.id, "email": app.email, "name": app.name, "role": app.role, "status": app.status,
         "program_state": program_state(app, rels), "record": app.record, "missing": app.missing,
-        "relationships": [relationship_row(r, apps, today) | {
+        "relationships": [relationship_row(r, apps, today, zone) | {
             "score": r.score,
             "assessments": [{"number": a.number, "due_on": a.due_on, "reminded_at": a.reminded_at,
                              "escalated_at": a.escalated_at, "skipped_at": a.skipped_at,

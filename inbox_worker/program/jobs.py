@@ -43,7 +43,9 @@ def run_due(app, now: datetime) -> list[str]:
         lines += activate_introduced(s, now)
     with app.db.unit_of_work() as s:
         relationships, waiting = snapshots(s, app.settings)
-        todo = schedule.due(relationships, waiting, now, app.settings.schedule, consent_snapshots(s))
+        program = app.settings.program
+        todo = schedule.due(relationships, waiting, now, app.settings.schedule, consent_snapshots(s),
+                            zone=program.zone, send_hour=program.send_hour)
     for item in todo:
         with app.db.unit_of_work() as s:
             lines.append(carry_out(s, app, item, now))
@@ -104,7 +106,7 @@ def carry_out(s: Session, app, item: schedule.Due, now: datetime) -> str:
         protege = s.get(Application, item.subject_id)
         contexts.queue_mail(
             s, settings, templates, key=item.key, template="waiting_list_note",
-            context=contexts.waiting_list_note_context(settings, protege.record, protege.created_at.date()),
+            context=contexts.waiting_list_note_context(settings, protege.record, protege.created_at),
             to=[protege.email], now=now, application_id=protege.id)
         lifecycle.record(s, now, "schedule", "waiting_list_note", f"application:{protege.id}")
         return f"waiting-list note to {protege.email}"
@@ -140,7 +142,7 @@ def carry_out(s: Session, app, item: schedule.Due, now: datetime) -> str:
                 context=contexts.assessment_escalation_context(
                     settings, relationship_id=rel.id, protege=people["protege"].record,
                     mentor=people["mentor"].record, number=item.number,
-                    reminded_on=assessment.reminded_at.date(), silent=list(item.missing),
+                    reminded_on=assessment.reminded_at, silent=list(item.missing),
                     days=settings.schedule.escalation_days),
                 to=coordinators, now=now)
         else:
@@ -180,8 +182,8 @@ def _consent_due(s: Session, app, item: schedule.Due, now: datetime) -> str:
             s, settings, app.templates, key=item.key, template="consent_escalation",
             context=contexts.consent_escalation_context(
                 settings, relationship_id=rel.id, protege=people["protege"].record, mentor=people["mentor"].record,
-                silent=list(item.missing), asked_on=min(c.asked_at for c in asked).date(),
-                reminded_on=max(c.reminded_at for c in asked).date()),
+                silent=list(item.missing), asked_on=min(c.asked_at for c in asked),
+                reminded_on=max(c.reminded_at for c in asked)),
             to=list(settings.program.coordinators), now=now)
     else:
         log.warning("a proposed match (relationship %s) is unanswered, but no coordinators are configured to "

@@ -266,7 +266,7 @@ def end_early(s: Session, settings: Settings, templates: Templates, rel: Mentori
                 s, settings, templates, key=f"ended:{rel.id}:{role}", template="relationship_ended",
                 context=contexts.relationship_ended_context(
                     settings, recipient=people[role].record, other=people[other].record, role=role,
-                    starts_on=rel.starts_on, ended_on=now.date()),
+                    starts_on=rel.starts_on, ended_on=now),
                 to=[people[role].email], now=now, application_id=people[role].id)
     return ending
 

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
 from inbox_worker.mail.headers import header, raw_header, raw_headers
-from inbox_worker.outbound import contexts
+from inbox_worker.outbound import contexts, words
 from inbox_worker.outbound.emails import Templates, header_text
 from inbox_worker.program import consent, lifecycle, tokens
 from inbox_worker.store.models import (
@@ -197,9 +197,11 @@ def _check_permission(s: Session, msg: EmailMessage, sender: str, found, setting
                                                        row.expires_at):
             continue
         if row.used_at is not None:
-            return f"the digest's token was already used on {row.used_at:%Y-%m-%d %H:%M} by {row.used_by}", None
+            used = words.time_for_people(row.used_at, zone=settings.program.zone)
+            return f"the digest's token was already used on {used} by {row.used_by}", None
         if now > row.expires_at:
-            return f"the digest's token expired on {row.expires_at:%Y-%m-%d}", None
+            expired = words.day_for_people(row.expires_at, zone=settings.program.zone)
+            return f"the digest's token expired on {expired}", None
         if sender not in [a.lower() for a in row.issued_to]:
             return f"the token was not issued to {sender}", None
         return None, row

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import base64
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from inbox_worker.clock import local_day, sending_day
 from inbox_worker.config import Settings
 from inbox_worker.matching.explanation import library_words
 from inbox_worker.outbound import contexts, dashboard
@@ -36,13 +37,14 @@ PAGE = "report/page.html"
 
 
 def report_context(s: Session, settings: Settings, now: datetime) -> dict:
-    """Everything the page shows, in words."""
-    today = now.date()
+    """Everything the page shows, in words, its days those of the program's time zone."""
+    zone = settings.program.zone
+    today = local_day(now, zone)
     figures = standing.figures(s, settings, now)
     png = render_chart(figures.chart, Path(settings.paths.state_dir) / "cache")
     year_ago = now - timedelta(days=365)
     said = outcomes.gather(s, settings.schedule.assessment_questions, year_ago, now)
-    pairs = standing.relationships(s, settings.schedule.assessment_questions)
+    pairs = standing.relationships(s, settings.schedule.assessment_questions, zone)
     return contexts.base(settings) | {
         "today": day_for_people(today),
         "summary": dashboard.summary_lines(figures.standing, today),
@@ -51,14 +53,15 @@ def report_context(s: Session, settings: Settings, now: datetime) -> dict:
         "waiting": [{"library": _plural(library_words(kind)), "count": len(people),
                      "suggested": sum(1 for p in people if p.stage == standing.SUGGESTED),
                      "proposed": sum(1 for p in people if p.stage == standing.PROPOSED),
-                     "people": [{"name": p.name, "library": p.library, "since": day_for_people(p.applied_at, today),
-                                 "days": (today - p.applied_at.date()).days,
+                     "people": [{"name": p.name, "library": p.library,
+                                 "since": day_for_people(p.applied_at, today, zone),
+                                 "days": (today - local_day(p.applied_at, zone)).days,
                                  "suggested": p.stage == standing.SUGGESTED,
                                  "proposed": p.stage == standing.PROPOSED} for p in people]}
                     for kind, people in standing.waiting_by_type(figures.proteges)],
-        "relationships": [_pair(p, today) for p in pairs],
-        "proposals": _proposals(s, year_ago, today),
-        "year": _year(s, pairs, said, year_ago, today),
+        "relationships": [_pair(p, today, zone) for p in pairs],
+        "proposals": _proposals(s, year_ago, today, zone),
+        "year": _year(s, pairs, said, year_ago, today, zone),
     }
 
 
@@ -67,9 +70,9 @@ def _plural(words: str) -> str:
         words[:1].upper() + words[1:].replace(" library", " libraries"))
 
 
-def _pair(p: standing.Pair, today: date) -> dict:
+def _pair(p: standing.Pair, today: date, zone: tzinfo) -> dict:
     if p.state in standing.FINISHED_STATES:
-        when = f"{day_for_people(p.starts_on, today)} to {day_for_people(p.closed_at, today)}"
+        when = f"{day_for_people(p.starts_on, today)} to {day_for_people(p.closed_at, today, zone)}"
     else:
         when = f"since {day_for_people(p.starts_on, today)}, until {day_for_people(p.ends_on, today)}"
     checkins = []
@@ -93,7 +96,7 @@ def _pair(p: standing.Pair, today: date) -> dict:
             "when": when, "end_reason": p.end_reason if p.state == State.ENDED_EARLY else None, "checkins": checkins}
 
 
-def _proposals(s: Session, since: datetime, today: date) -> list[dict]:
+def _proposals(s: Session, since: datetime, today: date, zone: tzinfo) -> list[dict]:
     """Matches asked of the pair, and those declined in the last twelve months, with who said what."""
     apps = {a.id: a for a in s.scalars(select(Application))}
     out = []
@@ -103,19 +106,20 @@ def _proposals(s: Session, since: datetime, today: date) -> list[dict]:
             continue
         p, m = apps[r.protege_id], apps[r.mentor_id]
         out.append({"id": r.id, "protege": p.name or p.email, "mentor": m.name or m.email,
-                    "state": state_words(r.state), "when": day_for_people(r.approved_at, today),
-                    "answers": [consent_words(c, today) for c in r.consents]})
+                    "state": state_words(r.state), "when": day_for_people(r.approved_at, today, zone),
+                    "answers": [consent_words(c, today, zone) for c in r.consents]})
     return out
 
 
-def _year(s: Session, pairs: list[standing.Pair], said: outcomes.Outcomes, since: datetime, today: date) -> dict:
+def _year(s: Session, pairs: list[standing.Pair], said: outcomes.Outcomes, since: datetime, today: date,
+          zone: tzinfo) -> dict:
     """The last twelve months in numbers."""
     applied = dict(s.execute(select(Application.role, func.count()).where(Application.created_at > since)
                              .group_by(Application.role)).all())
-    started = [p for p in pairs if p.starts_on and p.starts_on > since.date()]
+    started = [p for p in pairs if p.starts_on and p.starts_on > local_day(since, zone)]
     finished = [p for p in pairs if p.closed_at and p.closed_at > since]
     return {
-        "from": day_for_people(since, today), "protege_applications": applied.get("protege", 0),
+        "from": day_for_people(since, today, zone), "protege_applications": applied.get("protege", 0),
         "mentor_applications": applied.get("mentor", 0), "started": len(started),
         "completed": sum(1 for p in finished if p.state == State.CLOSED),
         "ended_early": sum(1 for p in finished if p.state == State.ENDED_EARLY),
@@ -140,9 +144,11 @@ def send_monthly_report(s: Session, app, now: datetime) -> str | None:
     """
     settings = app.settings
     day, coordinators = settings.schedule.monthly_report_day, list(settings.program.coordinators)
-    if not day or now.day < day or not coordinators or settings.schedule.digest == "off":
+    # The month and its day as the program counts them, from the send hour on.
+    today = sending_day(now, settings.program.zone, settings.program.send_hour)
+    if not day or today.day < day or not coordinators or settings.schedule.digest == "off":
         return None
-    month = now.strftime("%Y-%m")
+    month = today.strftime("%Y-%m")
     key = f"report:{month}"
     if s.scalar(select(OutgoingMessage.id).where(OutgoingMessage.idempotency_key == key)) is not None:
         return None
@@ -161,8 +167,8 @@ def send_monthly_report(s: Session, app, now: datetime) -> str | None:
             problem = str(e)
     contexts.queue_mail(
         s, settings, app.templates, key=key, template="monthly_report", now=now, to=coordinators,
-        context=contexts.base(settings) | {"month": f"{now:%B %Y}", "today": context["today"],
+        context=contexts.base(settings) | {"month": f"{today:%B %Y}", "today": context["today"],
                                            "summary": context["summary"], "files": [a.filename for a in attachments],
                                            "pdf_problem": problem},
         attachments=attachments)
-    return f"the report for {now:%B %Y} to the coordinators"
+    return f"the report for {today:%B %Y} to the coordinators"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import select
 
@@ -34,16 +34,16 @@ class ReviewError(Exception):
     """The item cannot be acted on as asked; the message says why and what to do."""
 
 
-def _item(m: IncomingMessage) -> dict:
+def _item(m: IncomingMessage, zone: tzinfo = UTC) -> dict:
     return {"id": m.id, "from": m.sender or "(unknown sender)", "subject": header_text(m.subject or "") or
-            "(no subject)", "reason": m.reason or "", "received": time_for_people(m.received_at),
+            "(no subject)", "reason": m.reason or "", "received": time_for_people(m.received_at, zone=zone),
             "received_at": m.received_at.isoformat(), "application": m.application_id, "state": m.state}
 
 
-def list_open(db: Database) -> list[dict]:
+def list_open(db: Database, zone: tzinfo = UTC) -> list[dict]:
     """The open items, oldest first: number, from, subject, reason, received, linked application."""
     with db.unit_of_work() as s:
-        return [_item(m) for m in s.scalars(select(IncomingMessage).where(
+        return [_item(m, zone) for m in s.scalars(select(IncomingMessage).where(
             IncomingMessage.state == IncomingState.REVIEW).order_by(IncomingMessage.id))]
 
 
@@ -54,11 +54,11 @@ def _get(s, item_id: int) -> IncomingMessage:
     return row
 
 
-def show_item(db: Database, raw_store: RawStore, item_id: int) -> dict:
+def show_item(db: Database, raw_store: RawStore, item_id: int, zone: tzinfo = UTC) -> dict:
     """One item with the message's own text and the names of its attachments, from the raw-mail store."""
     with db.unit_of_work() as s:
         row = _get(s, item_id)
-        item, sha = _item(row), row.raw_sha256
+        item, sha = _item(row, zone), row.raw_sha256
     item["text"], item["attachments"] = "", []
     if not sha:
         item["text"] = "(no copy of this message was kept; it is in the mailbox's review folder)"

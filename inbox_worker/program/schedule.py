@@ -9,9 +9,9 @@ waiting-list note, a proposal's reminder, a digest); `jobs` carries them out.
 Nothing falls through a time the worker was not running: a check-in that
 came due meanwhile is sent late, saying so, or, when its moment has passed
 (the next check-in or the end has come), marked skipped; a closing is sent
-late. Nothing here
-reads the clock or the database, so "what would happen on 2027-06-01?" is a
-function call.
+late. Days are the program's own (`[program] timezone`), and mail due on a
+day waits for its `send_hour` there. Nothing here reads the clock or the
+database, so "what would happen on 2027-06-01?" is a function call.
 """
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ import calendar
 import enum
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
+from inbox_worker.clock import local_day, sending_day
 from inbox_worker.config import ScheduleSettings
 from inbox_worker.store.models import RelationshipState
 
@@ -126,13 +127,15 @@ class Due:
 ROLES = ("protege", "mentor")
 
 
-def due_reminders(relationships: list[RelationshipView], now: datetime) -> list[Due]:
-    """Assessment reminders whose date has come, for relationships under way (or closing now).
+def due_reminders(relationships: list[RelationshipView], now: datetime, zone: tzinfo = UTC,
+                  send_hour: int = 0) -> list[Due]:
+    """Assessment reminders whose date has come, for relationships under way (or closing now): from
+    `send_hour` on their day in `zone`.
 
     One that came due while the worker was not running is sent late; one whose moment has
     passed (the next check-in is due too, or the relationship has reached its end) is skipped.
     """
-    today = now.date()
+    today = sending_day(now, zone, send_hour)
     out = []
     for r in relationships:
         if r.state != RelationshipState.ACTIVE:
@@ -151,30 +154,39 @@ def due_reminders(relationships: list[RelationshipView], now: datetime) -> list[
     return out
 
 
-def due_consent_reminders(consents: list[ConsentView], now: datetime, settings: ScheduleSettings) -> list[Due]:
+def has_come(moment: datetime, now: datetime, zone: tzinfo = UTC, send_hour: int = 0) -> bool:
+    """`moment` (naive UTC) has passed, and so has `send_hour` on its day in `zone`: what falls due
+    in the night waits for the morning, what falls due later in the day goes then."""
+    return now >= moment and sending_day(now, zone, send_hour) >= local_day(moment, zone)
+
+
+def due_consent_reminders(consents: list[ConsentView], now: datetime, settings: ScheduleSettings, *,
+                          zone: tzinfo = UTC, send_hour: int = 0) -> list[Due]:
     """One reminder to each of a proposed pair who has not answered `consent_reminder_days` after being asked."""
     wait = timedelta(days=settings.consent_reminder_days)
     return [Due(DueKind.CONSENT_REMINDER, f"proposal-reminder:{c.relationship_id}:{c.party}", c.relationship_id,
                 missing=(c.party,))
-            for c in consents if not (c.answered or c.talking or c.reminded_at) and now >= c.asked_at + wait]
+            for c in consents if not (c.answered or c.talking or c.reminded_at)
+            and has_come(c.asked_at + wait, now, zone, send_hour)]
 
 
-def due_consent_escalations(consents: list[ConsentView], now: datetime,
-                            settings: ScheduleSettings) -> list[Due]:
+def due_consent_escalations(consents: list[ConsentView], now: datetime, settings: ScheduleSettings, *,
+                            zone: tzinfo = UTC, send_hour: int = 0) -> list[Due]:
     """Still no answer `consent_escalation_days` after the reminder: the coordinators are told, once for
     each relationship, naming whoever is silent."""
     wait = timedelta(days=settings.consent_escalation_days)
     silent: dict[int, list[str]] = {}
     for c in consents:
-        if c.answered or c.talking or c.escalated_at or c.reminded_at is None or now < c.reminded_at + wait:
+        if c.answered or c.talking or c.escalated_at or c.reminded_at is None or \
+                not has_come(c.reminded_at + wait, now, zone, send_hour):
             continue
         silent.setdefault(c.relationship_id, []).append(c.party)
     return [Due(DueKind.CONSENT_ESCALATION, f"consent-escalation:{rel}:{'+'.join(parties)}", rel,
                 missing=tuple(parties)) for rel, parties in sorted(silent.items())]
 
 
-def due_escalations(relationships: list[RelationshipView], now: datetime,
-                    settings: ScheduleSettings) -> list[Due]:
+def due_escalations(relationships: list[RelationshipView], now: datetime, settings: ScheduleSettings, *,
+                    zone: tzinfo = UTC, send_hour: int = 0) -> list[Due]:
     """Reminders left unanswered `escalation_days` after they went out: the coordinators are told.
 
     One participant answering is not enough: the escalation names whoever is still silent.
@@ -185,7 +197,8 @@ def due_escalations(relationships: list[RelationshipView], now: datetime,
         if r.state != RelationshipState.ACTIVE:
             continue
         for a in r.assessments:
-            if a.reminded_at is None or a.escalated_at is not None or now < a.reminded_at + wait:
+            if a.reminded_at is None or a.escalated_at is not None or \
+                    not has_come(a.reminded_at + wait, now, zone, send_hour):
                 continue
             missing = tuple(role for role in ROLES if role not in a.answered)
             if missing:
@@ -193,32 +206,39 @@ def due_escalations(relationships: list[RelationshipView], now: datetime,
     return out
 
 
-def due_closings(relationships: list[RelationshipView], now: datetime) -> list[Due]:
-    """Relationships that reached their end date: close them and ask both people for feedback (late,
-    saying so, when the end came while the worker was not running)."""
-    today = now.date()
+def due_closings(relationships: list[RelationshipView], now: datetime, zone: tzinfo = UTC,
+                 send_hour: int = 0) -> list[Due]:
+    """Relationships that reached their end date (from `send_hour` on it in `zone`): close them and ask
+    both people for feedback (late, saying so, when the end came while the worker was not running)."""
+    today = sending_day(now, zone, send_hour)
     return [Due(DueKind.CLOSING, f"closing:{r.id}", r.id, late=today > r.ends_on) for r in relationships
             if r.state == RelationshipState.ACTIVE and r.ends_on is not None and r.ends_on <= today]
 
 
-def due_waiting_notes(waiting: list[WaitingProtege], now: datetime, settings: ScheduleSettings) -> list[Due]:
+def due_waiting_notes(waiting: list[WaitingProtege], now: datetime, settings: ScheduleSettings, *,
+                      zone: tzinfo = UTC, send_hour: int = 0) -> list[Due]:
     """Protégés waiting longer than `waiting_list_days` without a match: one note each, ever."""
     limit = timedelta(days=settings.waiting_list_days)
     return [Due(DueKind.WAITING_NOTE, f"waiting:{w.application_id}", w.application_id)
-            for w in waiting if not w.noted and now - w.applied_at >= limit]
+            for w in waiting if not w.noted and has_come(w.applied_at + limit, now, zone, send_hour)]
 
 
 def due(relationships: list[RelationshipView], waiting: list[WaitingProtege], now: datetime,
-        settings: ScheduleSettings, consents: list[ConsentView] = ()) -> list[Due]:
+        settings: ScheduleSettings, consents: list[ConsentView] = (), *, zone: tzinfo = UTC,
+        send_hour: int = 0) -> list[Due]:
     """Everything due at `now`, closings first (a closed relationship needs no reminder: its check-ins
-    not sent are marked skipped)."""
-    closing = due_closings(relationships, now)
+    not sent are marked skipped). What falls on a day (a check-in, an end) is due from `send_hour` on
+    that day in the program's time zone `zone`; what waits a number of days counts them from the
+    moment it began, and if they run out in the night, waits for `send_hour` too."""
+    closing = due_closings(relationships, now, zone, send_hour)
     closed = {d.subject_id for d in closing}
     still_open = [r for r in relationships if r.id not in closed]
-    skipped = due_reminders([r for r in relationships if r.id in closed], now)
-    return [*closing, *skipped, *due_reminders(still_open, now), *due_escalations(still_open, now, settings),
-            *due_consent_reminders(list(consents), now, settings),
-            *due_consent_escalations(list(consents), now, settings), *due_waiting_notes(waiting, now, settings)]
+    skipped = due_reminders([r for r in relationships if r.id in closed], now, zone, send_hour)
+    return [*closing, *skipped, *due_reminders(still_open, now, zone, send_hour),
+            *due_escalations(still_open, now, settings, zone=zone, send_hour=send_hour),
+            *due_consent_reminders(list(consents), now, settings, zone=zone, send_hour=send_hour),
+            *due_consent_escalations(list(consents), now, settings, zone=zone, send_hour=send_hour),
+            *due_waiting_notes(waiting, now, settings, zone=zone, send_hour=send_hour)]
 
 
 # ---------------------------------------------------------------- mentors wanted
@@ -249,15 +269,18 @@ def needs_call_for_mentors(waiting: list[WaitingProtege], mentors: list[MentorVi
 
 
 # ---------------------------------------------------------------- the digest
-def digest_period(now: datetime, settings: ScheduleSettings) -> str | None:
+def digest_period(now: datetime, settings: ScheduleSettings, zone: tzinfo = UTC,
+                  send_hour: int = 0) -> str | None:
     """The digest period `now` falls in ("2026-04-10" daily, "2026-W15" weekly), or None when it is off.
 
-    A weekly period begins on `digest_weekday`; before that weekday a week belongs to the one before,
-    so a digest set for Monday is never sent on the Sunday before.
+    Days are the program's, in `zone`, and begin for the digest at `send_hour`: a daily digest goes
+    out from that hour on. A weekly period begins on `digest_weekday`; before that weekday (and its
+    send hour) a week belongs to the one before, so a digest set for Monday is never sent on the
+    Sunday before.
     """
     if settings.digest == "off":
         return None
-    today = now.date()
+    today = sending_day(now, zone, send_hour)
     if settings.digest == "daily":
         return today.isoformat()
     start = today - timedelta(days=(today.weekday() - settings.digest_weekday) % 7)

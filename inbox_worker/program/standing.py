@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from inbox_worker.clock import local_day
 from inbox_worker.config import Settings
 from inbox_worker.outbound.chart import ProgramChart
 from inbox_worker.program import lifecycle
@@ -117,8 +118,9 @@ def proteges(s: Session) -> list[Protege]:
 
 
 def standing(s: Session, settings: Settings, now: datetime, people: list[Protege] | None = None) -> Standing:
-    """The summary at `now`."""
-    today = now.date()
+    """The summary at `now`, its days those of the program's time zone."""
+    zone = settings.program.zone
+    today = local_day(now, zone)
     people = proteges(s) if people is None else people
     stages = Counter(p.stage for p in people)
     without = [p.applied_at for p in people if p.stage in WITHOUT_MENTOR]
@@ -131,7 +133,7 @@ def standing(s: Session, settings: Settings, now: datetime, people: list[Protege
         MentoringRelationship.state.in_(ASKING_STATES), Consent.answer.is_(None), Consent.escalated_at.is_not(None)))
     return Standing(
         today=today, decisions_waiting=rel_states.get(State.SUGGESTED, 0), waiting=stages[WAITING],
-        suggested=stages[SUGGESTED], longest_wait_since=min(without).date() if without else None,
+        suggested=stages[SUGGESTED], longest_wait_since=local_day(min(without), zone) if without else None,
         mentors_with_room=sum(1 for n in room if n > 0), free_places=sum(n for n in room if n > 0),
         under_way=rel_states.get(State.ACTIVE, 0),
         starting=sum(rel_states.get(x, 0) for x in (State.APPROVED, State.SUPERVISOR_NOTIFIED, State.INTRODUCED)),
@@ -180,9 +182,9 @@ def _month_end(first: date, today: date) -> date:
     return min(following - timedelta(days=1), today)
 
 
-def history(s: Session, now: datetime, people: list[Protege]) -> ProgramChart:
+def history(s: Session, now: datetime, people: list[Protege], zone: tzinfo = UTC) -> ProgramChart:
     """The chart's numbers: twelve months of applications and pairs, and the pipeline today."""
-    today = now.date()
+    today = local_day(now, zone)
     months = months_back(today)
     index = {(m.year, m.month): i for i, m in enumerate(months)}
     applied = {"protege": [0] * 12, "mentor": [0] * 12}
@@ -213,7 +215,7 @@ def history(s: Session, now: datetime, people: list[Protege]) -> ProgramChart:
 def figures(s: Session, settings: Settings, now: datetime) -> Figures:
     """The summary, the chart's numbers and the protégés, read once."""
     people = proteges(s)
-    return Figures(standing(s, settings, now, people), history(s, now, people), people)
+    return Figures(standing(s, settings, now, people), history(s, now, people, settings.program.zone), people)
 
 
 # ---------------------------------------------------------------- the report's lists
@@ -255,7 +257,7 @@ class Pair:
     checkins: list[CheckIn]
 
 
-def relationships(s: Session, questions: list[str]) -> list[Pair]:
+def relationships(s: Session, questions: list[str], zone: tzinfo = UTC) -> list[Pair]:
     """Every relationship that began, under way first, each with its check-ins and what each of the pair
     said of it (in a word: on track, partly, ...; their own words stay with the coordinators)."""
     from inbox_worker.program.outcomes import numbered_answers, question_numbers, yes_or_no
@@ -272,7 +274,7 @@ def relationships(s: Session, questions: list[str]) -> list[Pair]:
                     for x in a.answers}
             checkins.append(CheckIn(a.number, a.due_on, said, a.reminded_at is not None,
                                     a.escalated_at is not None and len(said) < 2,
-                                    late=a.reminded_at is not None and a.reminded_at.date() > a.due_on,
+                                    late=a.reminded_at is not None and local_day(a.reminded_at, zone) > a.due_on,
                                     skipped=a.skipped_at is not None))
         out.append(Pair(r.id, r.state, p.name or p.email, p.record.get("library_name") or "", m.name or m.email,
                         m.record.get("library_name") or "", r.starts_on, r.ends_on, r.closed_at, r.end_reason,

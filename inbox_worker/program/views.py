@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import func, select
 
-from inbox_worker.clock import utcnow
+from inbox_worker.clock import local_day, utcnow
 from inbox_worker.form import RECORD_KEYS, field_label
 from inbox_worker.outbound.dashboard import summary_lines
 from inbox_worker.outbound.emails import header_text
@@ -30,7 +30,8 @@ def status_report(app, now: datetime | None = None) -> dict:
     now = now or utcnow()
     with app.db.unit_of_work() as s:
         figures = standing.standing(s, app.settings, now)
-        program = {"today": day_for_people(now.date()), "summary": summary_lines(figures, now.date()),
+        today = local_day(now, app.settings.program.zone)
+        program = {"today": day_for_people(today), "summary": summary_lines(figures, today),
                    "figures": asdict(figures)}
         last = s.get(WorkerState, "last_poll_at")
         cycle = last_cycle(s)
@@ -71,10 +72,11 @@ def show_application(app, which: str) -> dict | None:
         return {"id": a.id, "email": a.email, "status": a.status, "version": a.version, "record": a.record,
                 "fields": [{"label": field_label(k), "value": shown(k, a.record.get(k))} for k in RECORD_KEYS],
                 "missing": a.missing, "missing_labels": [field_label(k) for k in a.missing],
-                "created_at": a.created_at, "updated_at": a.updated_at, "versions": version_history(s, a)}
+                "created_at": a.created_at, "updated_at": a.updated_at,
+                "versions": version_history(s, a, app.settings.program.zone)}
 
 
-def version_history(s, a: Application) -> list[dict]:
+def version_history(s, a: Application, zone: tzinfo = UTC) -> list[dict]:
     """Each version: when, from which message or by whom, and what changed from the one before."""
     out, before = [], {}
     for v in a.versions:
@@ -88,7 +90,7 @@ def version_history(s, a: Application) -> list[dict]:
             source = f"edited by {v.provenance['edited_by']}"
         else:
             source = "from a message no longer kept"
-        out.append({"version": v.version, "created_at": v.created_at, "when": time_for_people(v.created_at),
+        out.append({"version": v.version, "created_at": v.created_at, "when": time_for_people(v.created_at, zone=zone),
                     "source": source, "incoming_message_id": v.incoming_message_id, "record": v.record,
                     "changed": [c.words() for c in changes] if before else ["first version"]})
         before = v.record
