@@ -36,7 +36,7 @@ def _sample_digest(settings: Settings) -> dict:
                              "mentor": "Morgan Example <morgan.example@example.org>", "fit": "a strong fit (0.71)",
                              "why": "both in public libraries; goals and strengths share \u201ccatalog\u201d; "
                                     "120 days waiting", "library": "public library",
-                             "waiting_since": "Wednesday 4 January", "applied_at": datetime(2026, 1, 4),
+                             "waiting_since": "Sunday 4 January", "applied_at": datetime(2026, 1, 4),
                              "relationship_id": 7, "new": True,
                              "supervisor": "supervisor: support secured (Jordan Example, Branch Manager, "
                                            "jordan.example@example.org); they get a notice before the "
@@ -74,8 +74,13 @@ def _sample_monthly_report(settings: Settings) -> dict:
 def sample_context(template: str, settings: Settings) -> dict:
     program = settings.program
     if template in ("acknowledgement", "acknowledgement_update"):
-        # The town was split from the street by guess, so the applicant is asked to confirm it.
-        return acknowledgement_context(program, SAMPLE_RECORD, ["phone"], form_attached=True, uncertain_keys=["city"])
+        # The phone was left blank, and the town was split from the street by guess, so the applicant
+        # is asked for the one and to confirm the other; an update shows what a reply corrected.
+        record = SAMPLE_RECORD | {"phone": None}
+        changed = [("library_name", "Natrona Cnty Library", "Natrona County Library")]
+        return acknowledgement_context(program, record, ["phone"], form_attached=True, uncertain_keys=["city"],
+                                       changed=changed if template == "acknowledgement_update" else (),
+                                       by_reply=True)
     if template == "review_notice":
         return review_notice_context(program, settings.imap.review_folder, sender="someone@example.org",
                                      subject="Question about the program", received="Tuesday 24 March 2026 at 15:37",
