@@ -68,7 +68,6 @@ def applications_list(config: ConfigOption = None, as_json: JsonOption = False,
                       role: Annotated[str | None, typer.Option(help="protege or mentor")] = None) -> None:
     """List applications, newest first, each with where the person is in the program: waiting (a mentor:
     available), suggested, proposed, matched, active, closed, or incomplete."""
-    from inbox_worker.form import field_label
     from inbox_worker.program.views import list_applications
 
     rows = list_applications(open_app(settings_from(config)), role=role)
@@ -79,9 +78,8 @@ def applications_list(config: ConfigOption = None, as_json: JsonOption = False,
         typer.echo("no applications yet")
         return
     for r in rows:
-        missing = f"  missing: {'; '.join(field_label(k) for k in r['missing'])}" if r["missing"] else ""
-        role = {"protege": "protégé", "mentor": "mentor"}.get(r["role"] or "", "?")
-        typer.echo(f"#{r['id']:<4} {role:<8} {r['name'] or '(no name)':<28} {r['email']:<36} "
+        missing = f"  missing: {'; '.join(r['missing_labels'])}" if r["missing"] else ""
+        typer.echo(f"#{r['id']:<4} {r['role_label']:<8} {r['name'] or '(no name)':<28} {r['email']:<36} "
                    f"{r['where']}{missing}")
     typer.echo("\nshow one with `inbox-worker applications show ID`")
 

@@ -50,8 +50,8 @@ def run_demo(out: Path, now: datetime | None = None) -> list[str]:
                         outbox_folder=out / "sent")
     lines = [f"demo: {len(samples)} sample message(s) put in the mailbox {out / 'mailbox'}", *summary.lines(), ""]
     for a in reversed(list_applications(app)):
-        missing = f" (missing: {', '.join(a['missing'])})" if a["missing"] else ""
-        lines.append(f"  application #{a['id']}: {a['role'] or '?'} {a['name'] or '(no name)'} "
+        missing = f" (missing: {', '.join(a['missing_labels'])})" if a["missing"] else ""
+        lines.append(f"  application #{a['id']}: {a['role_label']} {a['name'] or '(no name)'} "
                      f"<{a['email']}>{missing}")
     for item in status_report(app)["review"]:
         lines.append(f"  set aside for a coordinator: {item['subject']!r} from {item['sender']}: {item['reason']}")

@@ -10,7 +10,7 @@ from inbox_worker.clock import local_day, utcnow
 from inbox_worker.form import RECORD_KEYS, field_label
 from inbox_worker.outbound.dashboard import summary_lines
 from inbox_worker.outbound.emails import header_text
-from inbox_worker.outbound.words import day_for_people, time_for_people
+from inbox_worker.outbound.words import ROLE_LABELS, day_for_people, time_for_people
 from inbox_worker.program import standing
 from inbox_worker.program.amend import FieldChange, blank_as_none, find_application, shown
 from inbox_worker.program.health import last_cycle
@@ -58,8 +58,9 @@ def list_applications(app, role: str | None = None) -> list[dict]:
             for who in (r.protege_id, r.mentor_id):
                 rels.setdefault(who, []).append(r)
         # `where`: waiting (a mentor: available), suggested, proposed, matched, active, closed, ...
-        return [{"id": a.id, "role": a.role, "name": a.name, "email": a.email, "status": a.status,
-                 "where": program_state(a, rels.get(a.id, [])), "missing": a.missing, "version": a.version,
+        return [{"id": a.id, "role": a.role, "role_label": ROLE_LABELS.get(a.role or "", "role not given"),
+                 "name": a.name, "email": a.email, "status": a.status, "where": program_state(a, rels.get(a.id, [])),
+                 "missing": a.missing, "missing_labels": [field_label(k) for k in a.missing], "version": a.version,
                  "updated_at": a.updated_at} for a in s.scalars(q)]
 
 
