@@ -35,7 +35,7 @@ def test_an_edit_changes_the_field_and_keeps_the_earlier_version(year):
     assert before["phone"] != "307-555-0199"
 
     out = year.cli("applications", "edit", str(number), "--set", "Phone #=307-555-0199", "--set",
-                   "library type=Academic", "--by", "Dana Coordinator")
+                   "library type=Academic library", "--by", "Dana Coordinator")
     assert "version 2" in out and "Phone number" in out and "307-555-0199" in out
 
     with year.app.db.unit_of_work() as s:

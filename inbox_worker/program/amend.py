@@ -112,10 +112,12 @@ def parse_value(key: str, text: str) -> Any:
             return False
         raise EditRefused(f"{label} is yes or no, not {text!r}")
     if key == "library_type":
-        folded = _fold(text)
-        if folded not in LIBRARY_TYPES:
+        # Read as the form's reader reads it ("Public Library", "K-12 school"), but a word that fits
+        # no kind is refused rather than taken for the form's catch-all "other".
+        value = normalize.library_type(text)
+        if value is None or (value == "other" and not _fold(text).startswith("other")):
             raise EditRefused(f"{label} is one of {', '.join(LIBRARY_TYPES)}; not {text!r}")
-        return folded
+        return value
     checks = {"phone": (normalize.phone, "a phone number of 7 to 15 digits, like 307-555-0142"),
               "zip": (normalize.zip_code, "5 digits, or ZIP+4 like 82001-1234"),
               "state": (normalize.state, "a US state, like WY or Wyoming"),
