@@ -98,6 +98,12 @@ def test_reprocess_records_an_application_held_by_a_setting_since_changed(year):
     with year.app.db.unit_of_work() as s:
         assert s.scalar(select(Application).where(Application.email == AMY)) is None
 
+    tried = year.cli("review", "reprocess", str(items[0]["id"]), "--dry-run", "--now", JANUARY_5.isoformat())
+    assert "would be read again: a new application" in tried and "nothing was recorded" in tried
+    with year.app.db.unit_of_work() as s:
+        assert s.scalar(select(Application).where(Application.email == AMY)) is None
+    assert len(_open_items(year)) == 1
+
     out = year.cli("review", "reprocess", str(items[0]["id"]), "--now", JANUARY_5.isoformat())
     assert "a new application" in out
     with year.app.db.unit_of_work() as s:

@@ -99,7 +99,13 @@ def review_done(
 
 
 @review_app.command("reprocess")
-def review_reprocess(item: Item, now: NowOption = None, config: ConfigOption = None) -> None:
+def review_reprocess(
+    item: Item,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what reading it again would make of it, and "
+                                          "change nothing: no record, no email, no move.")] = False,
+    now: NowOption = None,
+    config: ConfigOption = None,
+) -> None:
     """Read a message set aside again, as if it had just arrived (after a setting was changed, a
     reader improved or a form corrected). It is answered only if it was not answered before."""
     from inbox_worker.intake.pipeline import Intake
@@ -115,17 +121,28 @@ def review_reprocess(item: Item, now: NowOption = None, config: ConfigOption = N
         intake = Intake(settings=settings, db=application.db, mailbox=None, raw_store=application.raw_store,
                         templates=application.templates, account=source.account(settings), extractor=extractor)
         try:
-            recorded = reprocess(intake, item, parse_now(now, application.settings.program.zone))
+            if dry_run:
+                with application.db.dry_run():
+                    recorded = reprocess(intake, item, parse_now(now, application.settings.program.zone))
+            else:
+                recorded = reprocess(intake, item, parse_now(now, application.settings.program.zone))
         except CannotReprocess as e:
             raise fail(str(e)) from None
+    would = " would be" if dry_run else ""
     if recorded.state is IncomingState.REVIEW:
-        typer.echo(f"message #{item} was read again and is still set aside: {recorded.reason}")
+        typer.echo(f"message #{item}{would or ' was'} read again and{would or ' is'} still set aside: "
+                   f"{recorded.reason}")
+    else:
+        what = {"application": "a new application, recorded and acknowledged",
+                "update": "an update to an application, recorded and acknowledged",
+                "correction": "a correction to an application, applied and acknowledged",
+                "unchanged": "an application already on file, unchanged", "reply": "a reply, handled",
+                "ignored": "automatic mail, not answered"}.get(str(recorded.outcome), str(recorded.outcome))
+        typer.echo(f"message #{item}{would or ' was'} read again: {what}")
+    if dry_run:
+        typer.echo("(--dry-run: nothing was recorded, sent or moved)")
+    if dry_run or recorded.state is IncomingState.REVIEW:
         return
-    what = {"application": "a new application, recorded and acknowledged",
-            "update": "an update to an application, recorded and acknowledged",
-            "unchanged": "an application already on file, unchanged", "reply": "a reply, handled",
-            "ignored": "automatic mail, not answered"}.get(str(recorded.outcome), str(recorded.outcome))
-    typer.echo(f"message #{item} was read again: {what}")
     try:
         with source.open(settings) as mailbox:
             moved = file_out_of_review(application.db, mailbox, item, settings.imap.review_folder,
