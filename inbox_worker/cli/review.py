@@ -119,7 +119,8 @@ def review_reprocess(
     settings, source = application.settings, MailSource()
     with reading_processes(settings) as extractor:
         intake = Intake(settings=settings, db=application.db, mailbox=None, raw_store=application.raw_store,
-                        templates=application.templates, account=source.account(settings), extractor=extractor)
+                        templates=application.templates, account=source.account(settings), extractor=extractor,
+                        dry_run=dry_run)
         try:
             if dry_run:
                 with application.db.dry_run():

@@ -26,7 +26,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -59,6 +59,7 @@ from inbox_worker.intake.stages import (
     Recorded,
     Registered,
     Tally,
+    Turn,
 )
 from inbox_worker.mail.headers import header, raw_header, sender_address
 from inbox_worker.mail.mailbox import Mailbox, MailboxError, MessageRef, MessageTooLarge
@@ -107,7 +108,7 @@ class Intake:
             ledger.clear_old_tallies(self.db, now)
         # Each message is begun (fetched, parsed, classified and handed to a reading process) up to
         # `capacity` messages before its turn, and finished (read, decided, recorded) in order.
-        ahead: deque[_Turn] = deque()
+        ahead: deque[Turn] = deque()
         begun_ids: set[str] = set()
         blocked = False
         for i, ref in enumerate(refs):
@@ -116,9 +117,13 @@ class Intake:
                 break
             summary.seen += 1
             # A second copy in this poll is not read ahead: by its turn the first may be finished with.
-            ahead.append(self.begin(ref, now, read_ahead=ref.message_id not in begun_ids))
+            turn = self.begin(ref, now, read_ahead=ref.message_id not in begun_ids)
+            ahead.append(turn)
             begun_ids.add(ref.message_id or "")
-            while len(ahead) > self.extractor.capacity or (ahead and i == len(refs) - 1):
+            # A message whose reading failed or was cut short before is read alone: what is read
+            # beside it cannot be counted a try for its fault (a worker killed for its memory).
+            alone = turn.suspect
+            while len(ahead) > self.extractor.capacity or (ahead and (alone or i == len(refs) - 1)):
                 turn = ahead.popleft()
                 finished = self.finish(turn, now, summary, filer)
                 if finished and not blocked:
@@ -142,10 +147,10 @@ class Intake:
         return uidvalidity, refs, 0 if uidvalidity != last_validity else last_uid
 
     # ------------------------------------------------------------------ one message's journey
-    def begin(self, ref: MessageRef, now: datetime, *, read_ahead: bool) -> _Turn:
+    def begin(self, ref: MessageRef, now: datetime, *, read_ahead: bool) -> Turn:
         """The steps that may run ahead of the message's turn: fetch, parse, classify, and hand
         it to a reading process."""
-        turn = _Turn(ref)
+        turn = Turn(ref)
         try:
             turn.row = row = ledger.register(self.db, self.account, ref, now)
             turn.attempts = row.attempts
@@ -157,7 +162,7 @@ class Intake:
             # A copy is not read: after a folder is renumbered, every message may be one. A second
             # copy in this poll is looked at again at its turn, when the first may be finished with.
             turn.copy_of, turn.recheck = row.copy_of, not read_ahead
-            if row.copy_of is None and read_ahead:
+            if row.copy_of is None and read_ahead and not turn.suspect:
                 self.start_reading(turn, now)
         except Exception as e:  # met again at the message's turn, in order
             turn.error = e
@@ -176,7 +181,7 @@ class Intake:
             return Fetched(ref, row, None, sha)
         return Fetched(ref, row, raw, self.raw_store.put(raw) if self.raw_store is not None else None)
 
-    def start_reading(self, turn: _Turn, now: datetime) -> None:
+    def start_reading(self, turn: Turn, now: datetime) -> None:
         """Hand a person's message to a reading process as soon as one is free. A try is committed
         just before, and given back once the reading ends well: so a message's tries are the
         readings of it that failed, or that the worker did not live to see end."""
@@ -195,7 +200,7 @@ class Intake:
                                         read=None if self.dry_run else lambda: ledger.give_back_try(self.db, row_id))
         turn.classified = Classified(classified.parsed, classified.classification, reading)
 
-    def finish(self, turn: _Turn, now: datetime, summary: PollSummary, filer: Filer) -> bool:
+    def finish(self, turn: Turn, now: datetime, summary: PollSummary, filer: Filer) -> bool:
         """The steps taken in order: extract, decide, record and queue, file. Whether the message
         is finished with (else it stays in the folder for the next poll)."""
         if turn.row is not None and turn.row.state is not IncomingState.NEW:
@@ -222,7 +227,7 @@ class Intake:
         filer.add(recorded.row_id)
         return True
 
-    def record_duplicate(self, turn: _Turn, now: datetime) -> Recorded | None:
+    def record_duplicate(self, turn: Turn, now: datetime) -> Recorded | None:
         """A copy of a message finished with (the same Message-ID) is recorded as such, unread and
         unanswered; None for any other message."""
         if turn.copy_of is None and not turn.recheck:
@@ -237,7 +242,7 @@ class Intake:
                           raw_sha256=parsed.fetched.raw_sha256)
         return Recorded(turn.row.row_id, Outcome.DUPLICATE, IncomingState.DUPLICATE)
 
-    def extract(self, turn: _Turn, now: datetime) -> Read:
+    def extract(self, turn: Turn, now: datetime) -> Read:
         """The message read for its form; tried again in a fresh reading process when the reading
         fails, until the tries are used up."""
         classified = turn.classified
@@ -368,7 +373,7 @@ class Intake:
                                   key=f"undeliverable:{address}", reason=f"{why}: no more automatic mail goes to it")
         return Recorded(row_id, decision.outcome, decision.state, decision.reason)
 
-    def count_failure(self, turn: _Turn, now: datetime, error: Exception, summary: PollSummary) -> Recorded | None:
+    def count_failure(self, turn: Turn, now: datetime, error: Exception, summary: PollSummary) -> Recorded | None:
         """A message that failed for a reason of its own: tried again at the next poll, or, after
         too many tries, set aside so the messages behind it can go on."""
         if turn.row is None:  # not even registered (the database is failing): nothing to count
@@ -403,20 +408,6 @@ class Intake:
                                              self.settings.program.mailbox_address) if a)
 
 
-@dataclass
-class _Turn:
-    """A message between `begin` and `finish`."""
-
-    ref: MessageRef
-    row: Registered | None = None
-    classified: Classified | None = None
-    # Its tries so far, this one included once it is handed to a reading process.
-    attempts: int = 0
-    # The message it is a copy of, as registered; and whether to look again at its turn (a second
-    # copy in one poll).
-    copy_of: int | None = None
-    recheck: bool = False
-    error: Exception | None = field(default=None, repr=False)
 
 
 def parse(fetched: Fetched, max_bytes: int) -> Parsed:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from inbox_worker.intake.pipeline import Intake, _Turn, classify_step, parse
-from inbox_worker.intake.stages import Fetched, Recorded, Registered
+from inbox_worker.intake.pipeline import Intake, classify_step, parse
+from inbox_worker.intake.stages import Fetched, Recorded, Registered, Turn
 from inbox_worker.mail.mailbox import MessageRef
 from inbox_worker.store.models import IncomingMessage, IncomingState
 
@@ -46,6 +46,6 @@ def reprocess(intake: Intake, row_id: int, now: datetime) -> Recorded:
         raise CannotReprocess(f"the kept copy of message {row_id} cannot be read ({e})") from None
     ref = MessageRef(ref.folder, ref.uidvalidity, ref.uid, len(raw), ref.message_id)
     fetched = Fetched(ref, registered, raw if len(raw) <= intake.settings.imap.max_message_bytes else None, sha)
-    turn = _Turn(ref, row=registered, classified=classify_step(parse(fetched, intake.settings.imap.max_message_bytes),
+    turn = Turn(ref, row=registered, classified=classify_step(parse(fetched, intake.settings.imap.max_message_bytes),
                                                                intake.own_addresses))
     return intake.record_and_queue(intake.extract(turn, now), now)

@@ -148,3 +148,24 @@ class PollSummary:
     ignored = _counted(Outcome.IGNORED)
     duplicates = _counted(Outcome.DUPLICATE)
     retry_later = _counted(Outcome.RETRY)
+
+
+@dataclass
+class Turn:
+    """A message between `begin` and `finish`."""
+
+    ref: MessageRef
+    row: Registered | None = None
+    classified: Classified | None = None
+    # Its tries so far, this one included once it is handed to a reading process.
+    attempts: int = 0
+    # The message it is a copy of, as registered; and whether to look again at its turn (a second
+    # copy in one poll).
+    copy_of: int | None = None
+    recheck: bool = False
+    error: Exception | None = field(default=None, repr=False)
+
+    @property
+    def suspect(self) -> bool:
+        """Not yet finished with, and a reading of it failed or did not live to end."""
+        return self.attempts > 0 and self.row is not None and self.row.state is IncomingState.NEW
