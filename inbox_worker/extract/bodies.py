@@ -91,6 +91,44 @@ def split_body(doc: Document) -> list[Document]:
     if quoted:
         author = _attribution_sender(lines)
         out.append(Document(f"{doc.source} (quoted)", quoted, {}, author or doc.forwarded_from))
+    if _answered_in_the_quote(lines):
+        # The sender's answers typed between the quoted form's lines: the two read together are theirs.
+        out.append(Document(f"{doc.source} (answered in the quote)", _unquoted(lines), doc.fields, doc.forwarded_from))
+    return out
+
+
+# Answers typed under this many quoted lines, with the quote going on after each, make a form answered in place.
+INLINE_ANSWERS = 3
+
+
+def _answered_in_the_quote(lines: list[Line]) -> bool:
+    """Whether the sender wrote between the quoted lines (a quoted form answered line by line)."""
+    marks = _quote_lines(lines)
+    answers, n = 0, 1
+    while n < len(lines):
+        if marks[n - 1] and not marks[n] and lines[n].text.strip():
+            end = n
+            while end < len(lines) and not marks[end]:
+                end += 1
+            answers += end < len(lines)
+            n = end
+        n += 1
+    return answers >= INLINE_ANSWERS
+
+
+def _unquoted(lines: list[Line]) -> list[Line]:
+    """Every line with its "> " markers taken off, without the "On ... wrote:" line."""
+    out: list[Line] = []
+    skip = 0
+    for n, line in enumerate(lines):
+        if skip:
+            skip -= 1
+            continue
+        take = _attribution_at(lines, n)
+        if take:
+            skip = take - 1
+            continue
+        out.append(Line(re.sub(r"^\s*(?:>\s?)+", "", line.text), line.emphasis))
     return out
 
 

@@ -221,7 +221,8 @@ def _first_token(text: str) -> str:
     """The mark right after an option's words: "X", "[x]", "- ✓", "<-- X"; not a following sentence."""
     if re.fullmatch(r"\s*" + ARROW + r"\s*(?:\S{1,3}|this one|here)?\s*", text, re.I):
         return "X"
-    m = re.match(r"\s*[-:=\u2013]?\s*(\[[^\]]{0,3}\]|\([^)]{0,3}\)|\S{1,3})\s*$", text)
+    # The mark may end at the separator before the next option: "New to Wyoming - yes; New MLS ... - yes".
+    m = re.match(r"\s*[-:=\u2013]?\s*(\[[^\]]{0,3}\]|\([^)]{0,3}\)|[^\s;,]{1,3})\s*[;,]?\s*$", text)
     return m.group(1) if m else ("" if not text.strip() else "?")
 
 

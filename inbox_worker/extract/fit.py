@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from inbox_worker import form
 from inbox_worker.extract import normalize
 from inbox_worker.extract.places import split_address
 from inbox_worker.extract.wyoming import is_town
@@ -23,6 +24,11 @@ KIND_PATTERNS = {
 }
 LIBRARY_WORDS = re.compile(r"\b(librar(?:y|ies)|college|university|school|center|centre|archives?|museum|system)\b",
                            re.I)
+
+
+# The words a kind of library is written in ("county library", "community college", "K-12").
+TYPE_WORDS = {word for _, needles in normalize.LIBRARY_TYPE_RULES for needle in needles for word in needle.split()} | {
+    *form.LIBRARY_TYPES, "library", "libraries"}
 
 
 def plausibility(key: str, value: str) -> float:
@@ -54,7 +60,10 @@ def plausibility(key: str, value: str) -> float:
     if key == "library_name":
         return 1.5 if LIBRARY_WORDS.search(value) else 0.5
     if key == "library_type":
-        return 1.0 if normalize.library_type(value) not in (None, "other") else 0.0
+        if normalize.library_type(value) in (None, "other"):
+            return 0.0
+        # "Public", "County library": nothing but the words of a kind, as sure as a zip's digits.
+        return 2.0 if set(normalize.fold_key(value).split()) <= TYPE_WORDS else 1.0
     if key == "name":
         words = value.split()
         capitalised = all(w[:1].isupper() or w.lower() in ("de", "van", "der", "von", "la", "le") for w in words)

@@ -199,7 +199,9 @@ def assign(group: Group, lines: list[Row]) -> tuple[dict[str, str], float]:
         # The columns say where each value stands. Only when a value plainly does not fit the blank
         # its column gives (an email address in a name) do the values' own looks decide.
         columns = by_column(group.columns, lines[0].cells)
-        if any(plausibility(k, v) < 0 for k, v in columns.items()):
+        # A value running on across the next label's column: a mail program folded the row's gaps.
+        across = any(c.start < start < c.end - 1 for c in lines[0].cells for _, start, _ in group.columns[1:])
+        if across or any(plausibility(k, v) < 0 for k, v in columns.items()):
             ordered = _fit_in_order(keys, _split_to_fit(keys, [c for c in cells if c])) if cells else {}
             if _fit(ordered) > _fit(columns):
                 return ordered, 0.75
@@ -258,20 +260,30 @@ def _fit_in_order(keys: list[str], cells: list[str]) -> dict[str, str]:
 
 
 def _split_to_fit(keys: list[str], cells: list[str]) -> list[str]:
-    """Fewer cells than labels: a cell that holds two values with one space between ("WYOMING 82925"), split."""
+    """Fewer cells than labels: a cell that holds two values with one space between, split where they fit.
+
+    "WYOMING 82925", "jdoe@example.net Sheridan County Library", "Reference Librarian Public" (a mail
+    program that folds the gaps of a printed row to single spaces). Of splits that fit equally well,
+    the one nearest the cell's end: the last blank of a row is the shortest answer more often.
+    """
     def score(candidate: list[str]) -> float:
         values = _fit_in_order(keys, candidate)
         return sum(plausibility(k, v) for k, v in values.items())
 
     best, best_score = cells, score(cells)
+    if len(cells) >= len(keys):
+        return best
     for n, cell in enumerate(cells):
-        if " " not in cell:
-            continue
-        head, _, tail = cell.rpartition(" ")
-        candidate = [*cells[:n], head, tail, *cells[n + 1 :]]
-        if len(candidate) <= len(keys) and (s := score(candidate)) > best_score + 1.0:
-            best, best_score = candidate, s
+        spaces = [m.start() for m in re.finditer(" ", cell)][-MAX_SPLITS:]
+        for at in reversed(spaces):
+            candidate = [*cells[:n], cell[:at], cell[at + 1 :], *cells[n + 1 :]]
+            if (s := score(candidate)) > best_score + 1.0:
+                best, best_score = candidate, s
     return best
+
+
+# Places a cell is tried split at, from its end: a row's value is seldom longer.
+MAX_SPLITS = 12
 
 
 def _merge_to_fit(keys: list[str], cells: list[str]) -> dict[str, str]:

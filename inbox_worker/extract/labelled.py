@@ -59,7 +59,12 @@ def read_labelled(layout: Layout, used: set[int], reading: FormReading) -> set[i
             taken.add(j)
         elif key == "address" and all(not v.strip() for _, v in found.pairs):
             j = _place_line(layout, i, used | taken)
-            if j is not None:
+            if j is not None and UNIT_LINE.match(rows[j].text.strip()):
+                # "Suite 4" on a line of its own is the street's, and the town may follow it.
+                value = f"{value.strip()} {rows[j].text.strip()}"
+                taken.add(j)
+                j = _place_line(layout, j, used | taken)
+            if j is not None and not UNIT_LINE.match(rows[j].text.strip()):
                 value = f"{value.strip()}\n{rows[j].text.strip()}"
                 taken.add(j)
         elif key in LIST_LABELS and not found.pairs:
@@ -105,13 +110,19 @@ def _option_lines(layout: Layout, i: int, used: set[int]) -> list[int]:
     return out
 
 
+# The second line of a street address: the suite, apartment, unit or room.
+UNIT_LINE = re.compile(r"(?:suite|ste\.?|apt\.?|apartment|unit|room|rm\.?|bldg\.?|building|floor|fl\.?|#)\s*#?\s*"
+                       r"[\w-]{1,8}\.?$", re.I)
+
+
 def _place_line(layout: Layout, i: int, used: set[int]) -> int | None:
-    """The line after an address that holds its town, state and zip ("Lander, WY 82520")."""
+    """The line after an address that holds its town, state and zip ("Lander, WY 82520") or its suite."""
     j = i + 1
     rows = layout.rows
     if j >= len(rows) or j in layout.labelled or j in layout.label_rows or j in used or rows[j].blank:
         return None
-    return j if split_place(rows[j].text.strip()) is not None else None
+    text = rows[j].text.strip()
+    return j if UNIT_LINE.match(text) or split_place(text) is not None else None
 
 
 def continued(layout: Layout, i: int, value: str, key: str) -> tuple[str, set[int]]:

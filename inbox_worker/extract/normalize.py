@@ -348,6 +348,11 @@ def library_type(value: str | None) -> str | None:
     text = strip_blank(value)
     if not text:
         return None
+    boxed = _boxed_options(text)
+    if boxed is not None:
+        # "[ ] Public [X] Academic [ ] School": the kinds offered as boxes, the one ticked is the answer.
+        ticked = [words for mark, words in boxed if mark]
+        return library_type(ticked[0]) if len(ticked) == 1 else None
     key = fold_key(text)
     if key in form.LIBRARY_TYPES:
         return key
@@ -359,6 +364,22 @@ def library_type(value: str | None) -> str | None:
             return kind
     # Something written that fits no kind: the form's own catch-all, but only for a short answer.
     return "other" if len(key) <= 30 else None
+
+
+# A box before an option: "[ ]", "[X]", "( )", "(x)", "☐", "☒", "_X_", "___".
+_BOX_BEFORE = re.compile(r"(\[[^\]]{0,3}\]|\([^)]{0,3}\)|[\u2610\u2611\u2612]|_+[xX\u2713\u2714]?_+)\s*")
+
+
+def _boxed_options(text: str) -> list[tuple[bool, str]] | None:
+    """(ticked, words) for each option after a box, when the text is two or more boxed options; else None."""
+    parts = _BOX_BEFORE.split(text)
+    if len(parts) < 5 or parts[0].strip():
+        return None
+    out = []
+    for mark, words in zip(parts[1::2], parts[2::2], strict=False):
+        inner = mark.strip("[]()_ ")
+        out.append((bool(inner) and inner not in ("\u2610",), words.strip(" ,;/")))
+    return out
 
 
 def bool_yes(value: str | bool | None) -> bool | None:

@@ -173,9 +173,27 @@ def _widgets(page) -> list:
     return widgets
 
 
+def _notes(page) -> list:
+    """The page's typed-on text boxes: what Preview's and Acrobat's Fill & Sign put on a printed form."""
+    annots = page.get("/Annots")
+    notes = []
+    if annots is not None:
+        for ref in annots.get_object()[:PDF_MAX_FIELDS]:
+            ann = ref.get_object()
+            if _s(ann.get("/Subtype")) == "FreeText" and "/Rect" in ann and _s(ann.get("/Contents")).strip():
+                notes.append(ann)
+    return notes
+
+
+def _filled_in(page) -> bool:
+    """Whether the page carries answers of its own (fields or typed-on text) to lay out with its text."""
+    return bool(_widgets(page) or _notes(page))
+
+
 def _page_lines(page, source: str, words: list | None = None) -> list[str]:
     widgets = _widgets(page)
-    if not widgets:
+    notes = _notes(page)
+    if not widgets and not notes:
         if words is not None:
             return [normalise(line) for line in words]
         return normalise(page.extract_text() or "").split("\n")
@@ -212,6 +230,15 @@ def _page_lines(page, source: str, words: list | None = None) -> list[str]:
         for i, part in enumerate(parts):
             if part.strip():
                 items.append((x1 + 2, top - i * size * 1.2, size, part.strip()))
+    for note in notes:
+        x1, y1, x2, y2 = (float(v) for v in note["/Rect"])
+        x1, y2 = min(x1, x2), max(y1, y2)
+        found = _FONT_SIZE.search(_s(note.get("/DA")))
+        size = float(found.group(1)) if found and float(found.group(1)) > 0 else 10.0
+        # The text box's first line stands at its top; the line it is typed on is its baseline.
+        for i, part in enumerate(normalise(_s(note.get("/Contents")).replace("\r", "\n")).split("\n")):
+            if part.strip():
+                items.append((x1 + 2, y2 - size - i * size * 1.2, size, part.strip()))
     return _layout(items)
 
 
@@ -256,7 +283,7 @@ def read_pdf(data: bytes, source: str) -> Document:
         fields = _fields(reader)
         lines: list[Line] = []
         # Fillable pages are laid out from their fields; only printed ones need the words' positions.
-        words = printed_pages(data, {n for n, page in enumerate(reader.pages) if not _widgets(page)})
+        words = printed_pages(data, {n for n, page in enumerate(reader.pages) if not _filled_in(page)})
         for n, page in enumerate(reader.pages):
             page_words = words.get(n) if words is not None else None
             lines.extend(Line(t.rstrip(" ")) for t in _page_lines(page, source, page_words))

@@ -162,17 +162,82 @@ def _run_lines(runs: list[Run]) -> list[tuple[float, str]]:
             rows[-1].append(run)
         else:
             rows.append([run])
-    lines = []
     for row in rows:
         row.sort(key=lambda r: r[0])
+    lines = []
+    for top, row, left in _columns(rows, char, margin):
         text, end = "", None
         for x0, x1, _top, _bottom, piece in row:
-            column = round((x0 - margin) / char)
+            column = round((x0 - left) / char)
             if end is not None:
                 text += " " if x0 - end <= 1.2 * char else " " * max(2, column - len(text))
             else:
                 text = " " * min(column, 60)
             text += piece
             end = x1
-        lines.append((row[0][2], text))
+        lines.append((top, text))
     return lines
+
+
+COLUMN_ROWS = 4  # rows of "Label: value" beside a second column before the page counts as two columns
+
+
+def _columns(rows: list[list[Run]], char: float, margin: float) -> list[tuple[float, list[Run], float]]:
+    """Each row as (top, runs, left margin); a page set in two columns gives its left column's rows first.
+
+    A form set in two columns ("Name: ..." down the left, the choices down the right) shares its
+    baselines across the gutter, so its rows mix both columns. The gutter is a line down the page
+    that no run crosses, with "Label: value" pairs whole on its left in at least COLUMN_ROWS rows
+    and no label on its left whose value stands across it; of such lines, the one down the most
+    rows. Rows of a printed form's labels and values (no colons) and tables are never split.
+    """
+    out = [(row[0][2], row, margin) for row in rows]
+    gutters = sorted({round((a[1] + b[0]) / 2) for row in rows for a, b in itertools.pairwise(row)
+                      if b[0] - a[1] >= 3 * char})
+    best: tuple[int, float, list[int]] | None = None
+    for gx in gutters:
+        stretch = _longest_run([n for n, row in enumerate(rows) if not _crossed(row, gx, char)])
+        if (len(stretch) >= COLUMN_ROWS and (best is None or len(stretch) > best[0])
+                and _two_columns([rows[n] for n in stretch], gx)):
+            best = (len(stretch), gx, stretch)
+    if best is None:
+        return out
+    _, gx, stretch = best
+    first, last = stretch[0], stretch[-1]
+    lefts = [(rows[n][0][2], [r for r in rows[n] if r[1] <= gx], margin) for n in stretch]
+    right_margin = min(r[0] for n in stretch for r in rows[n] if r[0] >= gx)
+    # The right column's rows follow the left column's last row, in their own order.
+    end = rows[last][0][2]
+    rights = [(end + 0.001 * (k + 1), [r for r in rows[n] if r[0] >= gx], right_margin) for k, n in enumerate(stretch)]
+    return out[:first] + [item for item in lefts + rights if item[1]] + _columns(rows[last + 1 :], char, margin)
+
+
+def _crossed(row: list[Run], gx: float, char: float) -> bool:
+    """Whether a row's text runs across gx: a word over it, or words a space apart either side."""
+    return any(r[0] < gx < r[1] for r in row) or any(
+        a[1] <= gx <= b[0] and b[0] - a[1] < 2 * char for a, b in itertools.pairwise(row))
+
+
+def _two_columns(rows: list[list[Run]], gx: float) -> bool:
+    """Whether the rows read as two columns either side of gx (see `_columns`)."""
+    pairs = both = 0
+    for row in rows:
+        left = [r for r in row if r[1] <= gx]
+        right = [r for r in row if r[0] >= gx]
+        labelled = [k for k, r in enumerate(left) if r[4].endswith(":")]
+        if labelled and labelled[-1] == len(left) - 1 and right:
+            return False  # a label on the left whose value stands across the gutter
+        pairs += bool(labelled and len(left) > labelled[0] + 1)
+        both += bool(left and right)
+    return pairs >= COLUMN_ROWS and both >= COLUMN_ROWS
+
+
+def _longest_run(numbers: list[int]) -> list[int]:
+    """The longest stretch of consecutive numbers."""
+    best: list[int] = []
+    current: list[int] = []
+    for n in numbers:
+        current = [*current, n] if current and n == current[-1] + 1 else [n]
+        if len(current) > len(best):
+            best = current
+    return best

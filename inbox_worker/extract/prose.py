@@ -45,6 +45,11 @@ DOUBT = re.compile(r"\?|\b(?:if|whether|thinking (?:about|of)|considering|wonder
 FOR_OTHERS = re.compile(r"\b(?:in support of|on behalf of|my (?:staff|employee|colleague|coworker|co-worker)|"
                         r"(?:her|his|their) application|recommend|endorse|\w+['\u2019]s application)\b|"
                         r"\bI (?:fully |strongly |wholeheartedly |gladly )?support\b", re.I)
+# A sentence that takes an application back, or says the writer can no longer take part: with a word of
+# the program or a role in it, the letter is no application.
+WITHDRAWS = re.compile(r"\b(?:withdraw\w*|rescind\w*|cancel(?:l?ed|l?ing)?|remove me|take me off|drop out|"
+                       r"pull (?:my|out)|no longer (?:able|be able|interested|wish|want|participate|take part))\b",
+                       re.I)
 # "I have worked at the X as a Y": the library first, then the position.
 WORKED_AT = re.compile(
     r"\bI(?: have|'ve|\u2019ve)? (?:worked|been working|work) (?:at|for|with|in) (?:the\s+)?"
@@ -81,7 +86,7 @@ def read_letter(doc: Document) -> FormReading | None:
     paragraphs = [sentences_of(p) for p in _paragraphs(body)]
     sentences = [s for p in paragraphs for s in p]
     role_sentences = [s for s in sentences if _commits_to_a_role(s)]
-    if not role_sentences or FOR_OTHERS.search(body):
+    if not role_sentences or FOR_OTHERS.search(body) or any(_withdraws(s) for s in sentences):
         return None
     roles = set()
     for s in role_sentences:
@@ -187,6 +192,10 @@ def _closing(sentence: str) -> bool:
 
 
 # ---------------------------------------------------------------- the role
+
+
+def _withdraws(sentence: str) -> bool:
+    return bool(WITHDRAWS.search(sentence)) and bool(APPLYING.search(sentence) or roles_in(sentence))
 
 
 def _commits_to_a_role(sentence: str) -> bool:
