@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness
 from stages import StageClock
 
-from inbox_worker.intake import answers, pipeline
+from inbox_worker.intake import notify, pipeline
 from inbox_worker.intake.extractor import ReadingProcesses
 from inbox_worker.intake.pipeline import Intake
 from inbox_worker.mail.imap import ImapMailbox
@@ -94,7 +94,7 @@ def instrument(clock: StageClock, reader_cpu: list[float]) -> None:
     clock.wrap_context(Database, "units_of_work", "store")
     clock.wrap(RawStore, "put", "store")
     clock.wrap(Templates, "render", "render")
-    clock.wrap(answers, "build_message", "render")
+    clock.wrap(notify, "build_message", "render")
     clock.wrap(SmtpSender, "send", "send")
     # Extraction as the worker sees it: the wait for a free reading process, then for its answer.
     clock.wrap(ReadingProcesses, "submit", "extract")
