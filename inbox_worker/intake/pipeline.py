@@ -153,7 +153,7 @@ class Intake:
         turn = Turn(ref)
         try:
             turn.row = row = ledger.register(self.db, self.account, ref, now)
-            turn.attempts = row.attempts
+            turn.attempts = turn.tries_before = row.attempts
             if row.state is not IncomingState.NEW:
                 return turn  # finished with before: at most to be filed away
             fetched = self.fetch(ref, row)

@@ -157,8 +157,10 @@ class Turn:
     ref: MessageRef
     row: Registered | None = None
     classified: Classified | None = None
-    # Its tries so far, this one included once it is handed to a reading process.
+    # Its tries so far, this one included once it is handed to a reading process; and those it
+    # had when this poll began with it.
     attempts: int = 0
+    tries_before: int = 0
     # The message it is a copy of, as registered; and whether to look again at its turn (a second
     # copy in one poll).
     copy_of: int | None = None
@@ -168,4 +170,4 @@ class Turn:
     @property
     def suspect(self) -> bool:
         """Not yet finished with, and a reading of it failed or did not live to end."""
-        return self.attempts > 0 and self.row is not None and self.row.state is IncomingState.NEW
+        return self.tries_before > 0 and self.row is not None and self.row.state is IncomingState.NEW
