@@ -19,7 +19,8 @@ from inbox_worker.cli.common import (
     settings_from,
 )
 
-applications_app = typer.Typer(help="See the applications received, with their history, and put a misread field right.", no_args_is_help=True)
+applications_app = typer.Typer(help="See the applications received, with their history, and put a misread field right.",
+                                no_args_is_help=True)
 
 
 def parse(path: Annotated[Path, typer.Argument(help="An .eml message, or a bare .docx, .pdf, .odt, .txt or "
