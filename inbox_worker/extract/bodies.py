@@ -39,12 +39,14 @@ def plain_body(data: bytes, charset: str | None, fmt: object, delsp: object, sou
     """A text/plain part as a Document, decoded and with format=flowed lines joined."""
     from inbox_worker.extract.text import read_text
 
-    doc = read_text(data, source, charset)
-    if str(fmt or "").lower() == "flowed":
-        doc.lines = [
-            Line(t) for t in unflow([ln.text for ln in doc.lines], str(delsp or "").lower() == "yes")
-        ]
-    return doc
+    if str(fmt or "").lower() != "flowed":
+        return read_text(data, source, charset)
+    from inbox_worker.extract.text import decode, normalise
+
+    # The soft break is the trailing space itself, so join before read_text trims lines.
+    raw = normalise(decode(bytes(data), charset)).split("\n")
+    joined = "\n".join(unflow(raw, str(delsp or "").lower() == "yes"))
+    return read_text(joined.encode("utf-8"), source, "utf-8")
 
 
 def unflow(lines: list[str], delsp: bool) -> list[str]:
