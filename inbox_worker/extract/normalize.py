@@ -202,8 +202,21 @@ def email(value: str | None) -> str | None:
     if not value:
         return None
     # The form's blank lines run into an address typed over them ("__jo@lib.example__").
-    found = EMAIL.search(UNDERSCORES.sub(" ", str(value)))
+    text = UNDERSCORES.sub(" ", str(value))
+    found = EMAIL.search(text) or EMAIL.fullmatch(_spelled_out(text.strip()))
     return found.group(0).strip(".'-_").lower() if found else None
+
+
+# An address spelled out against harvesters: "jo at lib dot org", "jo (at) lib [dot] org".
+_SPELLED_AT = re.compile(r"\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+", re.I)
+_SPELLED_DOT = re.compile(r"\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+", re.I)
+
+
+def _spelled_out(text: str) -> str:
+    """The address written with "at" and "dot" as words, put back; anything else unchanged."""
+    if "@" in text or len(_SPELLED_AT.findall(text)) != 1:
+        return text
+    return _SPELLED_DOT.sub(".", _SPELLED_AT.sub("@", text))
 
 
 def phone(value: str | None) -> str | None:
