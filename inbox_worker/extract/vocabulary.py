@@ -11,10 +11,11 @@ or that names no blank, is None.
 
 from __future__ import annotations
 
+import difflib
 import re
 from functools import lru_cache
 
-from inbox_worker.extract.labels import CATEGORIES, PLACE, SUPPORT, key_for
+from inbox_worker.extract.labels import CATEGORIES, PLACE, SUPPORT, key_for, label_table
 from inbox_worker.extract.normalize import fold_key
 
 # Words that say nothing about which blank is meant.
@@ -44,10 +45,34 @@ def words(phrase: str) -> list[str]:
     folded = fold_key(phrase.replace("e-mail", "email").replace("E-mail", "email").replace("E-Mail", "email"))
     out = []
     for word in folded.split():
-        word = SHORT.get(word, word)
+        word = SHORT.get(word, _respelled(word))
         if word not in FILLER:
             out.append(word)
     return out
+
+
+# Head nouns a typed label is often misspelt in ("Adress", "Librray", "Positon", "Strenghts").
+HEADS = ("address", "library", "position", "strengths", "supervisor", "phone", "email", "goals", "mentors",
+         "proteges", "categories", "category", "applying", "street", "number", "title")
+_KNOWN = FILLER | set(SHORT) | set(SHORT.values()) | PHONE | LIBRARY | POSITION | SUPPORT_WORDS | GOAL_WORDS \
+    | STRENGTH_WORDS | set(HEADS)
+
+
+@lru_cache(maxsize=1)
+def _label_words() -> frozenset[str]:
+    return frozenset(w for name in label_table()[1] for w in name.split())
+
+
+@lru_cache(maxsize=4096)
+def _respelled(word: str) -> str:
+    """A misspelt head noun as the word meant: one or two letters swapped, doubled or dropped."""
+    if len(word) < 5 or word in _KNOWN or word in _label_words():
+        return word
+    # A plural or singular is another word, not a slip: "mentor" is no "Mentors" heading.
+    same_start = [h for h in HEADS if h[0] == word[0] and word not in (h + "s", h[:-1], h + "es")]
+    swapped = [h for h in same_start if sorted(h) == sorted(word)]  # two letters transposed: "Emial"
+    close = swapped or difflib.get_close_matches(word, same_start, n=1, cutoff=0.85)
+    return close[0] if close and abs(len(close[0]) - len(word)) <= 2 else word
 
 
 @lru_cache(maxsize=4096)
