@@ -61,10 +61,27 @@ def read_boxes(layout: Layout, stops: set[int], reading) -> None:
             if len(chosen) == 1:
                 joined = any(e.joined for e in entries if e.key == chosen[0])
                 reading.put("role", chosen[0], 0.9, HOW, certain=not joined)
+            elif len(chosen) == 2 and (named := _role_written_again(texts)):
+                reading.put("role", named, 0.85, HOW, certain=False)
         else:
             put_categories(reading, chosen, 0.9, HOW)
     if not seen:
         _read_loose_boxes(layout, stops, reading)
+
+
+ROLE_WORDS = {"protege": re.compile(r"\b(?:prot[eé]g[eé]e?|mentee)\b", re.I), "mentor": re.compile(r"\bmentor\b", re.I)}
+
+
+def _role_written_again(texts: list[str]) -> str | None:
+    """With both role boxes marked, the role the applicant also wrote out ("[x] Mentor <- mentor"), else None.
+
+    Each option's own text names its role once; a role named more often than the other was
+    written again by hand, beside a box or after the question.
+    """
+    counts = {role: sum(len(regex.findall(t)) for t in texts) for role, regex in ROLE_WORDS.items()}
+    if counts["protege"] == counts["mentor"]:
+        return None
+    return max(counts, key=counts.__getitem__)
 
 
 def _read_loose_boxes(layout: Layout, stops: set[int], reading) -> None:
