@@ -81,10 +81,10 @@ _CHOSEN_ROLE = re.compile(
     rf"(?:an?\s+|the\s+)?{_ROLE}|"
     rf"(?:apply|applying|applied|application)\s+(?:\w+\s+){{0,3}}?(?:as|for)\s+(?:an?\s+|the\s+)?{_ROLE}|"
     rf"{_ROLE}\s+(?:instead|rather))", re.IGNORECASE)
-_NOT_ROLE = re.compile(r"\b(?:not|instead of|rather than|no longer)\s+(?:as\s+|be\s+)?(?:an?\s+)?"
-                       r"(mentor|prot[eé]g[eé]e?|mentee)s?\b", re.IGNORECASE)
+_NOT_ROLE = re.compile(rf"\b(?:not|instead of|rather than|no longer)\s+(?:as\s+|be\s+)?(?:an?\s+)?{_ROLE}",
+                       re.IGNORECASE)
 _NEGATED = re.compile(r"\b(?:not|never|no longer|cannot)\b|n't\b", re.IGNORECASE)
-_ROLE_WORD = re.compile(r"(?:an?\s+|the\s+)?(mentor|prot[eé]g[eé]e?|mentee)s?", re.IGNORECASE)
+_ROLE_WORD = re.compile(rf"(?:an?\s+|the\s+)?{_ROLE}", re.IGNORECASE)
 # Where a value ends: "(307) 555-0188, not 307-555-0100", "academic instead", "X now. Thanks".
 _VALUE_END = re.compile(r"\s*(?:,\s*|\s+)(?:not\b|instead\b|rather than\b|thanks\b|thank you\b|please\b|if\b|"
                         r"as of\b|starting\b|from now on\b|now\b|going forward\b|sorry\b|"
@@ -97,7 +97,9 @@ _AS_POSITION = re.compile(r"\s+as\s+(?:an?\s+|the\s+|our\s+)?(?P<position>.+)$",
 _CUE = re.compile(r"\b(wrong|incorrect|mistakes?|typos?|mistyped|misspel\w*|meant|should (?:be|read|say|have)|"
                   r"instead|moved|not right|errors?|fix)\b", re.IGNORECASE)
 _WEAK_CUE = re.compile(r"\b(correct\w*|chang\w+|updat\w+|out of date|new)\b", re.IGNORECASE)
-_LIBRARY_TYPE = re.compile(r"^(?:an?\s+)?(public|academic|school|special|state|tribal)(?:\s+library)?$", re.IGNORECASE)
+# A library name that is only a kind of library ("a public library"): every kind but the catch-all.
+_KINDS = "|".join(kind for kind in form.LIBRARY_TYPES if kind != "other")
+_LIBRARY_TYPE = re.compile(rf"^(?:an?\s+)?({_KINDS})(?:\s+library)?$", re.IGNORECASE)
 _STREET = re.compile(r"^(?:\d+\w*\s+\S|p\.?\s*o\.?\s+box\b)", re.IGNORECASE)
 _ABBREVIATIONS = re.compile(r"\b(St|Ave|Rd|Dr|Blvd|Ln|Ct|Mr|Mrs|Ms|Jr|Sr|Hwy|Apt|Ste|P\.O|No)\.$")
 _CLAUSES = re.compile(r"\s*(?:;|,?\s+and also\s+|,?\s+also,?\s+|,\s+and\s+(?=(?:my|the|i|it|please)\b)|"
