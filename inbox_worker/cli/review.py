@@ -1,6 +1,7 @@
 """The review queue: list, read, close and reprocess the messages set aside for a coordinator."""
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 from typing import Annotated
@@ -86,16 +87,15 @@ def review_done(
     application = open_app(settings_from(config))
     when = parse_now(now, application.settings.program.zone)
     try:
-        if dry_run:
-            with application.db.dry_run():
-                done = mark_done(application.db, item, by=by or getpass.getuser(), note=note, now=when)
-            typer.echo(f"message #{done['id']} from {done['from']} would leave the review queue (--dry-run: "
-                       "nothing changed)")
-            return
-        done = mark_done(application.db, item, by=by or getpass.getuser(), note=note, now=when)
+        with application.db.dry_run() if dry_run else contextlib.nullcontext():
+            done = mark_done(application.db, item, by=by or getpass.getuser(), note=note, now=when)
     except ReviewError as e:
         raise fail(str(e)) from None
-    typer.echo(f"message #{done['id']} from {done['from']} is dealt with; it has left the review queue")
+    if dry_run:
+        typer.echo(f"message #{done['id']} from {done['from']} would leave the review queue (--dry-run: "
+                   "nothing changed)")
+    else:
+        typer.echo(f"message #{done['id']} from {done['from']} is dealt with; it has left the review queue")
 
 
 @review_app.command("reprocess")
@@ -122,24 +122,20 @@ def review_reprocess(
                         templates=application.templates, account=source.account(settings), extractor=extractor,
                         dry_run=dry_run)
         try:
-            if dry_run:
-                with application.db.dry_run():
-                    recorded = reprocess(intake, item, parse_now(now, application.settings.program.zone))
-            else:
+            with application.db.dry_run() if dry_run else contextlib.nullcontext():
                 recorded = reprocess(intake, item, parse_now(now, application.settings.program.zone))
         except CannotReprocess as e:
             raise fail(str(e)) from None
-    would = " would be" if dry_run else ""
+    was, stays = ("would be", "would stay") if dry_run else ("was", "is still")
     if recorded.state is IncomingState.REVIEW:
-        typer.echo(f"message #{item}{would or ' was'} read again and{would or ' is'} still set aside: "
-                   f"{recorded.reason}")
+        typer.echo(f"message #{item} {was} read again and {stays} set aside: {recorded.reason}")
     else:
         what = {"application": "a new application, recorded and acknowledged",
                 "update": "an update to an application, recorded and acknowledged",
                 "correction": "a correction to an application, applied and acknowledged",
                 "unchanged": "an application already on file, unchanged", "reply": "a reply, handled",
                 "ignored": "automatic mail, not answered"}.get(str(recorded.outcome), str(recorded.outcome))
-        typer.echo(f"message #{item}{would or ' was'} read again: {what}")
+        typer.echo(f"message #{item} {was} read again: {what}")
     if dry_run:
         typer.echo("(--dry-run: nothing was recorded, sent or moved)")
     if dry_run or recorded.state is IncomingState.REVIEW:
