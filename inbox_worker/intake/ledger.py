@@ -24,7 +24,6 @@ from inbox_worker.record import ApplicationRecord, Extraction
 from inbox_worker.store.database import Database
 from inbox_worker.store.models import (
     Application,
-    ApplicationVersion,
     AutoReply,
     Event,
     IncomingMessage,
@@ -116,18 +115,14 @@ def store_application(s: Session, row_id: int, extraction: Extraction | None, ex
     record = ApplicationRecord(**merged)
     missing = record.missing()
     if existing is None:
-        app = Application(email=applicant, version=1, created_at=now)
+        app = Application(email=applicant, version=0, created_at=now)
         s.add(app)
     else:
         app = existing
-        app.version += 1
-    app.record, app.role, app.name, app.missing = record.contract_dict(), record.role, record.name, missing
-    app.status, app.updated_at = ("incomplete" if missing else "received"), now
-    s.flush()
     if provenance is None:
         provenance = {k: r.model_dump() for k, r in extraction.readings.items()} | {"part": extraction.part}
-    s.add(ApplicationVersion(application_id=app.id, version=app.version, record=app.record, incoming_message_id=row_id,
-                             created_at=now, provenance=provenance))
+    s.add(app.new_version(record.contract_dict(), missing, now=now, provenance=provenance, incoming_message_id=row_id))
+    s.flush()
     s.add(Event(at=now, actor=actor or "applicant", subject=f"application:{app.id}",
                 action="application_updated" if existing is not None else "application_received",
                 detail={"incoming_message": row_id, "version": app.version, "missing": missing,

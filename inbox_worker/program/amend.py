@@ -28,7 +28,7 @@ from inbox_worker.outbound.emails import Templates
 from inbox_worker.outbound.words import plain_value
 from inbox_worker.record import ApplicationRecord
 from inbox_worker.store.database import Database
-from inbox_worker.store.models import Application, ApplicationVersion, Event
+from inbox_worker.store.models import Application, Event
 
 CHOICE_BY_KEY = {c.key: c for c in CHOICES}
 EMAIL_KEYS = ("email", "supervisor_email")
@@ -232,13 +232,8 @@ def edit_application(db: Database, settings: Settings, templates: Templates, whi
                 raise EditRefused(f"another application already has the email address {new_email}; "
                                   "edit that one instead, or change its address first")
             app.email = new_email
-        app.version += 1
-        app.record, app.role, app.name, app.missing = record, record.get("role"), record.get("name"), missing
-        app.status, app.updated_at = ("incomplete" if missing else "received"), now
-        s.add(ApplicationVersion(
-            application_id=app.id, version=app.version, record=record, incoming_message_id=None, created_at=now,
-            provenance={c.key: {"value": c.new, "source": "edit", "how": f"edited by {by}"} for c in changes}
-            | {"edited_by": by}))
+        s.add(app.new_version(record, missing, now=now, provenance={
+            c.key: {"value": c.new, "source": "edit", "how": f"edited by {by}"} for c in changes} | {"edited_by": by}))
         s.add(Event(at=now, actor=by, action="application_edited", subject=f"application:{app.id}",
                     detail={"version": app.version, "missing": missing,
                             "changed": [{"field": c.key, "old": c.old, "new": c.new} for c in changes]}))

@@ -99,6 +99,19 @@ class Application(Base):
         back_populates="application", order_by="ApplicationVersion.version"
     )
 
+    def new_version(self, record: dict, missing: list[str], *, now: datetime, provenance: dict,
+                    incoming_message_id: int | None = None) -> ApplicationVersion:
+        """Make `record` the application's own, kept as a new version beside the earlier ones: the
+        one place a form, a correction by reply and a coordinator's edit all change an application.
+        Role, name, what is missing and the status follow from the record."""
+        self.version = (self.version or 0) + 1
+        self.record, self.role, self.name, self.missing = record, record.get("role"), record.get("name"), missing
+        self.status, self.updated_at = ("incomplete" if missing else "received"), now
+        # Linked through the relationship, so no flush is needed for the application's id; the
+        # earlier versions are not loaded for it. The caller adds it to its session.
+        return ApplicationVersion(application=self, version=self.version, record=record, provenance=provenance,
+                                  incoming_message_id=incoming_message_id, created_at=now)
+
 
 class ApplicationVersion(Base):
     __tablename__ = "application_versions"
